@@ -1,0 +1,174 @@
+"""Settings and paths: where config, data and cache live, the config file, and API keys.
+
+`LLMCLI_HOME` moves all three directories under one folder (config/, data/, cache/), so tests
+and users can isolate state; without it the platform's usual directories are used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from llmcli.core.errors import InvalidInput, MissingKey, register_secret
+
+APP = "llmcli"
+KEYS_FILE = "keys.json"
+CONFIG_FILE = "config.toml"
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / CONFIG_FILE
+
+    @property
+    def keys_file(self) -> Path:
+        return self.config_dir / KEYS_FILE
+
+    @property
+    def logs_db(self) -> Path:
+        return self.data_dir / "logs.db"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Paths:
+        env = os.environ if environ is None else environ
+        home = env.get("LLMCLI_HOME")
+        if home:
+            root = Path(home).expanduser()
+            return cls(root / "config", root / "data", root / "cache")
+        import platformdirs
+
+        return cls(
+            Path(platformdirs.user_config_dir(APP)),
+            Path(platformdirs.user_data_dir(APP)),
+            Path(platformdirs.user_cache_dir(APP)),
+        )
+
+
+@dataclass
+class Settings:
+    """The parsed config file, with defaults for everything it leaves out."""
+
+    paths: Paths
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, paths: Paths) -> Settings:
+        raw: dict[str, Any] = {}
+        if paths.config_file.exists():
+            try:
+                with paths.config_file.open("rb") as fh:
+                    raw = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidInput(
+                    f"config file {paths.config_file} is not valid TOML: {exc}",
+                    hint="fix or remove it",
+                ) from None
+        return cls(paths=paths, raw=raw)
+
+    @property
+    def default_model(self) -> str:
+        return os.environ.get("LLMCLI_DEFAULT_MODEL") or self.raw.get("default_model") or "local"
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        return dict(self.raw.get("aliases", {}))
+
+    @property
+    def endpoints(self) -> dict[str, dict[str, Any]]:
+        """Named OpenAI-compatible servers: [endpoints.ollama] base_url = '...'."""
+        return {k: dict(v) for k, v in self.raw.get("endpoints", {}).items()}
+
+    def provider_config(self, name: str) -> dict[str, Any]:
+        return dict(self.raw.get("providers", {}).get(name, {}))
+
+    @property
+    def network(self) -> dict[str, Any]:
+        return dict(self.raw.get("network", {}))
+
+
+class KeyStore:
+    """API keys in a JSON file created with mode 0600 in the config dir."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @cached_property
+    def _keys(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise InvalidInput(
+                f"keys file {self.path} cannot be read", hint="fix it or run 'llmcli keys remove'"
+            ) from None
+        keys = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        for value in keys.values():
+            register_secret(value)
+        return keys
+
+    def get(self, name: str) -> str | None:
+        return self._keys.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._keys)
+
+    def all(self) -> dict[str, str]:
+        return dict(self._keys)
+
+    def set(self, name: str, value: str) -> None:
+        keys = dict(self._keys)
+        keys[name] = value
+        self._write(keys)
+
+    def remove(self, name: str) -> bool:
+        keys = dict(self._keys)
+        found = keys.pop(name, None) is not None
+        if found:
+            self._write(keys)
+        return found
+
+    def _write(self, keys: dict[str, str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        # Created 0600 from the start: the key never sits in a world-readable file.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(keys, fh, indent=2)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.path)
+        self.__dict__.pop("_keys", None)
+
+
+def resolve_key(
+    provider: str,
+    env_vars: tuple[str, ...],
+    store: KeyStore,
+    explicit: str | None = None,
+    environ: dict[str, str] | None = None,
+    required: bool = True,
+) -> str | None:
+    """Find a key: `--key`, then the provider's environment variables, then the keys file."""
+    env = os.environ if environ is None else environ
+    key = explicit or next((env[v] for v in env_vars if env.get(v)), None) or store.get(provider)
+    if key:
+        register_secret(key)
+        return key
+    if not required:
+        return None
+    where = " or ".join(env_vars) if env_vars else "an environment variable"
+    raise MissingKey(
+        f"no API key for provider '{provider}'",
+        hint=f"set {where}, or run 'llmcli keys set {provider}'",
+    )

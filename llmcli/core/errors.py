@@ -1,0 +1,162 @@
+"""One error taxonomy for every provider, each class with its own exit code.
+
+    LlmcliError
+    ├── InvalidInput          2   bad option, empty prompt, bad UTF-8 on stdin...
+    ├── MissingKey            3   no API key configured for a provider that needs one
+    ├── AuthError             4   the provider refused the key
+    ├── UnknownModel          5   unknown provider, model or alias
+    ├── RateLimited           6   429 / RESOURCE_EXHAUSTED after retries
+    ├── TimeoutError_         7   connect or read timeout
+    ├── Unreachable           8   connection refused, DNS, proxy
+    ├── ContextTooLong        9   prompt longer than the model's window
+    ├── ProviderError        10   any other failure reported by the provider
+    ├── ContentBlocked       11   a safety filter stopped the reply
+    ├── StorageError         12   the logs database cannot be read or written
+    ├── Unsupported          13   a capability the provider does not have
+    ├── LocalModelError      14   missing/corrupt GGUF, unsupported architecture, cache problems
+    └── Interrupted         130   Ctrl-C
+
+Messages are one line and say what to do. They never contain an API key: adapters build
+them from status codes and provider messages, and `redact` scrubs anything key-shaped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_KEY_PATTERNS = [
+    re.compile(r"\b(sk|gsk|sk-proj|sk-ant)[-_][A-Za-z0-9_\-]{8,}"),
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
+    re.compile(r"(?i)(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9_\-]{8,}"),
+]
+
+_known_secrets: set[str] = set()
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a key so that `redact` removes it wherever it shows up."""
+    if secret and len(secret) >= 4:
+        _known_secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    """Remove API keys (known ones and key-shaped strings) from text meant for people or logs."""
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, mask(secret))
+    for pattern in _KEY_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "***", text)
+    return text
+
+
+def mask(secret: str) -> str:
+    """Show a key the way `keys list` does: a hint of its start and end, never the whole."""
+    if len(secret) <= 8:
+        return "***"
+    return f"{secret[:3]}…{secret[-4:]}"
+
+
+class LlmcliError(Exception):
+    """Base of every error a user may see. `exit_code` is what the process exits with."""
+
+    exit_code = 1
+    kind = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None, debug: dict[str, Any] | None = None):
+        self.message = redact(message.strip().splitlines()[0] if message.strip() else self.kind)
+        self.hint = redact(hint) if hint else None
+        # Request id, status, error body, rate-limit headers: shown only with --debug.
+        self.debug = {k: redact(str(v)) for k, v in (debug or {}).items()}
+        super().__init__(self.message)
+
+    def one_line(self) -> str:
+        """The message a user sees: what went wrong, then what to do."""
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InvalidInput(LlmcliError):
+    exit_code = 2
+    kind = "invalid_input"
+
+
+class MissingKey(LlmcliError):
+    exit_code = 3
+    kind = "missing_key"
+
+
+class AuthError(LlmcliError):
+    exit_code = 4
+    kind = "auth"
+
+
+class UnknownModel(LlmcliError):
+    exit_code = 5
+    kind = "unknown_model"
+
+
+class RateLimited(LlmcliError):
+    exit_code = 6
+    kind = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any):
+        self.retry_after = retry_after
+        super().__init__(message, **kw)
+
+
+class TimeoutError_(LlmcliError):  # noqa: N801 - avoid shadowing the builtin
+    exit_code = 7
+    kind = "timeout"
+
+
+class Unreachable(LlmcliError):
+    exit_code = 8
+    kind = "unreachable"
+
+
+class ContextTooLong(LlmcliError):
+    exit_code = 9
+    kind = "context_too_long"
+
+
+class ProviderError(LlmcliError):
+    exit_code = 10
+    kind = "provider_error"
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False, **kw: Any):
+        self.status = status
+        self.retryable = retryable
+        super().__init__(message, **kw)
+
+
+class ContentBlocked(LlmcliError):
+    exit_code = 11
+    kind = "content_blocked"
+
+
+class StorageError(LlmcliError):
+    exit_code = 12
+    kind = "storage"
+
+
+class Unsupported(LlmcliError):
+    exit_code = 13
+    kind = "unsupported"
+
+
+class LocalModelError(LlmcliError):
+    exit_code = 14
+    kind = "local_model"
+
+
+class Interrupted(LlmcliError):
+    exit_code = 130
+    kind = "interrupted"
+
+
+def is_retryable(err: BaseException) -> bool:
+    """True for the failures worth another attempt: 408, 429, 5xx, timeouts, connection errors."""
+    if isinstance(err, RateLimited | TimeoutError_ | Unreachable):
+        return True
+    return isinstance(err, ProviderError) and err.retryable

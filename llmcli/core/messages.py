@@ -1,0 +1,57 @@
+"""Chat messages and requests: what goes to a provider."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmcli.core.options import Options
+
+Role = Literal["system", "user", "assistant"]
+
+
+class Message(BaseModel):
+    """One turn of a conversation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role
+    content: str
+
+
+class ChatRequest(BaseModel):
+    """Everything a provider needs for one exchange.
+
+    `raw` asks for completion mode: `messages` holds a single user message whose text is sent
+    to the model as is, with no chat template or primer.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    messages: list[Message]
+    options: Options = Field(default_factory=Options)
+    raw: bool = False
+
+    @property
+    def system(self) -> str | None:
+        parts = [m.content for m in self.messages if m.role == "system"]
+        return "\n\n".join(parts) if parts else None
+
+    @property
+    def turns(self) -> list[Message]:
+        """The conversation without system messages."""
+        return [m for m in self.messages if m.role != "system"]
+
+
+def build_messages(
+    prompt: str, *, system: str | None = None, history: list[Message] | None = None
+) -> list[Message]:
+    """A system message (if any), earlier turns, then the new user message."""
+    out: list[Message] = []
+    if system:
+        out.append(Message(role="system", content=system))
+    out.extend(history or [])
+    out.append(Message(role="user", content=prompt))
+    return out

@@ -1,0 +1,128 @@
+"""The provider protocol: one class per adapter, capabilities declared rather than assumed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmcli.core.errors import Unsupported
+from llmcli.core.events import Event
+from llmcli.core.options import Options
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import ChatRequest
+
+
+class Capability(StrEnum):
+    CHAT = "chat"
+    STREAM = "stream"
+    EMBED = "embed"
+    TOKENIZE = "tokenize"
+    COUNT_TOKENS = "count_tokens"
+    LOGPROBS = "logprobs"
+
+
+class ModelInfo(BaseModel):
+    """A model as `llmcli models` shows it. Prices are USD per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    provider: str
+    description: str | None = None
+    context_window: int | None = None
+    price_in: float | None = None
+    price_out: float | None = None
+    price_date: str | None = None
+    capabilities: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    live: bool = False
+
+    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
+        """USD for one exchange, or None when the price or a count is unknown."""
+        if self.price_in is None or self.price_out is None:
+            return None
+        if input_tokens is None or output_tokens is None:
+            return None
+        return (input_tokens * self.price_in + output_tokens * self.price_out) / 1_000_000
+
+
+class ProviderSettings(BaseModel):
+    """What the registry hands an adapter: its key, endpoint and network limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    api_key: str | None = None
+    base_url: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Provider:
+    """Base class of every adapter.
+
+    Subclasses set the class attributes, implement `chat`, and override the optional methods
+    for the capabilities they declare. SDKs are imported inside methods, never at module level.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHAT, Capability.STREAM})
+    options_model: ClassVar[type[Options]] = Options
+    needs_key: ClassVar[bool] = True
+    key_env: ClassVar[tuple[str, ...]] = ()
+    base_url_env: ClassVar[str | None] = None
+    default_model: ClassVar[str] = ""
+
+    def __init__(self, settings: ProviderSettings):
+        self.settings = settings
+
+    # -- required -------------------------------------------------------------------------
+    def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
+        """Yield events for one exchange; raise `LlmcliError` subclasses on failure."""
+        raise NotImplementedError
+
+    # -- optional ---------------------------------------------------------------------------
+    def known_models(self) -> list[ModelInfo]:
+        """The built-in list: works offline, carries context windows and prices."""
+        return []
+
+    def list_models(self) -> list[ModelInfo]:
+        """The provider's live list when it can be had; the built-in list otherwise."""
+        return self.known_models()
+
+    def model_info(self, model: str) -> ModelInfo | None:
+        for info in self.known_models():
+            if info.id == model or model in info.aliases:
+                return info
+        return None
+
+    def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        raise self.unsupported(Capability.EMBED)
+
+    def count_tokens(self, text: str, model: str) -> int:
+        raise self.unsupported(Capability.COUNT_TOKENS)
+
+    def tokenize(self, text: str, model: str) -> list[tuple[int, str]]:
+        raise self.unsupported(Capability.TOKENIZE)
+
+    def close(self) -> None:
+        """Release clients and files."""
+
+    # -- helpers ----------------------------------------------------------------------------
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def unsupported(self, capability: Capability) -> Unsupported:
+        from llmcli.core.registry import providers_with
+
+        others = ", ".join(providers_with(capability)) or "none"
+        return Unsupported(
+            f"provider '{self.name}' has no {capability.value.replace('_', ' ')} support",
+            hint=f"providers that have it: {others}",
+        )

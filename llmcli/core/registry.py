@@ -1,0 +1,180 @@
+"""Resolve `provider:model` and aliases to an adapter instance.
+
+Built-in and third-party adapters register the same way, through the entry-point group
+`llmcli.providers`; an entry point names a `Provider` subclass. Loading one imports only the
+adapter module, never its SDK.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+from llmcli.core.errors import UnknownModel
+from llmcli.core.provider import Capability, Provider, ProviderSettings
+
+if TYPE_CHECKING:
+    from llmcli.config import KeyStore, Settings
+
+GROUP = "llmcli.providers"
+
+# Short names a user can type instead of provider:model.
+BUILTIN_ALIASES: dict[str, str] = {
+    "gemini": "gemini:gemini-2.5-flash",
+    "flash": "gemini:gemini-2.5-flash",
+    "groq": "groq:llama-3.1-8b-instant",
+    "llama": "groq:llama-3.1-8b-instant",
+    "4o-mini": "openai:gpt-4o-mini",
+    "gpt": "openai:gpt-4o-mini",
+}
+
+
+@cache
+def _entry_points() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def provider_names() -> list[str]:
+    return sorted(_entry_points())
+
+
+@cache
+def provider_class(name: str) -> type[Provider]:
+    ep = _entry_points().get(name)
+    if ep is None:
+        raise UnknownModel(
+            f"unknown provider '{name}'", hint=f"known providers: {', '.join(provider_names())}"
+        )
+    cls = ep.load()  # type: ignore[attr-defined]
+    if not (isinstance(cls, type) and issubclass(cls, Provider)):
+        raise UnknownModel(f"entry point '{name}' does not name a Provider class")
+    return cls
+
+
+def providers_with(capability: Capability) -> list[str]:
+    """Names of the installed providers that declare a capability."""
+    out = []
+    for name in provider_names():
+        try:
+            if capability in provider_class(name).capabilities:
+                out.append(name)
+        except Exception:  # a broken third-party plugin must not break an error message
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved model: which adapter (by name), which model id, and which adapter class."""
+
+    provider: str
+    model: str
+    adapter: str
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+
+class Registry:
+    """Turns what the user typed into provider instances, with config and keys applied."""
+
+    def __init__(self, settings: Settings, keys: KeyStore, explicit_key: str | None = None):
+        self.settings = settings
+        self.keys = keys
+        self.explicit_key = explicit_key
+        self._instances: dict[str, Provider] = {}
+
+    def aliases(self) -> dict[str, str]:
+        return {**BUILTIN_ALIASES, **self.settings.aliases}
+
+    def resolve(self, spec: str | None) -> ModelRef:
+        """`provider:model`, `provider`, an alias, or a named endpoint; None means the default."""
+        spec = (spec or self.settings.default_model).strip()
+        if not spec:
+            raise UnknownModel("empty model name", hint="use -m provider:model")
+        seen: set[str] = set()
+        aliases = self.aliases()
+        while spec in aliases and spec not in seen:
+            seen.add(spec)
+            spec = aliases[spec]
+        name, sep, model = spec.partition(":")
+        endpoints = self.settings.endpoints
+        if name in endpoints:
+            adapter = endpoints[name].get("type", "openai")
+            model = model or endpoints[name].get("default_model", "")
+            if not model:
+                raise UnknownModel(
+                    f"endpoint '{name}' needs a model name", hint=f"use -m {name}:MODEL"
+                )
+            return ModelRef(name, model, adapter)
+        if name in _entry_points():
+            cls = provider_class(name)
+            model = model or cls.default_model
+            if not model:
+                raise UnknownModel(f"provider '{name}' needs a model name", hint=f"use -m {name}:MODEL")
+            return ModelRef(name, model, name)
+        raise UnknownModel(f"unknown model or provider '{spec}'", hint=self._suggest(spec if not sep else name))
+
+    def _suggest(self, word: str) -> str:
+        names = provider_names() + list(self.aliases()) + list(self.settings.endpoints)
+        close = difflib.get_close_matches(word, names, n=3, cutoff=0.5)
+        if close:
+            return f"did you mean {', '.join(close)}? See 'llmcli models'"
+        return "see 'llmcli models' for providers and models"
+
+    def settings_for(self, ref: ModelRef) -> ProviderSettings:
+        cls = provider_class(ref.adapter)
+        cfg = self.settings.provider_config(ref.provider)
+        endpoint = self.settings.endpoints.get(ref.provider)
+        net = self.settings.network
+        base_url = None
+        key = None
+        if endpoint is not None:
+            cfg = {**cfg, **endpoint}
+            base_url = endpoint.get("base_url")
+            key = self.explicit_key or self._endpoint_key(ref.provider, endpoint)
+        else:
+            from llmcli.config import resolve_key
+
+            base_url = cfg.get("base_url")
+            key = resolve_key(
+                ref.provider,
+                cls.key_env,
+                self.keys,
+                explicit=self.explicit_key,
+                required=cls.needs_key,
+            )
+        return ProviderSettings(
+            name=ref.provider,
+            api_key=key,
+            base_url=base_url,
+            connect_timeout=float(cfg.get("connect_timeout", net.get("connect_timeout", 10.0))),
+            read_timeout=float(cfg.get("read_timeout", net.get("read_timeout", 120.0))),
+            extra={k: v for k, v in cfg.items() if k not in {"base_url", "api_key", "type"}},
+        )
+
+    def _endpoint_key(self, name: str, endpoint: dict) -> str | None:
+        import os
+
+        from llmcli.core.errors import register_secret
+
+        env_name = endpoint.get("api_key_env")
+        key = (os.environ.get(env_name) if env_name else None) or self.keys.get(name)
+        register_secret(key)
+        return key
+
+    def provider(self, ref: ModelRef) -> Provider:
+        """One instance per provider name per process (SDK clients are kept alive)."""
+        inst = self._instances.get(ref.provider)
+        if inst is None:
+            inst = provider_class(ref.adapter)(self.settings_for(ref))
+            self._instances[ref.provider] = inst
+        return inst
+
+    def close(self) -> None:
+        for inst in self._instances.values():
+            inst.close()
+        self._instances.clear()

@@ -1,0 +1,50 @@
+"""A finished (or interrupted) exchange with what was measured."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Status = Literal["complete", "interrupted", "error"]
+
+
+class UsageInfo(BaseModel):
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class Timings(BaseModel):
+    """Seconds. `ttft` is time to first token; `waited` is time spent backing off before it."""
+
+    ttft: float | None = None
+    total: float = 0.0
+    waited: float = 0.0
+
+
+class Response(BaseModel):
+    """What `llmcli prompt --json` prints, and what the log stores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    model: str
+    provider: str
+    usage: UsageInfo = UsageInfo()
+    timings: Timings = Timings()
+    finish_reason: str | None = None
+    status: Status = "complete"
+    error: str | None = None
+    attempts: int = 1
+    cost: float | None = None
+    log_id: int | None = None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Output tokens per second of generation (after the first token arrived)."""
+        out = self.usage.output_tokens
+        if not out or self.timings.ttft is None:
+            return None
+        gen = self.timings.total - self.timings.ttft
+        return out / gen if gen > 0 else None

@@ -1,0 +1,1 @@
+"""SQLite storage: the log of every exchange, conversations, and the schema's migrations."""
