@@ -1,0 +1,121 @@
+"""The Typer application: global flags, command registration, and error-to-exit-code mapping."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from llmcli import __version__
+
+if TYPE_CHECKING:
+    from llmcli.environment import Environment
+
+app = typer.Typer(
+    name="llmcli",
+    help="A command-line LLM playground: Groq, Gemini, OpenAI-compatible servers and a local "
+    "Gemma 3 model behind one interface.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"llmcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and provider error details."),
+) -> None:
+    """A command-line LLM playground."""
+    if ctx.obj is not None and debug:
+        ctx.obj.debug = True
+
+
+def _register() -> None:
+    # Each module adds its commands to `app`; none imports an SDK, numpy or rich at import time.
+    from llmcli.cli import keys, logs, models, prompt  # noqa: F401
+
+
+_register()
+
+
+def run(argv: list[str], env: Environment) -> int:
+    """Run the CLI with the given arguments and environment; returns the exit code."""
+    from typer._click import exceptions as click_exc
+
+    from llmcli.core.errors import LlmcliError
+    from llmcli.ui.console import error_line
+
+    if "--debug" in argv:
+        env.debug = True
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="llmcli", standalone_mode=False, obj=env)
+        return result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return exc.exit_code
+    except click_exc.NoArgsIsHelpError as exc:
+        env.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
+        return 0
+    except click_exc.UsageError as exc:
+        hint = ""
+        if exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        error_line(env, f"{exc.format_message()}{hint}")
+        return 2
+    except typer.Abort:
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except LlmcliError as exc:
+        error_line(env, exc.one_line())
+        if env.debug:
+            _debug_details(env, exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error. Point stdout at devnull so the
+        # interpreter's final flush does not complain.
+        _silence_stdout()
+        return 0
+    except Exception as exc:  # a bug: one line unless --debug
+        from llmcli.core.errors import redact
+
+        error_line(env, redact(f"internal error: {type(exc).__name__}: {exc}") + (
+            "" if env.debug else " (run with --debug for the traceback)"))
+        if env.debug:
+            import traceback
+
+            env.stderr.write(redact(traceback.format_exc()))
+        return 1
+
+
+def _debug_details(env: Environment, exc: Exception) -> None:
+    import traceback
+
+    from llmcli.core.errors import redact
+
+    for key, value in getattr(exc, "debug", {}).items():
+        env.stderr.write(f"  {key}: {value}\n")
+    env.stderr.write(redact(traceback.format_exc()))
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

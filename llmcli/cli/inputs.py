@@ -1,0 +1,43 @@
+"""Reading the user's text: stdin (validated UTF-8) combined with the prompt argument."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from llmcli.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from llmcli.environment import Environment
+
+
+def read_stdin(env: Environment) -> str | None:
+    """All of stdin when it is piped, None when it is a terminal."""
+    if env.stdin_isatty:
+        return None
+    data = env.stdin.read()
+    return decode_utf8(data, "stdin")
+
+
+def decode_utf8(data: bytes, where: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{where} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            hint="convert it first, e.g. iconv -f latin1 -t utf-8",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def combine(stdin_text: str | None, prompt: str | None) -> str:
+    """Stdin first, then the prompt, separated by a blank line."""
+    parts = [p.strip("\n") for p in (stdin_text, prompt) if p is not None and p.strip()]
+    return "\n\n".join(parts)
+
+
+def require_text(text: str) -> str:
+    if not text.strip():
+        raise InvalidInput(
+            "empty prompt", hint='give the prompt as an argument or pipe text: echo hi | llmcli prompt'
+        )
+    return text

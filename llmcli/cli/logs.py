@@ -1,0 +1,108 @@
+"""`llmcli logs`: the SQLite log of every exchange."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from llmcli.cli.app import app
+from llmcli.cli.context import app_context
+
+logs_app = typer.Typer(help="Browse, search and export the log of exchanges.", no_args_is_help=True)
+app.add_typer(logs_app, name="logs")
+
+
+@logs_app.command("list")
+def logs_list(
+    ctx: typer.Context,
+    count: int = typer.Option(20, "-n", "--count", min=1, help="How many, newest first."),
+    conversation: str | None = typer.Option(None, "--cid", help="Only this conversation."),
+    batch: str | None = typer.Option(None, "--batch", help="Only this batch run."),
+    comparison: str | None = typer.Option(None, "--comparison", help="Only this comparison."),
+    model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List recent exchanges. Example: llmcli logs list -n 5"""
+    from llmcli.ui.logs_view import print_rows
+
+    app_ctx = app_context(ctx)
+    rows = app_ctx.logs.list(
+        limit=count, conversation_id=conversation, batch_id=batch, comparison_id=comparison, model=model
+    )
+    print_rows(app_ctx.env, rows, as_json=as_json)
+
+
+@logs_app.command("show")
+def logs_show(ctx: typer.Context, exchange_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one exchange in full. Example: llmcli logs show 12"""
+    from llmcli.core.errors import InvalidInput
+    from llmcli.ui.logs_view import print_exchange
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    row = app_ctx.logs.get(exchange_id)
+    if row is None:
+        raise InvalidInput(f"no exchange with id {exchange_id}", hint="see 'llmcli logs list'")
+    if as_json:
+        print_json(app_ctx.env, row)
+    else:
+        print_exchange(app_ctx.env, row)
+
+
+@logs_app.command("search")
+def logs_search(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="Words to find in prompts, replies and system prompts."),
+    count: int = typer.Option(20, "-n", "--count", min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Full-text search of the log. Example: llmcli logs search "capital France" """
+    from llmcli.ui.logs_view import print_rows
+
+    app_ctx = app_context(ctx)
+    print_rows(app_ctx.env, app_ctx.logs.search(text, limit=count), as_json=as_json)
+
+
+@logs_app.command("export")
+def logs_export(
+    ctx: typer.Context,
+    jsonl: bool = typer.Option(True, "--jsonl", help="One JSON object per line (the only format)."),
+    output: Path | None = typer.Option(None, "-O", "--output", help="Write to this file, not stdout."),
+    conversation: str | None = typer.Option(None, "--cid"),
+    batch: str | None = typer.Option(None, "--batch"),
+) -> None:
+    """Export the log as JSON lines. Example: llmcli logs export --jsonl > log.jsonl"""
+    import json
+
+    app_ctx = app_context(ctx)
+    rows = app_ctx.logs.iter_all(conversation_id=conversation, batch_id=batch)
+    if output is None:
+        out = app_ctx.env.stdout
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(output)
+
+
+@logs_app.command("rm")
+def logs_rm(ctx: typer.Context, exchange_id: int = typer.Argument(...)) -> None:
+    """Delete one exchange from the log."""
+    from llmcli.core.errors import InvalidInput
+
+    app_ctx = app_context(ctx)
+    if not app_ctx.logs.remove(exchange_id):
+        raise InvalidInput(f"no exchange with id {exchange_id}", hint="see 'llmcli logs list'")
+    app_ctx.env.stderr.write(f"Removed exchange {exchange_id}\n")
+
+
+@logs_app.command("path")
+def logs_path(ctx: typer.Context) -> None:
+    """Print the location of the logs database."""
+    app_ctx = app_context(ctx)
+    app_ctx.env.stdout.write(f"{app_ctx.paths.logs_db}\n")

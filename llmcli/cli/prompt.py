@@ -1,0 +1,61 @@
+"""`llmcli prompt`: one-shot prompts that fit shell pipelines."""
+
+from __future__ import annotations
+
+import typer
+
+from llmcli.cli.app import app
+from llmcli.cli.context import app_context
+
+MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
+
+
+@app.command()
+def prompt(
+    ctx: typer.Context,
+    text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
+    model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
+    system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
+    option: list[str] | None = typer.Option(
+        None, "-o", "--option", help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop."
+    ),
+    no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with text, usage, timings."),
+    raw: bool = typer.Option(False, "--raw", help="Completion mode: send the text as is (local model)."),
+    plain: bool = typer.Option(False, "--plain", help="No Markdown rendering in a terminal."),
+    no_log: bool = typer.Option(False, "--no-log", help="Do not record this exchange."),
+    key: str | None = typer.Option(None, "--key", help="API key for this call (overrides env and keys file)."),
+) -> None:
+    """Send one prompt and print the reply.
+
+    Example: echo "long text" | llmcli prompt "summarise" -m groq -o temperature=0.2
+    """
+    from llmcli.cli.exchange import run_exchange
+    from llmcli.cli.inputs import combine, read_stdin, require_text
+    from llmcli.core.messages import ChatRequest, build_messages
+    from llmcli.core.options import parse_pairs, validate_options
+    from llmcli.ui.stream import NullWriter, reply_writer
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx, key)
+    env = app_ctx.env
+    body = require_text(combine(read_stdin(env), text))
+    ref = app_ctx.registry.resolve(model)
+    from llmcli.core.registry import provider_class
+
+    options = validate_options(parse_pairs(option), provider_class(ref.adapter).options_model)
+    request = ChatRequest(
+        model=ref.model, messages=build_messages(body, system=system), options=options, raw=raw
+    )
+    quiet = as_json or no_stream
+    writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
+    response = run_exchange(
+        app_ctx, ref, request, writer, stream=not no_stream, log=not no_log, spinner=True
+    )
+    if as_json:
+        print_json(env, response.model_dump(mode="json"))
+    elif no_stream:
+        final = reply_writer(env, markdown=not plain)
+        final.start()
+        final.write(response.text)
+        final.finish()

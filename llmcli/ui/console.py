@@ -1,0 +1,56 @@
+"""Rich consoles built from the Environment: stdout for results, stderr for status and errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from llmcli.environment import Environment
+
+
+def stdout_console(env: Environment) -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=env.stdout,
+        force_terminal=env.stdout_isatty,
+        no_color=not env.color,
+        color_system="auto" if env.color else None,
+        width=env.width,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def stderr_console(env: Environment) -> Console:
+    from rich.console import Console
+
+    color = env.stderr_isatty and not env.environ.get("NO_COLOR")
+    return Console(
+        file=env.stderr,
+        force_terminal=env.stderr_isatty,
+        no_color=not color,
+        color_system="auto" if color else None,
+        width=env.width,
+        highlight=False,
+        stderr=True,
+    )
+
+
+def error_line(env: Environment, message: str) -> None:
+    """One line on stderr: 'llmcli: error: ...'. Plain text so it survives any terminal."""
+    prefix = "llmcli: error: "
+    if env.stderr_isatty and not env.environ.get("NO_COLOR"):
+        prefix = "\x1b[1;31mllmcli: error:\x1b[0m "
+    env.stderr.write(prefix + message + "\n")
+    env.stderr.flush()
+
+
+def warn_line(env: Environment, message: str) -> None:
+    prefix = "llmcli: "
+    if env.stderr_isatty and not env.environ.get("NO_COLOR"):
+        prefix = "\x1b[33mllmcli:\x1b[0m "
+    env.stderr.write(prefix + message + "\n")
+    env.stderr.flush()
