@@ -2,6 +2,7 @@
 
 `LLMCLI_HOME` moves all three directories under one folder (config/, data/, cache/), so tests
 and users can isolate state; without it the platform's usual directories are used.
+`LLMCLI_CACHE_DIR` moves only the cache (converted model weights), so it can be shared.
 """
 
 from __future__ import annotations
@@ -45,14 +46,20 @@ class Paths:
         home = env.get("LLMCLI_HOME")
         if home:
             root = Path(home).expanduser()
-            return cls(root / "config", root / "data", root / "cache")
-        import platformdirs
+            paths = cls(root / "config", root / "data", root / "cache")
+        else:
+            import platformdirs
 
-        return cls(
-            Path(platformdirs.user_config_dir(APP)),
-            Path(platformdirs.user_data_dir(APP)),
-            Path(platformdirs.user_cache_dir(APP)),
-        )
+            paths = cls(
+                Path(platformdirs.user_config_dir(APP)),
+                Path(platformdirs.user_data_dir(APP)),
+                Path(platformdirs.user_cache_dir(APP)),
+            )
+        # The model cache is large and rebuildable: it may live apart from config and logs.
+        cache = env.get("LLMCLI_CACHE_DIR")
+        if cache:
+            paths = cls(paths.config_dir, paths.data_dir, Path(cache).expanduser())
+        return paths
 
 
 @dataclass

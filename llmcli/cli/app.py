@@ -60,14 +60,22 @@ def run(argv: list[str], env: Environment) -> int:
 
     if "--debug" in argv:
         env.debug = True
+    import contextlib
+
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="llmcli", standalone_mode=False, obj=env)
+        # Typer prints help and completion scripts to sys.stdout: point it at our stream.
+        with contextlib.redirect_stdout(env.stdout):
+            result = command.main(args=argv, prog_name="llmcli", standalone_mode=False, obj=env)
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
     except click_exc.NoArgsIsHelpError as exc:
-        env.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
+        if exc.ctx is not None:
+            with contextlib.redirect_stdout(env.stdout):
+                text = exc.ctx.get_help()
+            if text.strip():
+                env.stdout.write(text + "\n")
         return 0
     except click_exc.UsageError as exc:
         hint = ""

@@ -1,0 +1,143 @@
+"""Shared fixtures: isolated state, the CLI in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.stubs.fixtures"] if (Path(__file__).parent / "stubs" / "fixtures.py").exists() else []
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Variables that would point an SDK at the real services or change its behaviour.
+_CLEARED_PREFIXES = ("OPENAI_", "GROQ_", "GEMINI_", "GOOGLE_", "LLMCLI_")
+_CLEARED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "NO_COLOR"}
+
+
+def shared_cache_dir() -> Path:
+    """Converted model weights, shared by every test (and across runs when persisted)."""
+    path = Path(os.environ.get("LLMCLI_TEST_CACHE") or ROOT / ".pytest_cache" / "llmcli-cache")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+_TEST_CACHE = str(shared_cache_dir())
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every test gets its own LLMCLI_HOME and no provider credentials from the machine."""
+    for name in list(os.environ):
+        if name.startswith(_CLEARED_PREFIXES) or name in _CLEARED:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "llmcli-home"
+    monkeypatch.setenv("LLMCLI_HOME", str(home))
+    monkeypatch.setenv("LLMCLI_CACHE_DIR", _TEST_CACHE)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return home
+
+
+@pytest.fixture
+def home(isolated: Path) -> Path:
+    return isolated
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool):
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+def run_in_process(
+    args: list[str],
+    *,
+    input: str | bytes | None = None,
+    stdin_tty: bool | None = None,
+    stdout_tty: bool = False,
+    stderr_tty: bool = False,
+    width: int | None = 100,
+    env: dict[str, str] | None = None,
+) -> Result:
+    """Run the real CLI in this process with captured streams."""
+    from llmcli.cli.app import run
+    from llmcli.environment import Environment
+
+    data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
+    out, err = _Stream(stdout_tty), _Stream(stderr_tty)
+    environ = dict(os.environ)
+    environ.update(env or {})
+    environment = Environment(
+        stdin=io.BytesIO(data),
+        stdout=out,
+        stderr=err,
+        stdin_isatty=(input is None) if stdin_tty is None else stdin_tty,
+        stdout_isatty=stdout_tty,
+        stderr_isatty=stderr_tty,
+        environ=environ,
+        width=width,
+    )
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        code = run(list(args), environment)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli():
+    """`cli('prompt', 'hi', input='text')` runs the CLI in-process."""
+
+    def _cli(*args: str, **kw) -> Result:
+        return run_in_process(list(args), **kw)
+
+    return _cli
+
+
+def run_subprocess(
+    args: list[str], *, input: str | bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
+    data = input.encode("utf-8") if isinstance(input, str) else input
+    environ = dict(os.environ)
+    environ.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmcli", *args],
+        input=data if data is not None else b"",
+        capture_output=True,
+        env=environ,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    return Result(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
+
+
+@pytest.fixture
+def cli_proc():
+    """`cli_proc('prompt', 'hi')` runs `python -m llmcli` as a subprocess."""
+
+    def _run(*args: str, **kw) -> Result:
+        return run_subprocess(list(args), **kw)
+
+    return _run
