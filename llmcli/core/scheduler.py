@@ -1,0 +1,134 @@
+"""Fan-out on threads with limits: a bounded pool, per-provider concurrency, and request/token
+budgets per minute. Used by comparison and batch runs (the SDKs are synchronous-first).
+
+Each task reports how long it waited for a slot or a budget, so a table can say when a cell
+was held back by a rate limit rather than by the provider.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class RateBudget:
+    """A sliding 60-second window of requests and tokens: `acquire` blocks until both fit."""
+
+    def __init__(
+        self,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        *,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.rpm = rpm
+        self.tpm = tpm
+        self.window = window
+        self.clock = clock
+        self.sleep = sleep
+        self._events: deque[tuple[float, int]] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self, tokens: int = 0) -> float:
+        """Reserve one request of `tokens` estimated tokens; returns seconds spent waiting."""
+        if self.rpm is None and self.tpm is None:
+            return 0.0
+        waited = 0.0
+        tokens = min(tokens, self.tpm) if self.tpm else tokens  # a huge item still gets through
+        while True:
+            with self._lock:
+                now = self.clock()
+                while self._events and now - self._events[0][0] >= self.window:
+                    self._events.popleft()
+                used_tokens = sum(t for _, t in self._events)
+                fits_r = self.rpm is None or len(self._events) < self.rpm
+                fits_t = self.tpm is None or used_tokens + tokens <= self.tpm
+                if fits_r and fits_t:
+                    self._events.append((now, tokens))
+                    return waited
+                delay = self._next_release(now, tokens, fits_r)
+            self.sleep(delay)
+            waited += delay
+
+    def _next_release(self, now: float, tokens: int, fits_r: bool) -> float:
+        if not fits_r:
+            return max(0.001, self._events[0][0] + self.window - now)
+        # Drop the oldest entries until the tokens fit; wait until the last of those expires.
+        budget = self.tpm or 0
+        used = sum(t for _, t in self._events)
+        for start, t in self._events:
+            used -= t
+            if used + tokens <= budget:
+                return max(0.001, start + self.window - now)
+        return self.window
+
+    def settle(self, estimated: int, actual: int) -> None:
+        """Replace a reservation's estimate with the real token count once it is known."""
+        if self.tpm is None or estimated == actual:
+            return
+        with self._lock:
+            for i in range(len(self._events) - 1, -1, -1):
+                start, t = self._events[i]
+                if t == estimated:
+                    self._events[i] = (start, actual)
+                    return
+
+
+@dataclass
+class TaskResult:
+    value: Any = None
+    error: BaseException | None = None
+    waited: float = 0.0  # time held back by per-provider slots or budgets
+
+
+@dataclass
+class Scheduler:
+    """Runs callables on a bounded pool, at most `per_provider` at once for each provider."""
+
+    max_workers: int = 8
+    per_provider: int | dict[str, int] = 4
+    budgets: dict[str, RateBudget] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="llmcli")
+        self._slots: dict[str, threading.Semaphore] = {}
+        self._lock = threading.Lock()
+
+    def _slot(self, provider: str) -> threading.Semaphore:
+        with self._lock:
+            sem = self._slots.get(provider)
+            if sem is None:
+                n = self.per_provider if isinstance(self.per_provider, int) else self.per_provider.get(provider, 4)
+                sem = self._slots[provider] = threading.Semaphore(max(1, n))
+            return sem
+
+    def submit(self, provider: str, fn: Callable[[], T], *, tokens: int = 0) -> Future[TaskResult]:
+        """Queue `fn`; the future's TaskResult carries its value or error and the time it waited."""
+
+        start = time.monotonic()  # queue time in the pool counts as waiting too
+
+        def task() -> TaskResult:
+            slot = self._slot(provider)
+            with slot:
+                waited = time.monotonic() - start
+                budget = self.budgets.get(provider)
+                if budget is not None:
+                    waited += budget.acquire(tokens)
+                try:
+                    return TaskResult(value=fn(), waited=waited)
+                except BaseException as exc:  # reported per task; one failure never stops others
+                    return TaskResult(error=exc, waited=waited)
+
+        return self._pool.submit(task)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
