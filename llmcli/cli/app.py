@@ -53,7 +53,7 @@ _register()
 
 def run(argv: list[str], env: Environment) -> int:
     """Run the CLI with the given arguments and environment; returns the exit code."""
-    from typer._click import exceptions as click_exc
+    from click import exceptions as click_exc
 
     from llmcli.core.errors import LlmcliError
     from llmcli.ui.console import error_line
@@ -68,7 +68,7 @@ def run(argv: list[str], env: Environment) -> int:
         with contextlib.redirect_stdout(env.stdout):
             result = command.main(args=argv, prog_name="llmcli", standalone_mode=False, obj=env)
         return result if isinstance(result, int) else 0
-    except typer.Exit as exc:
+    except (typer.Exit, click_exc.Exit) as exc:
         return exc.exit_code
     except click_exc.NoArgsIsHelpError as exc:
         if exc.ctx is not None:
@@ -83,7 +83,7 @@ def run(argv: list[str], env: Environment) -> int:
             hint = f" (see '{exc.ctx.command_path} --help')"
         error_line(env, f"{exc.format_message()}{hint}")
         return 2
-    except typer.Abort:
+    except (typer.Abort, click_exc.Abort):
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
