@@ -62,6 +62,10 @@ def run(argv: list[str], env: Environment) -> int:
         env.debug = True
     import contextlib
 
+    import typer.core
+
+    # Rich help costs ~0.1 s of imports; it is worth it only when a person reads a terminal.
+    typer.core.HAS_RICH = env.stdout_isatty and not env.environ.get("NO_COLOR")
     command = typer.main.get_command(app)
     try:
         # Typer prints help and completion scripts to sys.stdout: point it at our stream.
