@@ -1,0 +1,351 @@
+"""OpenAI, and any OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio), on the `openai` SDK.
+
+The same class serves the `openai` provider and every named endpoint of the config
+(`[endpoints.ollama] base_url = "http://127.0.0.1:11434/v1"`): the registry hands it
+`ProviderSettings(name="ollama", base_url=..., api_key=None)`.
+
+Decisions:
+- The SDK's own retries are off (`max_retries=0`): core.runner retries the same way for every
+  provider, and never after the first token.
+- Timeouts are httpx per-phase limits: `read_timeout` bounds every wait for bytes, so a stream
+  that stalls is stopped, however long the whole reply takes.
+- `top_k` is not part of the OpenAI API. OpenAI itself refuses unknown parameters, so there it
+  is an InvalidInput error; compatible servers (llama.cpp, vLLM, Ollama) accept it as an extra
+  body field, so there it is sent that way.
+- `max_tokens` is sent as `max_completion_tokens` to api.openai.com (the only name its newer
+  models accept) and as `max_tokens` to compatible servers (the name they all understand).
+- `raw` requests are sent as an ordinary single user message: chat APIs have no raw mode.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlparse
+
+from llmcli.core.errors import (
+    ContentBlocked,
+    InvalidInput,
+    LlmcliError,
+    MissingKey,
+    ProviderError,
+    register_secret,
+)
+from llmcli.core.events import Event, Finish, TextDelta, Usage
+from llmcli.core.provider import Capability, ModelInfo, Provider, ProviderSettings
+from llmcli.providers import _http_errors as errs
+from llmcli.providers import catalog
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import ChatRequest
+
+PLACEHOLDER_KEY = "not-needed"  # the SDK refuses an empty key; keyless servers ignore this one
+
+# Live OpenAI listings also hold image, audio and moderation models that cannot chat.
+_NOT_TEXT = ("dall-e", "whisper", "tts", "gpt-image", "sora", "davinci", "babbage", "moderation")
+_NOT_TEXT_PARTS = ("-realtime", "-audio", "-transcribe", "-tts", "-search")
+
+
+class OpenAIProvider(Provider):
+    """Chat, streaming and embeddings through the official `openai` SDK."""
+
+    name: ClassVar[str] = "openai"
+    description: ClassVar[str] = "OpenAI and OpenAI-compatible servers (Ollama, llama.cpp, vLLM)"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.CHAT, Capability.STREAM, Capability.EMBED}
+    )
+    key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
+    base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
+    default_model: ClassVar[str] = "gpt-4o-mini"
+    default_embed_model: ClassVar[str] = "text-embedding-3-small"
+    default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+    official_host: ClassVar[str] = "api.openai.com"
+    supports_top_k: ClassVar[bool] = False  # on the official API; compatible servers take it
+
+    def __init__(self, settings: ProviderSettings):
+        super().__init__(settings)
+        register_secret(settings.api_key)
+        self._client: Any = None
+        self._suggestions: list[str] | None = None
+        # Why the last `list_models` fell back to the catalog (None when the live list worked).
+        self.list_models_error: LlmcliError | None = None
+
+    # -- configuration --------------------------------------------------------------------------
+    @property
+    def is_endpoint(self) -> bool:
+        """A named OpenAI-compatible endpoint from the config, not the provider itself."""
+        return self.settings.name != self.name
+
+    @property
+    def base_url(self) -> str:
+        """Endpoint base URL; for the provider itself the SDK variable beats the config file."""
+        if self.is_endpoint:
+            if not self.settings.base_url:
+                raise InvalidInput(
+                    f"endpoint '{self.settings.name}' has no base_url",
+                    hint=f"add base_url under [endpoints.{self.settings.name}] in the config",
+                )
+            return self.settings.base_url
+        env = os.environ.get(self.base_url_env or "") if self.base_url_env else None
+        return env or self.settings.base_url or self.default_base_url
+
+    @property
+    def is_official(self) -> bool:
+        return urlparse(self.base_url).hostname == self.official_host
+
+    def _key(self) -> str:
+        key = self.settings.api_key
+        if key:
+            return key
+        if self.is_endpoint:
+            # Never fall back to OPENAI_API_KEY: that would send the OpenAI key to another server.
+            return PLACEHOLDER_KEY
+        raise MissingKey(
+            f"no API key for provider '{self.name}'",
+            hint=f"set {' or '.join(self.key_env)}, or run 'llmcli keys set {self.name}'",
+        )
+
+    def _context(self, model: str | None = None) -> errs.ErrorContext:
+        return errs.ErrorContext(
+            provider=self.settings.name,
+            base_url=self.base_url,
+            model=model,
+            key_env=() if self.is_endpoint else self.key_env,
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout,
+            suggest=self._model_names,
+        )
+
+    def _make_client(self) -> Any:
+        import openai
+
+        return openai.OpenAI(
+            api_key=self._key(),
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=openai.Timeout(**self._timeouts()),
+        )
+
+    def _timeouts(self, quick: bool = False) -> dict[str, float]:
+        connect, read = self.settings.connect_timeout, self.settings.read_timeout
+        if quick:
+            connect, read = errs.quick_timeouts(connect, read)
+        return errs.timeout_parts(connect, read)
+
+    @property
+    def client(self) -> Any:
+        """The SDK client, made on first use and kept (its connection pool with it)."""
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    def _quick_client(self) -> Any:
+        import openai
+
+        return self.client.with_options(timeout=openai.Timeout(**self._timeouts(quick=True)))
+
+    def _map(self, exc: BaseException, model: str | None) -> LlmcliError | None:
+        return errs.map_stainless(exc, self._context(model))
+
+    # -- chat -----------------------------------------------------------------------------------
+    def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
+        """Stream (or fetch whole) one reply; usage and a normalised finish reason come last."""
+        try:
+            kwargs = self._chat_kwargs(request, stream)
+            if stream:
+                yield from self._stream(kwargs)
+            else:
+                yield from self._complete(kwargs)
+        except LlmcliError:
+            raise
+        except Exception as exc:
+            err = self._map(exc, request.model)
+            if err is None:
+                raise
+            raise err from exc
+
+    def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
+        return [{"role": m.role, "content": m.content} for m in request.messages]
+
+    def _chat_kwargs(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
+        o = request.options
+        kw: dict[str, Any] = {"model": request.model, "messages": self._messages(request)}
+        extra: dict[str, Any] = {}
+        if o.temperature is not None:
+            kw["temperature"] = o.temperature
+        if o.top_p is not None:
+            kw["top_p"] = o.top_p
+        if o.max_tokens is not None:
+            kw[self._max_tokens_field()] = o.max_tokens
+        if o.seed is not None:
+            kw["seed"] = o.seed
+        if o.stop:
+            kw["stop"] = list(o.stop)
+        if o.top_k is not None:
+            if self.is_official or not self._top_k_as_extra():
+                raise InvalidInput(
+                    f"{self.settings.name} does not support the option 'top_k'",
+                    hint="use top_p instead",
+                )
+            extra["top_k"] = o.top_k
+        if stream:
+            kw["stream"] = True
+            self._add_stream_usage(kw, extra)
+        if extra:
+            kw["extra_body"] = extra
+        return kw
+
+    def _max_tokens_field(self) -> str:
+        return "max_completion_tokens" if self.is_official else "max_tokens"
+
+    def _top_k_as_extra(self) -> bool:
+        return True
+
+    def _add_stream_usage(self, kw: dict[str, Any], extra: dict[str, Any]) -> None:
+        kw["stream_options"] = {"include_usage": True}
+
+    def _complete(self, kwargs: dict[str, Any]) -> Iterator[Event]:
+        resp = self.client.chat.completions.create(**kwargs)
+        choice = resp.choices[0] if resp.choices else None
+        if choice is None:
+            raise ProviderError(f"{self.settings.name} sent a reply with no choices", hint="retry")
+        text = choice.message.content if choice.message else None
+        if text:
+            yield TextDelta(text)
+        yield from self._finish(resp.usage, choice.finish_reason)
+
+    def _stream(self, kwargs: dict[str, Any]) -> Iterator[Event]:
+        usage = None
+        reason = None
+        with self.client.chat.completions.create(**kwargs) as chunks:
+            for chunk in chunks:
+                choices = chunk.choices
+                if choices:
+                    choice = choices[0]
+                    delta = choice.delta
+                    if delta is not None and delta.content:
+                        yield TextDelta(delta.content)
+                    if choice.finish_reason:
+                        reason = choice.finish_reason
+                found = self._chunk_usage(chunk)
+                if found is not None:
+                    usage = found
+        if reason is None:
+            # The body ended without a finish reason: the server stopped mid-reply.
+            raise ProviderError(
+                f"{self.settings.name} ended the stream before the reply was complete",
+                hint="retry",
+                retryable=True,
+            )
+        yield from self._finish(usage, reason)
+
+    def _chunk_usage(self, chunk: Any) -> Any:
+        return chunk.usage
+
+    def _finish(self, usage: Any, reason: str | None) -> Iterator[Event]:
+        if usage is not None:
+            yield Usage(
+                input_tokens=getattr(usage, "prompt_tokens", None),
+                output_tokens=getattr(usage, "completion_tokens", None),
+            )
+        normalised = normalise_finish(reason)
+        yield Finish(normalised)
+        if normalised == "content_filter":
+            raise ContentBlocked(
+                f"{self.settings.name} stopped the reply: its content filter was triggered",
+                hint="rephrase the prompt",
+            )
+
+    # -- models ---------------------------------------------------------------------------------
+    def known_models(self) -> list[ModelInfo]:
+        return [] if self.is_endpoint else catalog.known(self.name)
+
+    def list_models(self) -> list[ModelInfo]:
+        """The server's list (short timeouts); the built-in list on any failure, never a crash."""
+        self.list_models_error = None
+        try:
+            if not self.settings.api_key and not self.is_endpoint:
+                raise MissingKey(f"no API key for provider '{self.name}'")
+            live = self._live_models()
+        except Exception as exc:
+            mapped = exc if isinstance(exc, LlmcliError) else self._map(exc, None)
+            self.list_models_error = mapped or ProviderError(f"{type(exc).__name__}: {exc}")
+            return self.known_models()
+        self._suggestions = [m.id for m in live]
+        return live if self.is_endpoint else catalog.merge_live(self.name, live)
+
+    def _live_models(self) -> list[ModelInfo]:
+        page = self._quick_client().models.list()
+        out = []
+        for m in sorted(page.data or [], key=lambda m: m.id):
+            if not self.is_endpoint and self._skip_live(m):
+                continue
+            caps = _EMBED_CAPS if "embed" in m.id else _CHAT_CAPS
+            window = getattr(m, "context_window", None)  # Groq lists it; OpenAI does not
+            out.append(
+                ModelInfo(
+                    id=m.id,
+                    provider=self.settings.name,
+                    capabilities=caps,
+                    context_window=window if isinstance(window, int) else None,
+                    live=True,
+                )
+            )
+        return out
+
+    def _skip_live(self, m: Any) -> bool:
+        mid = m.id.lower()
+        return mid.startswith(_NOT_TEXT) or any(p in mid for p in _NOT_TEXT_PARTS)
+
+    def _model_names(self) -> list[str]:
+        """Names to suggest for an unknown model: the live list if it can be had, else the catalog."""
+        if self._suggestions is None:
+            self.list_models()
+        return self._suggestions or [m.id for m in self.known_models()]
+
+    # -- embeddings -----------------------------------------------------------------------------
+    def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        """One vector per text, in order. The SDK asks for base64 and decodes it to floats."""
+        if not texts:
+            raise InvalidInput("nothing to embed", hint="give at least one text")
+        try:
+            resp = self.client.embeddings.create(model=model, input=list(texts))
+        except Exception as exc:
+            err = self._map(exc, model)
+            if err is None:
+                raise
+            raise err from exc
+        data = sorted(resp.data or [], key=lambda d: d.index)
+        if len(data) != len(texts):
+            raise ProviderError(
+                f"{self.settings.name} returned {len(data)} embeddings for {len(texts)} texts"
+            )
+        return [list(d.embedding) for d in data]
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+_CHAT_CAPS = [Capability.CHAT.value, Capability.STREAM.value]
+_EMBED_CAPS = [Capability.EMBED.value]
+
+_FINISH = {
+    "stop": "stop",
+    "end_turn": "stop",
+    "eos": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "content_filter": "content_filter",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+}
+
+
+def normalise_finish(reason: str | None) -> str | None:
+    """OpenAI-style finish reasons, with the spellings some compatible servers use folded in."""
+    if reason is None:
+        return None
+    return _FINISH.get(str(reason).lower(), str(reason).lower())

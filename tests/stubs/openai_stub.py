@@ -1,0 +1,301 @@
+"""Loopback server speaking the OpenAI chat-completions wire protocol (prefix /v1).
+
+Follows shared/reference/provider-wire-protocols.md §3 and the §7 checklist: full and streamed
+completions (usage chunk only when `stream_options.include_usage`), models, embeddings
+(base64 or float per `encoding_format`), the OpenAI error envelope, Retry-After headers.
+Point the SDK at it with OPENAI_BASE_URL=stub.url and OPENAI_API_KEY=stub.expected_key.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+from functools import lru_cache
+from typing import Any
+
+from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_event, words
+
+CREATED = 1700000000
+DEFAULT_MODELS = [
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1-mini",
+    "gpt-4.1",
+    "text-embedding-3-small",
+    "stub-model",
+]
+
+
+class OpenAIStub(StubServer):
+    """Scriptable OpenAI-compatible server. Attributes set the default replies."""
+
+    name = "openai"
+    prefix = "/v1"
+
+    def __init__(self, expected_key: str | None = "sk-test-0123456789abcdef"):
+        super().__init__(expected_key)
+        self.models: list[str] = list(DEFAULT_MODELS)
+        self.check_models = True  # unknown model -> 404 model_not_found
+        self.reply_text = "Hello from the stub."
+        self.chunks: list[str] | None = None  # streamed pieces; default: reply_text split in two
+        self.echo = False  # reply with the last user message instead of reply_text
+        self.finish_reason = "stop"
+        self.prompt_tokens: int | None = None  # default: words in the messages
+        self.completion_tokens: int | None = None  # default: number of chunks
+        self.embedding_format: str = "auto"  # 'auto' honours encoding_format; 'float' ignores it
+        self.dims = 3
+
+    @property
+    def url(self) -> str:
+        return self.host_url + self.prefix
+
+    # -- routing --------------------------------------------------------------------------------
+    def route(self, req: Recorded) -> str | None:
+        p = req.route_path
+        if not p.startswith(self.prefix + "/"):
+            return None
+        rest = p[len(self.prefix) :]
+        if req.method == "POST" and rest == "/chat/completions":
+            return "chat"
+        if req.method == "GET" and rest == "/models":
+            return "models"
+        if req.method == "GET" and rest.startswith("/models/"):
+            return "model"
+        if req.method == "POST" and rest == "/embeddings":
+            return "embeddings"
+        return None
+
+    def check_auth(self, req: Recorded) -> AnyReply | None:
+        if self.expected_key is None:
+            return None
+        given = req.headers.get("authorization", "")
+        if given != f"Bearer {self.expected_key}":
+            shown = given.removeprefix("Bearer ")
+            # The real API echoes (part of) the key; echo it whole to test that llmcli hides it.
+            return self.error(
+                401, f"Incorrect API key provided: {shown}.", "invalid_request_error", "invalid_api_key"
+            )
+        return None
+
+    def default(self, route: str, req: Recorded) -> AnyReply:
+        body = req.body if isinstance(req.body, dict) else {}
+        if route in ("chat", "embeddings"):
+            model = body.get("model")
+            if self.check_models and model not in self.models:
+                return self.model_not_found(str(model))
+        if route == "chat":
+            return self.stream(req) if body.get("stream") else self.completion(req)
+        if route == "models":
+            return Reply(200, self.models_body())
+        if route == "model":
+            mid = req.route_path.rsplit("/", 1)[-1]
+            if mid not in self.models:
+                return self.model_not_found(mid)
+            return Reply(200, self.model_entry(mid))
+        if route == "embeddings":
+            return self.embeddings(req)
+        raise AssertionError(route)
+
+    # -- bodies ---------------------------------------------------------------------------------
+    def text_for(self, req: Recorded | None) -> str:
+        if self.echo and req is not None and isinstance(req.body, dict):
+            users = [m["content"] for m in req.body.get("messages", []) if m.get("role") == "user"]
+            return users[-1] if users else ""
+        return self.reply_text
+
+    def pieces(self, req: Recorded | None) -> list[str]:
+        if self.chunks is not None:
+            return self.chunks
+        text = self.text_for(req)
+        half = len(text) // 2
+        return [text[:half], text[half:]] if half else [text]
+
+    def usage_for(self, req: Recorded | None, n_out: int) -> dict[str, int]:
+        msgs = req.body.get("messages", []) if req is not None and isinstance(req.body, dict) else []
+        p = self.prompt_tokens if self.prompt_tokens is not None else words(
+            str(m.get("content", "")) for m in msgs
+        )
+        c = self.completion_tokens if self.completion_tokens is not None else n_out
+        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+    def completion_body(self, req: Recorded | None, model: str) -> dict[str, Any]:
+        pieces = self.pieces(req)
+        return {
+            "id": "chatcmpl-stub1",
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "".join(pieces)},
+                    "finish_reason": self.finish_reason,
+                }
+            ],
+            "usage": self.usage_for(req, len(pieces)),
+        }
+
+    def completion(self, req: Recorded) -> Reply:
+        model = str((req.body or {}).get("model", "stub-model"))
+        return Reply(200, self.completion_body(req, model), headers={"x-request-id": "req_stub_1"})
+
+    def chunk(self, model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-stub1",
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+
+    def stream_events(self, req: Recorded | None, model: str, include_usage: bool) -> list[bytes]:
+        pieces = self.pieces(req)
+        usage = self.usage_for(req, len(pieces)) if include_usage else None
+        return _openai_events(model, tuple(pieces), self.finish_reason, _freeze(usage))
+
+    def stream(
+        self,
+        req: Recorded | None = None,
+        *,
+        model: str = "stub-model",
+        include_usage: bool | None = None,
+        drop_after: int | None = None,
+        stall_after: int | None = None,
+        chunk_delay: float = 0.0,
+        error_after: int | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> Any:
+        """A streamed reply. Without `req` it returns a callable to queue with `script`.
+
+        Counts (`drop_after`, `stall_after`, `error_after`) are in SSE events; event 0 is the
+        role chunk, so `error_after=2` sends the role and one text piece, then the error frame.
+        """
+        if req is None:
+            return lambda r: self.stream(
+                r,
+                include_usage=include_usage,
+                drop_after=drop_after,
+                stall_after=stall_after,
+                chunk_delay=chunk_delay,
+                error_after=error_after,
+                error=error,
+            )
+        body = req.body if isinstance(req.body, dict) else {}
+        model = str(body.get("model", model))
+        if include_usage is None:
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        events = list(self.stream_events(req, model, include_usage))
+        if error_after is not None:
+            err = error or {"message": "The server had an error while processing your request.",
+                             "type": "server_error"}
+            events = [*events[:error_after], sse_event({"error": err})]
+        return SSE(
+            events,
+            headers={"x-request-id": "req_stub_1"},
+            drop_after=drop_after,
+            stall_after=stall_after,
+            chunk_delay=chunk_delay,
+        )
+
+    def model_entry(self, mid: str) -> dict[str, Any]:
+        return {"id": mid, "object": "model", "created": CREATED, "owned_by": "stub"}
+
+    def models_body(self) -> dict[str, Any]:
+        return {"object": "list", "data": [self.model_entry(m) for m in self.models]}
+
+    def vector(self, i: int) -> list[float]:
+        return [round(0.25 * (i + 1) * (j + 1) * (-1) ** j, 4) for j in range(self.dims)]
+
+    def embeddings(self, req: Recorded) -> Reply:
+        body = req.body or {}
+        inputs = body.get("input")
+        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        as_b64 = body.get("encoding_format") == "base64" and self.embedding_format == "auto"
+        data = []
+        for i, _ in enumerate(texts):
+            vec = self.vector(i)
+            emb: Any = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode() if as_b64 else vec
+            data.append({"object": "embedding", "index": i, "embedding": emb})
+        n = words(str(t) for t in texts)
+        return Reply(200, {"object": "list", "model": body.get("model"), "data": data,
+                           "usage": {"prompt_tokens": n, "total_tokens": n}})
+
+    # -- errors ---------------------------------------------------------------------------------
+    def error_body(self, message: str, type_: str, code: str | None, param: str | None = None) -> dict:
+        return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+    def error(
+        self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        return Reply(status, self.error_body(message, type_, code),
+                     headers={"x-request-id": f"req_err_{status}", **(headers or {})})
+
+    def unauthorized(self) -> Reply:
+        return self.error(401, "Incorrect API key provided.", code="invalid_api_key")
+
+    def model_not_found(self, model: str = "nope") -> Reply:
+        return self.error(
+            404, f"The model `{model}` does not exist or you do not have access to it.",
+            code="model_not_found",
+        )
+
+    def context_too_long(self) -> Reply:
+        return self.error(
+            400,
+            "This model's maximum context length is 128000 tokens. However, your messages "
+            "resulted in 130000 tokens. Please reduce the length of the messages.",
+            code="context_length_exceeded",
+        )
+
+    def rate_limited(self, retry_after: float | None = None, retry_after_ms: int | None = None) -> Reply:
+        headers = {
+            "x-ratelimit-limit-requests": "500",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "120ms",
+            "x-ratelimit-limit-tokens": "200000",
+            "x-ratelimit-remaining-tokens": "199000",
+            "x-ratelimit-reset-tokens": "300ms",
+        }
+        if retry_after is not None:
+            headers["retry-after"] = f"{retry_after:g}"
+        if retry_after_ms is not None:
+            headers["retry-after-ms"] = str(retry_after_ms)
+        return self.error(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded",
+                          headers=headers)
+
+    def server_error(self, status: int = 500) -> Reply:
+        return self.error(status, "The server had an error while processing your request.",
+                          "server_error")
+
+    def bad_gateway(self) -> Reply:
+        """A 502 from a proxy in front of the API: HTML, not JSON."""
+        return Reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                     content_type="text/html")
+
+
+@lru_cache(maxsize=32)
+def _openai_events(model: str, pieces: tuple[str, ...], finish: str, usage: tuple | None) -> list[bytes]:
+    """Cached: the 20,000-chunk benchmark stream is built once, not per request."""
+    import json
+
+    head = {"id": "chatcmpl-stub1", "object": "chat.completion.chunk", "created": CREATED, "model": model}
+    prefix = json.dumps(head, separators=(",", ":"))[:-1]
+
+    def ev(choices: str, extra: str = "") -> bytes:
+        return b"data: %s,\"choices\":%s%s}\n\n" % (prefix.encode(), choices.encode(), extra.encode())
+
+    def choice(delta: dict[str, Any], fin: str | None) -> str:
+        return json.dumps([{"index": 0, "delta": delta, "finish_reason": fin}], separators=(",", ":"))
+
+    out = [ev(choice({"role": "assistant", "content": ""}, None))]
+    out += [ev(choice({"content": p}, None)) for p in pieces]
+    out.append(ev(choice({}, finish)))
+    if usage is not None:
+        out.append(ev("[]", ',"usage":' + json.dumps(dict(usage), separators=(",", ":"))))
+    out.append(b"data: [DONE]\n\n")
+    return out
+
+
+def _freeze(d: dict[str, int] | None) -> tuple | None:
+    return tuple(sorted(d.items())) if d is not None else None
