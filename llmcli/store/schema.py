@@ -59,4 +59,18 @@ MIGRATIONS: list[str] = [
         VALUES (new.id, new.prompt, new.reply, new.system);
     END;
     """,
+    # 2: blind votes from `llmcli compare --blind`, read by `llmcli leaderboard`
+    """
+    CREATE TABLE votes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created TEXT NOT NULL,
+        comparison_id TEXT,
+        prompt TEXT,
+        models TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        winner TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('win', 'tie'))
+    );
+    CREATE INDEX votes_comparison ON votes(comparison_id);
+    """,
 ]

@@ -1,0 +1,322 @@
+"""Run every cell of a comparison at once through core.scheduler.
+
+Each cell is a core.runner.Run on a worker thread; its text pieces go to the cell's live
+buffer, which the face renders while the cells stream. Everything that touches SQLite or the
+screen happens on the calling thread (sqlite3 connections belong to one thread), so logging is
+a callback run there as each cell finishes. One cell's failure is recorded in that cell and
+never stops the others; Ctrl-C stops all, keeps what arrived, and logs it as interrupted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmcli.core.errors import Interrupted, LlmcliError, redact
+from llmcli.core.provider import Provider
+from llmcli.core.response import Response
+
+if TYPE_CHECKING:
+    from llmcli.compare.grid import Cell
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.runner import RetryPolicy, Run
+    from llmcli.core.scheduler import RateBudget, TaskResult
+
+# Below this a cell was not held back in any way a person would notice (thread start-up).
+WAIT_NOTICE_S = 0.05
+
+
+@dataclass
+class CellState:
+    """A cell's live buffer while it runs, and its outcome once it is over."""
+
+    cell: Cell
+    pieces: list[str] = field(default_factory=list)
+    status: str = "queued"  # queued, running, retrying, complete, error, interrupted
+    note: str | None = None  # 'rate limited; retrying in 1.0 s'
+    request: ChatRequest | None = None
+    run: Run | None = None
+    started: float | None = None  # seconds after the comparison began that the cell was sent
+    ended: float | None = None
+    held: float = 0.0  # time held back by the per-provider limit or a rate budget
+    response: Response | None = None
+    error: LlmcliError | None = None
+    answer: str | None = None  # what the template's extract found in the reply
+    log_id: int | None = None
+    version: int = 0  # bumped on every change, so a view redraws only when needed
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    @property
+    def done(self) -> bool:
+        return self.response is not None
+
+    @property
+    def backoff(self) -> float:
+        """Time spent backing off (429, 5xx) before the first token."""
+        if self.response is not None:
+            return self.response.timings.waited
+        return self.run.waited if self.run is not None else 0.0
+
+    @property
+    def waited(self) -> float:
+        """Everything that held this cell back: the provider's limit, a budget, retries."""
+        return self.held + self.backoff
+
+    @property
+    def was_held(self) -> bool:
+        return self.waited >= WAIT_NOTICE_S
+
+    def touch(self) -> None:
+        self.version += 1
+
+    def record(self) -> dict[str, Any]:
+        """Every measurement of the cell: one JSON record (--json, --jsonl)."""
+        c, r = self.cell, self.response
+        rec: dict[str, Any] = {
+            "cell": c.index,
+            "row": c.row,
+            "column": c.column,
+            "run": c.run + 1,
+            "prompt_label": c.variant.label,
+            "template": c.variant.template,
+            "prompt": c.variant.prompt,
+            "model": c.model,
+            "provider": c.ref.provider,
+            "status": r.status if r else self.status,
+            "error": r.error if r else None,
+            "text": r.text if r else self.text,
+            "answer": self.answer,
+            "finish_reason": r.finish_reason if r else None,
+            "ttft": r.timings.ttft if r else None,
+            "total": r.timings.total if r else None,
+            "input_tokens": r.usage.input_tokens if r else None,
+            "output_tokens": r.usage.output_tokens if r else None,
+            "tokens_per_second": r.tokens_per_second if r else None,
+            "cost": r.cost if r else None,
+            "attempts": r.attempts if r else 0,
+            "waited": round(self.waited, 4),
+            "held": round(self.held, 4),
+            "backoff": round(self.backoff, 4),
+            "started": round(self.started, 4) if self.started is not None else None,
+            "log_id": self.log_id,
+        }
+        return rec
+
+
+@dataclass
+class ComparisonResult:
+    comparison_id: str
+    cells: list[CellState]
+    wall: float
+    interrupted: bool = False
+
+    @property
+    def failures(self) -> list[CellState]:
+        return [s for s in self.cells if s.response is not None and s.response.status == "error"]
+
+
+LogFn = Callable[[CellState], "int | None"]
+TickFn = Callable[[], None]
+
+
+class Comparison:
+    """All cells of one comparison, run concurrently with per-provider limits."""
+
+    def __init__(
+        self,
+        cells: Sequence[Cell],
+        *,
+        providers: Mapping[str, Provider | LlmcliError],
+        make_request: Callable[[Cell], ChatRequest],
+        comparison_id: str,
+        per_provider: int | dict[str, int] = 4,
+        budgets: dict[str, RateBudget] | None = None,
+        policy: RetryPolicy | None = None,
+        stream: bool = True,
+        max_workers: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
+        """`providers` maps a provider name to its instance, or to the error that stopped it
+        being built (a missing key): that provider's cells fail, the others run."""
+        self.states = [CellState(c) for c in cells]
+        self.providers = providers
+        self.make_request = make_request
+        self.comparison_id = comparison_id
+        self.per_provider = per_provider
+        self.budgets = budgets or {}
+        self.policy = policy
+        self.stream = stream
+        # A thread blocked on its provider's slot still holds a worker; one worker per cell
+        # keeps a free provider from waiting behind a busy one.
+        self.max_workers = max_workers or max(1, min(len(cells), 64))
+        self.clock = clock
+        self._stop = threading.Event()
+        self._t0 = 0.0
+
+    # -- running ---------------------------------------------------------------------------
+    def run(
+        self, *, log: LogFn | None = None, on_tick: TickFn | None = None, tick: float = 0.1
+    ) -> ComparisonResult:
+        """Run every cell; returns when all are over or after Ctrl-C (then `interrupted`)."""
+        from llmcli.core.scheduler import Scheduler
+
+        self._t0 = self.clock()
+        scheduler = Scheduler(
+            max_workers=self.max_workers, per_provider=self.per_provider, budgets=self.budgets
+        )
+        futures: dict[Future[TaskResult], tuple[CellState, int]] = {}
+        interrupted = False
+        try:
+            for state in self.states:
+                name = state.cell.ref.provider
+                target = self.providers.get(name)
+                if not isinstance(target, Provider):
+                    err = target or LlmcliError(f"provider '{name}' is unavailable")
+                    self._finish(state, _empty(state, "error", err.one_line()), err, log)
+                    continue
+                tokens = _estimate_tokens(state, self.make_request)
+                fut = scheduler.submit(
+                    name, lambda s=state, p=target: self._work(s, p), tokens=tokens
+                )
+                futures[fut] = (state, tokens)
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=tick, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    self._settle(*futures[fut], fut.result(), log)
+                if on_tick is not None:
+                    on_tick()
+        except KeyboardInterrupt:
+            interrupted = True
+            self._stop.set()
+            for fut, (state, tokens) in futures.items():
+                if state.done:
+                    continue
+                if fut.done():  # finished while we were stopping: keep the whole reply
+                    self._settle(state, tokens, fut.result(), log)
+                else:
+                    self._finish(state, self._snapshot(state), Interrupted("interrupted"), log)
+        finally:
+            # After Ctrl-C, don't wait: queued cells are cancelled, running ones stop at their
+            # next piece of text.
+            scheduler.shutdown(cancel=interrupted)
+        if on_tick is not None:
+            on_tick()
+        wall = self.clock() - self._t0
+        return ComparisonResult(self.comparison_id, self.states, wall, interrupted)
+
+    def stop(self) -> None:
+        """Ask every running cell to stop at its next piece of text."""
+        self._stop.set()
+
+    def _work(self, state: CellState, provider: Provider) -> Response | None:
+        """On a worker thread: drive one cell's Run, feeding its live buffer."""
+        from llmcli.core.runner import RetryPolicy, Run
+
+        if self._stop.is_set():
+            return None
+        cell = state.cell
+        request = self.make_request(cell)
+        try:
+            info = provider.model_info(cell.ref.model)
+        except Exception:  # a price table is a nicety; a broken one must not fail the cell
+            info = None
+
+        def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
+            state.status = "retrying"
+            state.note = f"{err.one_line()}; retrying in {delay:.1f} s"
+            state.touch()
+
+        run = Run(provider, request, cell.ref.provider, stream=self.stream,
+                  policy=self.policy or RetryPolicy(), info=info, on_wait=on_wait)
+        state.request, state.run = request, run
+        state.started = self.clock() - self._t0
+        state.status = "running"
+        state.touch()
+        stream = iter(run)
+        stopped = False
+        try:
+            for piece in stream:
+                if state.status != "running":
+                    state.status, state.note = "running", None
+                state.pieces.append(piece)
+                state.touch()
+                if self._stop.is_set():
+                    stopped = True
+                    break
+        except LlmcliError as exc:
+            state.error = exc
+        finally:
+            stream.close()  # closes the provider's HTTP stream when we stopped early
+        response = run.response
+        if stopped:
+            response = response.model_copy(update={"status": "interrupted", "error": "interrupted"})
+        return response
+
+    # -- finishing (calling thread only) ---------------------------------------------------------
+    def _settle(self, state: CellState, tokens: int, result: TaskResult, log: LogFn | None) -> None:
+        state.held = result.waited
+        response = result.value
+        error = state.error
+        if result.error is not None:  # not an LlmcliError: a bug in an adapter
+            exc = result.error
+            error = exc if isinstance(exc, LlmcliError) else LlmcliError(
+                redact(f"internal error in {state.cell.ref.provider}: {type(exc).__name__}: {exc}"))
+            if state.run is not None:
+                update = {"status": "error", "error": error.one_line()}
+                response = state.run.response.model_copy(update=update)
+            else:
+                response = _empty(state, "error", error.one_line())
+        if response is None:  # stopped before it began
+            response = _empty(state, "interrupted", "interrupted")
+        budget = self.budgets.get(state.cell.ref.provider)
+        if budget is not None and response.usage.total_tokens is not None:
+            budget.settle(tokens, response.usage.total_tokens)
+        self._finish(state, response, error, log)
+
+    def _snapshot(self, state: CellState) -> Response:
+        """What arrived so far from a cell still running, marked interrupted."""
+        if state.run is None:
+            return _empty(state, "interrupted", "interrupted")
+        r = state.run.response
+        return r.model_copy(update={"status": "interrupted", "error": "interrupted"})
+
+    def _finish(self, state: CellState, response: Response, error: LlmcliError | None,
+                log: LogFn | None) -> None:
+        state.response = response
+        state.error = error if response.status != "complete" else None
+        state.status = response.status
+        state.note = None
+        state.ended = self.clock() - self._t0
+        if state.request is None:
+            state.request = self.make_request(state.cell)
+        extract = state.cell.variant.extract
+        if extract is not None and response.text:
+            try:
+                state.answer = extract(response.text)
+            except Exception:  # an answer that cannot be extracted is just missing
+                state.answer = None
+        state.touch()
+        if log is not None:
+            state.log_id = log(state)
+            response.log_id = state.log_id
+
+
+def _empty(state: CellState, status: str, error: str) -> Response:
+    ref = state.cell.ref
+    return Response(text="", model=ref.model, provider=ref.provider, status=status, error=error,  # type: ignore[arg-type]
+                    attempts=0)
+
+
+def _estimate_tokens(state: CellState, make_request: Callable[[Cell], ChatRequest]) -> int:
+    """A rough token count for a rate budget: 4 characters a token, plus the reply's limit."""
+    request = make_request(state.cell)
+    chars = sum(len(m.content) for m in request.messages)
+    return chars // 4 + (request.options.max_tokens or 0)
