@@ -58,8 +58,7 @@ def run(argv: list[str], env: Environment) -> int:
     from llmcli.core.errors import LlmcliError
     from llmcli.ui.console import error_line
 
-    if "--debug" in argv:
-        env.debug = True
+    argv = _take_debug_flag(argv, env)
     import contextlib
 
     import typer.core
@@ -113,6 +112,15 @@ def run(argv: list[str], env: Environment) -> int:
 
             env.stderr.write(redact(traceback.format_exc()))
         return 1
+
+
+def _take_debug_flag(argv: list[str], env: Environment) -> list[str]:
+    """`--debug` works anywhere before `--`, not only before the command name."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    if "--debug" not in argv[:end]:
+        return list(argv)
+    env.debug = True
+    return [a for a in argv[:end] if a != "--debug"] + list(argv[end:])
 
 
 def _debug_details(env: Environment, exc: Exception) -> None:
