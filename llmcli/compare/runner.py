@@ -169,7 +169,8 @@ class Comparison:
 
         self._t0 = self.clock()
         scheduler = Scheduler(
-            max_workers=self.max_workers, per_provider=self.per_provider, budgets=self.budgets
+            max_workers=self.max_workers, per_provider=self.per_provider, budgets=self.budgets,
+            daemon=True,  # after Ctrl-C a stalled stream must not hold up the exit
         )
         futures: dict[Future[TaskResult], tuple[CellState, int]] = {}
         interrupted = False
@@ -207,8 +208,6 @@ class Comparison:
             # After Ctrl-C, don't wait: queued cells are cancelled, running ones stop at their
             # next piece of text.
             scheduler.shutdown(cancel=interrupted)
-        if on_tick is not None:
-            on_tick()
         wall = self.clock() - self._t0
         return ComparisonResult(self.comparison_id, self.states, wall, interrupted)
 

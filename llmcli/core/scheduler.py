@@ -7,6 +7,7 @@ was held back by a rate limit rather than by the provider.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import deque
@@ -90,16 +91,89 @@ class TaskResult:
     waited: float = 0.0  # time held back by per-provider slots or budgets
 
 
+_Item = tuple[Future[Any], Callable[[], Any]]
+
+
+class _DaemonPool:
+    """A bounded pool of daemon threads: a worker stuck in a network read never holds up the
+    process's exit (ThreadPoolExecutor joins its workers at exit, which after Ctrl-C on a
+    stalled stream means waiting for the read timeout)."""
+
+    def __init__(self, max_workers: int):
+        self._max = max(1, max_workers)
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        fut: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot submit after shutdown")
+            self._queue.put((fut, fn))
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self._max:
+                t = threading.Thread(target=self._work, daemon=True,
+                                     name=f"llmcli-daemon-{len(self._threads)}")
+                self._threads.append(t)
+                t.start()
+        return fut
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fut, fn = item
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(fn())
+                except BaseException as exc:
+                    fut.set_exception(exc)
+            del item, fut, fn
+            self._idle.release()
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            if cancel_futures:
+                pending = []
+                while True:
+                    try:
+                        pending.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                for item in pending:
+                    if item is not None:
+                        item[0].cancel()
+            for _ in self._threads:
+                self._queue.put(None)
+        if wait:
+            for t in self._threads:
+                t.join()
+
+
 @dataclass
 class Scheduler:
-    """Runs callables on a bounded pool, at most `per_provider` at once for each provider."""
+    """Runs callables on a bounded pool, at most `per_provider` at once for each provider.
+
+    `daemon=True` runs them on daemon threads, for callers that may abandon running tasks
+    (Ctrl-C during a comparison) and must not wait for a stalled read before exiting.
+    """
 
     max_workers: int = 8
     per_provider: int | dict[str, int] = 4
     budgets: dict[str, RateBudget] = field(default_factory=dict)
+    daemon: bool = False
 
     def __post_init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="llmcli")
+        if self.daemon:
+            self._pool: Any = _DaemonPool(self.max_workers)
+        else:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.max_workers, thread_name_prefix="llmcli"
+            )
         self._slots: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
 
