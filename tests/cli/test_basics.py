@@ -67,3 +67,10 @@ def test_bad_config_file_is_reported(cli, home):
     (home / "config" / "config.toml").write_text("default_model = [unclosed", encoding="utf-8")
     res = cli("prompt", "hi")
     assert res.exit_code == 2 and "config.toml" in res.stderr and "not valid TOML" in res.stderr
+
+
+def test_shell_completion_script_and_answers(cli_proc):
+    script = cli_proc("--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert script.exit_code == 0 and "_llmcli_completion" in script.stdout
+    answer = cli_proc(env={"COMP_WORDS": "llmcli lo", "COMP_CWORD": "1", "_LLMCLI_COMPLETE": "complete_bash"})
+    assert answer.stdout.split() == ["logs"]
