@@ -13,7 +13,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-from llmcli.core.errors import UnknownModel
+from llmcli.core.errors import ProviderError, UnknownModel
 from llmcli.core.provider import Capability, Provider, ProviderSettings
 
 if TYPE_CHECKING:
@@ -48,7 +48,13 @@ def provider_class(name: str) -> type[Provider]:
         raise UnknownModel(
             f"unknown provider '{name}'", hint=f"known providers: {', '.join(provider_names())}"
         )
-    cls = ep.load()  # type: ignore[attr-defined]
+    try:
+        cls = ep.load()  # type: ignore[attr-defined]
+    except Exception as exc:  # a broken plugin is the plugin's fault: say which, don't crash
+        raise ProviderError(
+            f"provider '{name}' could not be loaded ({type(exc).__name__}: {exc})",
+            hint=f"reinstall the package that provides it ({ep.value})",  # type: ignore[attr-defined]
+        ) from None
     if not (isinstance(cls, type) and issubclass(cls, Provider)):
         raise UnknownModel(f"entry point '{name}' does not name a Provider class")
     return cls
