@@ -1,0 +1,1 @@
+"""The interactive chat: conversation state, slash commands, and the prompt_toolkit REPL."""

@@ -1,0 +1,276 @@
+"""The chat loops: a prompt_toolkit REPL in a terminal, and a line loop for piped stdin.
+
+Terminal: line editing, history kept across runs, bracketed paste (a paste arrives whole),
+multi-line mode (F2 or /multi; Esc Enter sends), $EDITOR (Ctrl-X Ctrl-E or /edit), tab
+completion, and a status line. Ctrl-C stops a reply; at an empty prompt it leaves, as Ctrl-D.
+
+Piped: each line is a message (or a slash command); only replies reach stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import TYPE_CHECKING
+
+from llmcli.chat import commands
+from llmcli.chat.commands import CommandContext, Result
+from llmcli.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from llmcli.chat.session import ChatSession, Outcome
+    from llmcli.environment import Environment
+    from llmcli.ui.chat_view import ChatView
+    from llmcli.ui.stream import ReplyWriter
+
+
+class ChatFrontend:
+    """The session's view of the user: output through the ChatView, questions through `ask`."""
+
+    def __init__(self, view: ChatView, *, spinner: bool, ask=None):
+        self.view = view
+        self.spinner = spinner
+        self._ask = ask
+
+    def reply_writer(self) -> ReplyWriter:
+        return self.view.reply_writer()
+
+    def note(self, text: str) -> None:
+        self.view.note(text)
+
+    def warn(self, text: str) -> None:
+        self.view.warn(text)
+
+    def error(self, text: str) -> None:
+        self.view.error(text)
+
+    def interrupted(self) -> None:
+        self.view.interrupted()
+
+    def confirm(self, question: str) -> bool:
+        if self._ask is None:  # piped: nobody to ask; dropping old turns is what would be done
+            self.view.warn(question.replace("Drop", "Dropping").rstrip("?") + " (piped input)")
+            return True
+        return self._ask(question)
+
+
+def _exit_code(outcome: Outcome | None) -> int:
+    if outcome is None or outcome.error is None:
+        return 0
+    return outcome.error.exit_code
+
+
+# -- piped ------------------------------------------------------------------------------------
+
+
+def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
+    """Answer each stdin line in turn. Exit code: 0, or that of the first failed line."""
+    from llmcli.cli.inputs import decode_utf8
+
+    ui = ChatFrontend(view, spinner=False)
+    ctx = CommandContext(session, ui)
+    code = 0
+    for lineno, raw in enumerate(env.stdin, start=1):
+        try:
+            line = decode_utf8(raw, f"stdin line {lineno}").rstrip("\r\n")
+        except InvalidInput as exc:
+            ui.error(exc.one_line())
+            code = code or exc.exit_code
+            continue
+        if not line.strip():
+            continue
+        if commands.is_command(line):
+            result = commands.dispatch(line, ctx)
+            if result.exit:
+                break
+            code = code or _exit_code(result.outcome)
+            if result.send is None:
+                continue
+            line = result.send
+        outcome = session.send(commands.unescape(line), ui)
+        if outcome.status == "interrupted":
+            return 130
+        code = code or _exit_code(outcome)
+    return code
+
+
+# -- terminal ---------------------------------------------------------------------------------
+
+
+class Repl:
+    """The interactive loop around one prompt_toolkit PromptSession."""
+
+    def __init__(self, session: ChatSession, view: ChatView, env: Environment):
+        self.session = session
+        self.view = view
+        self.env = env
+        self.multiline = False
+        self.ui = ChatFrontend(view, spinner=True, ask=self.ask)
+        self.ctx = CommandContext(
+            session, self.ui, toggle_multiline=self.toggle_multiline, edit=self.edit
+        )
+        self.prompt = self._make_prompt()
+
+    def toggle_multiline(self) -> bool:
+        self.multiline = not self.multiline
+        return self.multiline
+
+    def _make_prompt(self):
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+        from prompt_toolkit.key_binding import KeyBindings
+
+        from llmcli.chat import templating
+        from llmcli.chat.completion import ChatCompleter, model_names
+
+        multiline = Condition(lambda: self.multiline)
+        kb = KeyBindings()
+
+        @kb.add("c-c")
+        def _ctrl_c(event) -> None:
+            buf = event.current_buffer
+            if buf.text:
+                buf.reset()  # a typed line is discarded first; a second Ctrl-C leaves
+            else:
+                event.app.exit(exception=EOFError())
+
+        @kb.add("f2")
+        def _f2(event) -> None:
+            self.toggle_multiline()
+
+        @kb.add("escape", "enter", filter=~multiline)
+        def _newline(event) -> None:
+            event.current_buffer.insert_text("\n")
+
+        @kb.add("escape", "enter", filter=multiline)
+        def _send(event) -> None:
+            event.current_buffer.validate_and_handle()
+
+        paths = self.env.paths
+        try:
+            paths.data_dir.mkdir(parents=True, exist_ok=True)
+            history = FileHistory(str(paths.data_dir / "chat_history"))
+        except OSError:
+            history = InMemoryHistory()
+        completer = ChatCompleter(
+            models=lambda: model_names(self.session.app),
+            options=lambda: list(self.session._options_model().model_fields),
+            templates=lambda: templating.names(self.session.app.paths),
+        )
+        output = None
+        if not self.env.stdout_isatty:
+            # Replies go to a file or pipe; the prompt and the editing stay on the terminal.
+            from prompt_toolkit.output import create_output
+
+            output = create_output(stdout=sys.stderr)
+        return PromptSession(
+            history=history,
+            completer=completer,
+            complete_while_typing=False,
+            key_bindings=kb,
+            multiline=multiline,
+            enable_open_in_editor=True,
+            bottom_toolbar=self.toolbar,
+            prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
+            output=output,
+            enable_history_search=False,
+        )
+
+    def toolbar(self) -> str:
+        from llmcli.ui.chat_view import toolbar_text
+
+        s = self.session
+        last = s.last
+        ttft = last.timings.ttft if last else None
+        tps = last.tokens_per_second if last else None
+        estimated = False
+        if last is not None and tps is None and ttft is not None:
+            gen = last.timings.total - ttft
+            if gen > 0 and last.text:
+                tps, estimated = len(last.text) / 4 / gen, True
+        try:
+            window = s.window
+        except Exception:
+            window = None
+        return toolbar_text(
+            str(s.ref), str(s.used) if s.used is not None else None, window, ttft, tps,
+            tps_estimated=estimated, multiline=self.multiline,
+            template=s.next_template.name if s.next_template else None,
+        )
+
+    def ask(self, question: str) -> bool:
+        """A y/N question on the terminal; Ctrl-C or Ctrl-D mean no."""
+        from prompt_toolkit import PromptSession
+
+        self.view.warn(question)
+        try:
+            answer = PromptSession(output=self.prompt.output).prompt("drop them? [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return answer.strip().lower() in ("y", "yes")
+
+    def edit(self, initial: str = "") -> str | None:
+        """Write a message in $VISUAL / $EDITOR; returns its text (None if no editor)."""
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            editor = next((e for e in ("nano", "vim", "vi") if shutil.which(e)), None)
+        if not editor:
+            self.ui.error("no editor found (set $EDITOR)")
+            return None
+        fd, name = tempfile.mkstemp(prefix="llmcli-chat-", suffix=".md")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(initial)
+            try:
+                subprocess.call([*shlex.split(editor), name])
+            except OSError as exc:
+                self.ui.error(f"cannot run editor '{editor}': {exc.strerror or exc}")
+                return None
+            with open(name, encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        finally:
+            os.unlink(name)
+
+    def run(self) -> int:
+        s = self.session
+        try:
+            window = s.window
+        except Exception:
+            window = None
+        self.view.banner(str(s.ref), window, s.conversation_id, len(s.turns))
+        while True:
+            try:
+                text = self.prompt.prompt(lambda: "... " if self.multiline else "> ")
+            except (EOFError, KeyboardInterrupt):
+                return 0
+            if not text.strip():
+                continue
+            try:
+                if self.turn(text).exit:
+                    return 0
+            except KeyboardInterrupt:
+                # Ctrl-C outside a reply (a slow command, a redraw): back to the prompt.
+                self.view.interrupted()
+
+    def turn(self, text: str) -> Result:
+        """One line from the prompt: a command, or a message to send."""
+        if commands.is_command(text):
+            result = commands.dispatch(text, self.ctx)
+            if result.exit or result.send is None:
+                return result
+            text = result.send
+        self.session.send(commands.unescape(text), self.ui)
+        return Result()
+
+
+def run_chat(session: ChatSession, view: ChatView, env: Environment) -> int:
+    """Piped stdin gets the line loop; a terminal gets the REPL."""
+    if not env.stdin_isatty:
+        return run_piped(session, view, env)
+    return Repl(session, view, env).run()
+

@@ -1,0 +1,382 @@
+"""Conversation state: model, system prompt, options, turns, and sending one message.
+
+The session knows nothing about terminals: it talks to a `Frontend` (the REPL or the piped
+loop) for output and for the one question it may ask (whether to drop old turns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from llmcli.chat.tokens import Count, Fit, TokenMeter
+from llmcli.core.errors import ContextTooLong, Interrupted, InvalidInput, LlmcliError
+from llmcli.core.messages import ChatRequest, Message
+
+if TYPE_CHECKING:
+    from llmcli.chat.templating import Choice
+    from llmcli.cli.context import AppContext
+    from llmcli.core.options import Options
+    from llmcli.core.provider import ModelInfo, Provider
+    from llmcli.core.registry import ModelRef
+    from llmcli.core.response import Response
+    from llmcli.ui.stream import ReplyWriter
+
+TurnStatus = Literal["complete", "interrupted"]
+
+
+@dataclass
+class Turn:
+    """One exchange kept in the history: what was sent, and what came back (maybe partial)."""
+
+    user: str
+    reply: str
+    status: TurnStatus = "complete"
+    model: str = ""
+    log_id: int | None = None
+    template: Choice | None = None
+
+    def messages(self) -> list[Message]:
+        out = [Message(role="user", content=self.user)]
+        if self.reply:  # an empty assistant message is refused by some providers
+            out.append(Message(role="assistant", content=self.reply))
+        return out
+
+
+@dataclass
+class Pending:
+    """A message that got no reply (provider error, declined trim): `/retry` sends it again."""
+
+    text: str
+    template: Choice | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one message."""
+
+    status: Literal["complete", "interrupted", "error", "not_sent"]
+    response: Response | None = None
+    error: LlmcliError | None = None
+
+
+class Frontend(Protocol):
+    """What the session needs from whoever drives it."""
+
+    spinner: bool
+
+    def reply_writer(self) -> ReplyWriter: ...
+    def note(self, text: str) -> None: ...
+    def warn(self, text: str) -> None: ...
+    def error(self, text: str) -> None: ...
+    def interrupted(self) -> None: ...
+    def confirm(self, question: str) -> bool: ...
+
+
+class _Tee:
+    """Passes pieces to the real writer and keeps the text, so a partial reply is not lost."""
+
+    def __init__(self, inner: ReplyWriter):
+        self.inner = inner
+        self.parts: list[str] = []
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def write(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.inner.write(piece)
+
+    def finish(self, interrupted: bool = False) -> None:
+        self.inner.finish(interrupted=interrupted)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass
+class ChatSession:
+    """A conversation with one model at a time; the history carries over a model switch."""
+
+    app: AppContext
+    ref: ModelRef
+    system: str | None = None
+    option_values: dict[str, Any] = field(default_factory=dict)
+    conversation_id: str = ""
+    log: bool = True
+    window_override: int | None = None
+    turns: list[Turn] = field(default_factory=list)
+    pending: Pending | None = None
+    next_template: Choice | None = None
+    last: Response | None = None
+    used: Count | None = None
+
+    def __post_init__(self) -> None:
+        from llmcli.store.logs import new_id
+
+        self.conversation_id = self.conversation_id or new_id()
+        self.options = self._validate(self.option_values)
+        self._meter: TokenMeter | None = None
+
+    # -- model, provider, options --------------------------------------------------------------
+    @property
+    def provider(self) -> Provider:
+        return self.app.registry.provider(self.ref)
+
+    @property
+    def info(self) -> ModelInfo | None:
+        try:
+            return self.provider.model_info(self.ref.model)
+        except LlmcliError:
+            return None
+
+    @property
+    def window(self) -> int | None:
+        """The context window: --context-window, then the provider's config, then the catalog."""
+        if self.window_override:
+            return self.window_override
+        try:
+            configured = self.provider.settings.extra.get("context_window")
+        except LlmcliError:
+            configured = None
+        if configured:
+            return int(configured)
+        info = self.info
+        return info.context_window if info else None
+
+    @property
+    def meter(self) -> TokenMeter:
+        if self._meter is None:
+            self._meter = TokenMeter(self.provider, self.ref.model)
+        return self._meter
+
+    def _options_model(self, ref: ModelRef | None = None) -> type[Options]:
+        from llmcli.core.registry import provider_class
+
+        return provider_class((ref or self.ref).adapter).options_model
+
+    def _validate(self, values: dict[str, Any], ref: ModelRef | None = None) -> Options:
+        from llmcli.core.options import validate_options
+
+        return validate_options(values, self._options_model(ref))
+
+    def set_model(self, spec: str) -> list[str]:
+        """Switch model; the history carries over. Returns options the new provider refused."""
+        ref = self.app.registry.resolve(spec)
+        self.app.registry.provider(ref)  # a missing key or bad endpoint fails here, not mid-chat
+        kept: dict[str, Any] = {}
+        dropped: list[str] = []
+        for name, value in self.option_values.items():
+            try:
+                self._validate({name: value}, ref)
+                kept[name] = value
+            except InvalidInput:
+                dropped.append(name)
+        self.options = self._validate(kept, ref)
+        self.option_values = kept
+        self.ref = ref
+        self._meter = None
+        self.recount()
+        return dropped
+
+    def set_option(self, name: str, value: str | None) -> None:
+        """Set (or, with no value, unset) one option; validated against the current provider."""
+        values = dict(self.option_values)
+        key = name.strip().replace("-", "_")
+        if value is None:
+            if values.pop(key, None) is None:
+                raise InvalidInput(f"option '{key}' is not set", hint="see /options")
+        else:
+            values[key] = [value] if key == "stop" else value
+        self.options = self._validate(values)
+        self.option_values = values
+
+    def set_system(self, text: str | None) -> None:
+        self.system = text or None
+        self.recount()
+
+    # -- history ---------------------------------------------------------------------------------
+    def messages(self, new_user: str | None = None) -> list[Message]:
+        """System prompt, the turns so far, and the new user message if any."""
+        out: list[Message] = []
+        if self.system:
+            out.append(Message(role="system", content=self.system))
+        for turn in self.turns:
+            out.extend(turn.messages())
+        if new_user is not None:
+            out.append(Message(role="user", content=new_user))
+        return out
+
+    def undo(self) -> Turn | Pending | None:
+        """Drop the last exchange (or the message that got no reply)."""
+        if self.pending is not None:
+            dropped: Turn | Pending = self.pending
+            self.pending = None
+        elif self.turns:
+            dropped = self.turns.pop()
+        else:
+            return None
+        self.last = None
+        self.recount()
+        return dropped
+
+    def clear(self) -> str:
+        """Forget the history and start a new conversation id (model, system and options stay)."""
+        from llmcli.store.logs import new_id
+
+        self.turns.clear()
+        self.pending = None
+        self.last = None
+        self.conversation_id = new_id()
+        self.recount()
+        return self.conversation_id
+
+    def last_reply(self) -> str | None:
+        return self.turns[-1].reply if self.turns else None
+
+    def recount(self) -> Count:
+        """Tokens the history takes now (an estimate unless the provider reported usage)."""
+        try:
+            self.used = self.meter.count(self.messages())
+        except LlmcliError:
+            self.used = None
+        return self.used  # type: ignore[return-value]
+
+    def count_exact(self) -> Count:
+        """For /tokens: the provider's count when it can give one, else the estimate."""
+        return self.meter.count(self.messages(), exact=True)
+
+    # -- sending ---------------------------------------------------------------------------------
+    def send(self, text: str, ui: Frontend) -> Outcome:
+        """Send a user message (through the template chosen with /template) and stream the reply."""
+        choice = self.next_template
+        if choice is None:
+            return self._exchange(text, ui, None)
+        from llmcli.chat.templating import apply
+
+        self.next_template = None
+        try:
+            text, template_options = apply(choice, text, self.app.paths)
+        except LlmcliError as exc:
+            ui.error(exc.one_line())
+            return Outcome("error", error=exc)
+        return self._exchange(text, ui, choice, template_options)
+
+    def retry(self, ui: Frontend) -> Outcome | None:
+        """Send the last message again: the unanswered one, or the last turn's (reply dropped)."""
+        if self.pending is not None:
+            p, self.pending = self.pending, None
+            return self._exchange(p.text, ui, p.template)
+        if not self.turns:
+            return None
+        turn = self.turns.pop()
+        return self._exchange(turn.user, ui, turn.template)
+
+    def request_options(
+        self, template_options: dict[str, Any] | None, ui: Frontend | None = None
+    ) -> Options:
+        """The session's options over a template's (those this provider refuses are left out)."""
+        if not template_options:
+            return self.options
+        merged: dict[str, Any] = {}
+        for name, value in template_options.items():
+            try:
+                self._validate({name: value})
+                merged[name] = value
+            except InvalidInput:
+                if ui is not None:
+                    ui.warn(f"the template's option {name}={value} does not apply to {self.ref}")
+        return self._validate({**merged, **self.option_values})
+
+    def _exchange(
+        self, text: str, ui: Frontend, template: Choice | None,
+        template_options: dict[str, Any] | None = None,
+    ) -> Outcome:
+        from llmcli.cli.exchange import run_exchange
+
+        try:
+            if template is not None and template_options is None:
+                from llmcli.chat.templating import options
+
+                template_options = options(template, self.app.paths)
+            opts = self.request_options(template_options, ui)
+            refused = self._make_room(text, ui, opts)
+            if refused is not None:
+                self.pending = Pending(text, template)
+                return Outcome("not_sent", error=refused)
+            request = ChatRequest(model=self.ref.model, messages=self.messages(text), options=opts)
+        except LlmcliError as exc:
+            self.pending = Pending(text, template)
+            ui.error(exc.one_line())
+            return Outcome("error", error=exc)
+        tee = _Tee(ui.reply_writer())
+        try:
+            response = run_exchange(
+                self.app, self.ref, request, tee, log=self.log, spinner=ui.spinner,
+                conversation_id=self.conversation_id if self.log else None,
+                template=template.name if template else None,
+            )
+        except (Interrupted, KeyboardInterrupt) as exc:
+            self._keep_partial(text, tee.text, template)
+            ui.interrupted()
+            err = exc if isinstance(exc, Interrupted) else Interrupted("interrupted")
+            return Outcome("interrupted", error=err)
+        except LlmcliError as exc:
+            # A stream broken after text arrived keeps that text, as Ctrl-C does.
+            self._keep_partial(text, tee.text, template)
+            ui.error(exc.one_line() + ("" if tee.text else " (/retry to send it again)"))
+            return Outcome("error", error=exc)
+        self.turns.append(
+            Turn(text, response.text, "complete", str(self.ref), response.log_id, template)
+        )
+        self.pending = None
+        self.last = response
+        u = response.usage
+        if u.input_tokens is not None and u.output_tokens is not None:
+            self.used = Count(u.input_tokens + u.output_tokens, True, "reported by the provider")
+        else:
+            self.recount()
+        return Outcome("complete", response=response)
+
+    def _keep_partial(self, text: str, partial: str, template: Choice | None) -> None:
+        if partial:
+            self.turns.append(Turn(text, partial, "interrupted", str(self.ref), None, template))
+            self.pending = None
+        else:  # nothing arrived: keep the message for /retry, out of the history
+            self.pending = Pending(text, template)
+        self.last = None
+        self.recount()
+
+    def fit(self, text: str, options: Options | None = None) -> Fit:
+        head = [Message(role="system", content=self.system)] if self.system else []
+        return self.meter.fit(
+            head, [t.messages() for t in self.turns], [Message(role="user", content=text)],
+            self.window, reserve=(options or self.options).max_tokens or 0,
+        )
+
+    def _make_room(self, text: str, ui: Frontend, options: Options) -> ContextTooLong | None:
+        """None when the request fits the window (after dropping old turns if the user agrees);
+        otherwise the reason it was not sent, already shown."""
+        fit = self.fit(text, options)
+        if fit.fits:
+            return None
+        how = "counted" if fit.needed.exact else "estimated, chars/4"
+        reserve = f" plus {fit.reserve:,} kept for the reply (max_tokens)" if fit.reserve else ""
+        size = f"{fit.needed.tokens:,} tokens ({how}){reserve}"
+        window = f"{self.ref}'s context window of {fit.window:,}"
+        if fit.drop is None:
+            err = ContextTooLong(
+                f"this message is too long even alone: {size} is more than {window}; not sent",
+                hint="shorten it, or lower max_tokens with /set",
+            )
+            ui.error(err.one_line())
+            return err
+        turns = "turn" if fit.drop == 1 else "turns"
+        if ui.confirm(f"The conversation is {size}, more than {window}. "
+                      f"Drop the oldest {fit.drop} {turns} to make it fit?"):
+            del self.turns[: fit.drop]
+            ui.note(f"dropped the oldest {fit.drop} {turns}; {len(self.turns)} left")
+            return None
+        ui.note("not sent: it would not fit the window (/undo or /clear, then /retry)")
+        return ContextTooLong("not sent: the conversation is longer than the context window")

@@ -1,0 +1,132 @@
+"""Context-window accounting: how many tokens a conversation takes, and whether it fits.
+
+Counting is exact when the provider can count (the local tokenizer, Gemini's count_tokens)
+and an estimate of chars/4 otherwise, always labelled as such. An exact count may cost a
+network round trip, so it is asked for only when the estimate comes near the window: far
+from the limit the estimate is enough to know a request will not fail for its length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from llmcli.core.errors import LlmcliError
+from llmcli.core.provider import Capability
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import Message
+    from llmcli.core.provider import Provider
+
+# Role markers and separators a chat template adds around each message.
+PER_MESSAGE = 4
+ESTIMATE = "estimate, chars/4"
+# Below this share of the window the estimate decides; above it an exact count is asked for.
+EXACT_ABOVE = 0.25
+
+
+def estimate(text: str) -> int:
+    """Tokens in `text` by the usual rule of thumb: one token per four characters."""
+    return (len(text) + 3) // 4
+
+
+@dataclass(frozen=True)
+class Count:
+    """A token count and how it was obtained; `exact` is False for estimates."""
+
+    tokens: int
+    exact: bool
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.tokens:,}" if self.exact else f"~{self.tokens:,}"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Whether a request fits the window; `drop` is how many oldest turns must go to make it fit.
+
+    `drop` is None when even the new message alone (with the system prompt) is too long.
+    """
+
+    window: int | None
+    needed: Count
+    reserve: int
+    drop: int | None
+
+    @property
+    def fits(self) -> bool:
+        return self.drop == 0
+
+
+class TokenMeter:
+    """Counts tokens for one provider and model, caching per message text."""
+
+    def __init__(self, provider: Provider, model: str):
+        self.provider = provider
+        self.model = model
+        self.can_count = provider.has(Capability.COUNT_TOKENS) or provider.has(Capability.TOKENIZE)
+        self.source = self._source_name() if self.can_count else ESTIMATE
+        self._exact: dict[str, int] = {}
+        self._broken = False  # the counter failed once: stop asking, estimate instead
+
+    def _source_name(self) -> str:
+        if self.provider.has(Capability.TOKENIZE):
+            return f"{self.provider.settings.name} tokenizer"
+        return f"{self.provider.settings.name} count_tokens"
+
+    def exact_text(self, text: str) -> int | None:
+        """The provider's count for one text, or None when it cannot count."""
+        if not self.can_count or self._broken:
+            return None
+        if text in self._exact:
+            return self._exact[text]
+        try:
+            if self.provider.has(Capability.TOKENIZE):
+                n = len(self.provider.tokenize(text, self.model))
+            else:
+                n = int(self.provider.count_tokens(text, self.model))
+        except (LlmcliError, NotImplementedError):
+            self._broken = True
+            return None
+        self._exact[text] = n
+        return n
+
+    def tokens(self, messages: list[Message], *, exact: bool) -> tuple[int, bool]:
+        """Tokens of some messages with the per-message overhead, and whether the count is exact."""
+        if exact and self.can_count:
+            per = [self.exact_text(m.content) for m in messages]
+            if None not in per:
+                return sum(n + PER_MESSAGE for n in per if n is not None), True
+        return sum(estimate(m.content) + PER_MESSAGE for m in messages), False
+
+    def count(self, messages: list[Message], *, exact: bool = False) -> Count:
+        """Tokens of a message list: exact when asked and possible, an estimate otherwise."""
+        n, is_exact = self.tokens(messages, exact=exact)
+        return Count(n, is_exact, self.source if is_exact else ESTIMATE)
+
+    def fit(
+        self, head: list[Message], turns: list[list[Message]], tail: list[Message],
+        window: int | None, reserve: int = 0,
+    ) -> Fit:
+        """Does head (system) + turns + tail (the new message) fit `window` with `reserve` left?
+
+        When it does not, find the fewest oldest turns whose removal makes it fit.
+        """
+        rough = self.count(head + [m for t in turns for m in t] + tail)
+        if window is None:
+            return Fit(None, rough, reserve, 0)
+        want_exact = self.can_count and rough.tokens + reserve > window * EXACT_ABOVE
+        parts = [self.tokens(head, exact=want_exact), self.tokens(tail, exact=want_exact)]
+        per_turn = [self.tokens(t, exact=want_exact) for t in turns]
+        all_exact = want_exact and all(e for _, e in parts + per_turn)
+        total = sum(n for n, _ in parts + per_turn)
+        needed = Count(total, all_exact, self.source if all_exact else ESTIMATE)
+        if total + reserve <= window:
+            return Fit(window, needed, reserve, 0)
+        running = total
+        for k, (n, _) in enumerate(per_turn, start=1):
+            running -= n
+            if running + reserve <= window:
+                return Fit(window, needed, reserve, k)
+        return Fit(window, needed, reserve, None)

@@ -1,0 +1,78 @@
+"""`llmcli chat`: an interactive multi-turn chat (or, with piped stdin, one reply per line)."""
+
+from __future__ import annotations
+
+import typer
+
+from llmcli.cli.app import app
+from llmcli.cli.context import app_context
+
+MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
+
+
+@app.command()
+def chat(
+    ctx: typer.Context,
+    model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
+    system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
+    option: list[str] | None = typer.Option(
+        None, "-o", "--option",
+        help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop.",
+    ),
+    cont: bool = typer.Option(
+        False, "-c", "--continue", help="Continue the most recent conversation."
+    ),
+    cid: str | None = typer.Option(None, "--cid", help="Continue the conversation with this id."),
+    no_log: bool = typer.Option(False, "--no-log", help="Do not record the exchanges."),
+    plain: bool = typer.Option(False, "--plain", help="No Markdown rendering of replies."),
+    context_window: int | None = typer.Option(
+        None, "--context-window", min=1, help="The model's context window in tokens, when llmcli "
+        "does not know it (e.g. an Ollama model) or to stay under a smaller budget."
+    ),
+    key: str | None = typer.Option(None, "--key", help="API key (overrides env and keys file)."),
+) -> None:
+    """Chat with a model. Type /help inside for commands.
+
+    Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
+    """
+    from llmcli.chat.history import restore
+    from llmcli.chat.repl import run_chat
+    from llmcli.chat.session import ChatSession
+    from llmcli.core.errors import InvalidInput
+    from llmcli.core.options import parse_pairs, validate_options
+    from llmcli.core.registry import provider_class
+    from llmcli.ui.chat_view import ChatView
+
+    app_ctx = app_context(ctx, key)
+    env = app_ctx.env
+    restored = restore(app_ctx.logs, cid) if (cont or cid) else None
+    ref = app_ctx.registry.resolve(model or (restored.model if restored else None))
+    options_model = provider_class(ref.adapter).options_model
+    values: dict = {}
+    if restored:
+        for name, value in restored.options.items():  # keep what the (new) model takes
+            try:
+                validate_options({name: value}, options_model)
+                values[name] = value
+            except InvalidInput:
+                pass
+    values.update(parse_pairs(option))
+    validate_options(values, options_model)  # a bad -o is a one-line error before anything starts
+    app_ctx.registry.provider(ref)  # a missing key fails now, not at the first message
+    session = ChatSession(
+        app_ctx,
+        ref,
+        system=system if system is not None else (restored.system if restored else None),
+        option_values=values,
+        conversation_id=restored.conversation_id if restored else "",
+        log=not no_log,
+        window_override=context_window,
+    )
+    if restored:
+        session.turns = restored.turns
+        session.pending = restored.pending
+    session.recount()
+    view = ChatView(env, info_to_stderr=not (env.stdin_isatty and env.stdout_isatty), plain=plain)
+    code = run_chat(session, view, env)
+    if code:
+        raise typer.Exit(code)
