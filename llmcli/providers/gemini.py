@@ -27,12 +27,18 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from llmcli.core.errors import ContentBlocked, InvalidInput, LlmcliError, MissingKey, ProviderError
-from llmcli.core.errors import register_secret
+from llmcli.core.errors import (
+    ContentBlocked,
+    InvalidInput,
+    LlmcliError,
+    MissingKey,
+    ProviderError,
+    register_secret,
+)
 from llmcli.core.events import Event, Finish, TextDelta, Usage
 from llmcli.core.provider import Capability, ModelInfo, Provider, ProviderSettings
 from llmcli.providers import _http_errors as errs
-from llmcli.providers import catalog
+from llmcli.providers import _sdk_errors, catalog
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
@@ -143,27 +149,29 @@ class GeminiProvider(Provider):
         quiet = _DropBothKeysWarning()
         sdk_log.addFilter(quiet)
         try:
-            return genai.Client(api_key=key, vertexai=False, http_options=types.HttpOptions(**options))
+            return genai.Client(
+                api_key=key, vertexai=False, http_options=types.HttpOptions(**options)
+            )
         finally:
             sdk_log.removeFilter(quiet)
 
     def _map(self, exc: BaseException, model: str | None) -> LlmcliError | None:
-        return errs.map_genai(exc, self._context(model))
+        return _sdk_errors.map_genai(exc, self._context(model))
 
-    def _call(self, model: str | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, for_model: str | None, fn: Any, /, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return fn(**kwargs)
         except LlmcliError:
             raise
         except Exception as exc:
-            err = self._map(exc, model)
+            err = self._map(exc, for_model)
             if err is None:
                 raise
             raise err from exc
 
     # -- chat -----------------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
-        """Stream (or fetch whole) one reply; usage from the last chunk, finish reason normalised."""
+        """Stream or fetch one reply; usage from the last chunk; finish reason normalised."""
         try:
             contents, config = self._request(request)
             models = self.client.models
@@ -175,7 +183,9 @@ class GeminiProvider(Provider):
                 with contextlib.closing(chunks):
                     yield from self._events(chunks)
             else:
-                reply = models.generate_content(model=request.model, contents=contents, config=config)
+                reply = models.generate_content(
+                    model=request.model, contents=contents, config=config
+                )
                 yield from self._events([reply])
         except LlmcliError:
             raise
@@ -269,7 +279,9 @@ class GeminiProvider(Provider):
         return catalog.merge_live(self.name, live)
 
     def _live_models(self) -> list[ModelInfo]:
-        connect, read = errs.quick_timeouts(self.settings.connect_timeout, self.settings.read_timeout)
+        connect, read = errs.quick_timeouts(
+            self.settings.connect_timeout, self.settings.read_timeout
+        )
         config = {"page_size": 100, "http_options": {"timeout": int(max(connect, read) * 1000)}}
         out = []
         for m in self.client.models.list(config=config):
@@ -300,12 +312,14 @@ class GeminiProvider(Provider):
             self.list_models()
         return self._suggestions or [m.id for m in self.known_models()]
 
-    # -- embeddings and tokens ----------------------------------------------------------------------
+    # -- embeddings and tokens ------------------------------------------------------------------
     def embed(self, texts: list[str], model: str) -> list[list[float]]:
         """One vector per text via batchEmbedContents (the SDK's only embedding call here)."""
         if not texts:
             raise InvalidInput("nothing to embed", hint="give at least one text")
-        resp = self._call(model, self.client.models.embed_content, model=model, contents=list(texts))
+        resp = self._call(
+            model, self.client.models.embed_content, model=model, contents=list(texts)
+        )
         vectors = [list(e.values or []) for e in (resp.embeddings or [])]
         if len(vectors) != len(texts):
             raise ProviderError(f"gemini returned {len(vectors)} embeddings for {len(texts)} texts")

@@ -1,4 +1,4 @@
-"""OpenAI, and any OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio), on the `openai` SDK.
+"""OpenAI and OpenAI-compatible servers (Ollama, llama.cpp, vLLM, LM Studio) on the `openai` SDK.
 
 The same class serves the `openai` provider and every named endpoint of the config
 (`[endpoints.ollama] base_url = "http://127.0.0.1:11434/v1"`): the registry hands it
@@ -35,7 +35,7 @@ from llmcli.core.errors import (
 from llmcli.core.events import Event, Finish, TextDelta, Usage
 from llmcli.core.provider import Capability, ModelInfo, Provider, ProviderSettings
 from llmcli.providers import _http_errors as errs
-from llmcli.providers import catalog
+from llmcli.providers import _sdk_errors, catalog
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
@@ -146,7 +146,7 @@ class OpenAIProvider(Provider):
         return self.client.with_options(timeout=openai.Timeout(**self._timeouts(quick=True)))
 
     def _map(self, exc: BaseException, model: str | None) -> LlmcliError | None:
-        return errs.map_stainless(exc, self._context(model))
+        return _sdk_errors.map_stainless(exc, self._context(model))
 
     # -- chat -----------------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
@@ -299,7 +299,7 @@ class OpenAIProvider(Provider):
         return mid.startswith(_NOT_TEXT) or any(p in mid for p in _NOT_TEXT_PARTS)
 
     def _model_names(self) -> list[str]:
-        """Names to suggest for an unknown model: the live list if it can be had, else the catalog."""
+        """Names to suggest for an unknown model: the live list if possible, else the catalog."""
         if self._suggestions is None:
             self.list_models()
         return self._suggestions or [m.id for m in self.known_models()]

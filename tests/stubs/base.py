@@ -129,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _any(self) -> None:
@@ -143,6 +143,16 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     stub: StubServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-reply (timeouts, cancelled streams) is expected here.
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        self.stub.errors.append(exc)
+        super().handle_error(request, client_address)
+
 
 class StubServer:
     """Threaded HTTP/1.1 server on 127.0.0.1:0. Subclasses implement `route` and `default`."""
@@ -152,6 +162,7 @@ class StubServer:
     def __init__(self, expected_key: str | None = "test-key-0123456789"):
         self.expected_key = expected_key
         self.requests: list[Recorded] = []
+        self.errors: list[BaseException | None] = []  # unexpected failures inside the stub
         self._queues: dict[str, list[AnyReply]] = defaultdict(list)
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -162,7 +173,7 @@ class StubServer:
     def start(self) -> StubServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.stub = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 

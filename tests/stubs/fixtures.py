@@ -37,7 +37,9 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
     current = os.environ.get("NO_PROXY", "")
     if "127.0.0.1" not in current:
-        monkeypatch.setenv("NO_PROXY", ",".join(p for p in (current, "127.0.0.1", "localhost") if p))
+        monkeypatch.setenv(
+            "NO_PROXY", ",".join(p for p in (current, "127.0.0.1", "localhost") if p)
+        )
 
 
 @pytest.fixture

@@ -76,23 +76,28 @@ class GeminiStub(StubServer):
             return None
         given = req.headers.get("x-goog-api-key")
         if not given:
-            return self.error(403, "PERMISSION_DENIED",
-                              "Method doesn't allow unregistered callers. Please use API Key.")
+            return self.error(
+                403,
+                "PERMISSION_DENIED",
+                "Method doesn't allow unregistered callers. Please use API Key.",
+            )
         if given != self.expected_key:
             return self.bad_key()
         return None
 
     def default(self, route: str, req: Recorded) -> AnyReply:
         names = [m[0] for m in self.models]
-        if route in ("chat", "embeddings", "count_tokens", "model") and self.check_models:
-            if self.model_of(req) not in names:
-                return self.model_not_found(self.model_of(req), req)
+        routes = ("chat", "embeddings", "count_tokens", "model")
+        if route in routes and self.check_models and self.model_of(req) not in names:
+            return self.model_not_found(self.model_of(req), req)
         if route == "chat":
             return self.stream(req) if self.is_stream(req) else self.generate(req)
         if route == "models":
             return self.models_page(req)
         if route == "model":
-            return Reply(200, self.model_entry(next(m for m in self.models if m[0] == self.model_of(req))))
+            return Reply(
+                200, self.model_entry(next(m for m in self.models if m[0] == self.model_of(req)))
+            )
         if route == "embeddings":
             return self.embeddings(req)
         if route == "count_tokens":
@@ -103,13 +108,17 @@ class GeminiStub(StubServer):
     def texts_in(self, req: Recorded | None) -> list[str]:
         body = req.body if req is not None and isinstance(req.body, dict) else {}
         out = []
-        for content in body.get("contents", []) + [body.get("systemInstruction") or {}]:
+        for content in [*body.get("contents", []), body.get("systemInstruction") or {}]:
             for part in content.get("parts", []) if isinstance(content, dict) else []:
                 out.append(str(part.get("text", "")))
         return out
 
     def count(self, req: Recorded) -> int:
-        return self.total_tokens_reply if self.total_tokens_reply is not None else words(self.texts_in(req))
+        return (
+            self.total_tokens_reply
+            if self.total_tokens_reply is not None
+            else words(self.texts_in(req))
+        )
 
     def pieces(self, req: Recorded | None) -> list[str]:
         if self.chunks is not None:
@@ -144,32 +153,44 @@ class GeminiStub(StubServer):
 
     def generate(self, req: Recorded) -> Reply:
         pieces = self.pieces(req)
-        return Reply(200, {
-            "candidates": [{
-                "content": {"parts": self._parts("".join(pieces), True), "role": "model"},
-                "finishReason": self.finish_reason,
-                "index": 0,
-            }],
-            "usageMetadata": self.usage(req, len(pieces)),
-            "modelVersion": self.model_of(req),
-            "responseId": "resp-stub-1",
-        })
+        return Reply(
+            200,
+            {
+                "candidates": [
+                    {
+                        "content": {"parts": self._parts("".join(pieces), True), "role": "model"},
+                        "finishReason": self.finish_reason,
+                        "index": 0,
+                    }
+                ],
+                "usageMetadata": self.usage(req, len(pieces)),
+                "modelVersion": self.model_of(req),
+                "responseId": "resp-stub-1",
+            },
+        )
 
     def stream_events(self, req: Recorded | None, model: str) -> list[bytes]:
         pieces = self.pieces(req)
         out = []
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            cand: dict[str, Any] = {"content": {"parts": self._parts(piece, i == 0), "role": "model"},
-                                    "index": 0}
+            cand: dict[str, Any] = {
+                "content": {"parts": self._parts(piece, i == 0), "role": "model"},
+                "index": 0,
+            }
             if last:
                 cand["finishReason"] = self.finish_reason
-            out.append(sse_event({
-                "candidates": [cand],
-                "usageMetadata": self.usage(req, i + 1 if last else None),
-                "modelVersion": model,
-                "responseId": "resp-stub-1",
-            }, "\r\n"))
+            out.append(
+                sse_event(
+                    {
+                        "candidates": [cand],
+                        "usageMetadata": self.usage(req, i + 1 if last else None),
+                        "modelVersion": model,
+                        "responseId": "resp-stub-1",
+                    },
+                    "\r\n",
+                )
+            )
         return out
 
     def stream(
@@ -184,12 +205,21 @@ class GeminiStub(StubServer):
     ) -> Any:
         """A streamed reply; without `req`, a callable to queue with `script`. Counts are events."""
         if req is None:
-            return lambda r: self.stream(r, drop_after=drop_after, stall_after=stall_after,
-                                         chunk_delay=chunk_delay, error_after=error_after, error=error)
+            return lambda r: self.stream(
+                r,
+                drop_after=drop_after,
+                stall_after=stall_after,
+                chunk_delay=chunk_delay,
+                error_after=error_after,
+                error=error,
+            )
         events = self.stream_events(req, self.model_of(req))
         if error_after is not None:
-            err = error or {"code": 503, "message": "The model is overloaded. Please try again later.",
-                            "status": "UNAVAILABLE"}
+            err = error or {
+                "code": 503,
+                "message": "The model is overloaded. Please try again later.",
+                "status": "UNAVAILABLE",
+            }
             events = [*events[:error_after], sse_event({"error": err}, "\r\n")]
         return SSE(events, drop_after=drop_after, stall_after=stall_after, chunk_delay=chunk_delay)
 
@@ -222,60 +252,116 @@ class GeminiStub(StubServer):
         body = req.body or {}
         if req.route_path.endswith(":embedContent"):
             return Reply(200, {"embedding": {"values": self.vector(0)}})
-        return Reply(200, {"embeddings": [{"values": self.vector(i)}
-                                          for i, _ in enumerate(body.get("requests", []))]})
+        return Reply(
+            200,
+            {
+                "embeddings": [
+                    {"values": self.vector(i)} for i, _ in enumerate(body.get("requests", []))
+                ]
+            },
+        )
 
     # -- errors ---------------------------------------------------------------------------------
-    def error(self, code: int, status: str, message: str, details: list | None = None,
-              headers: dict[str, str] | None = None) -> Reply:
+    def error(
+        self,
+        code: int,
+        status: str,
+        message: str,
+        details: list | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         err: dict[str, Any] = {"code": code, "message": message, "status": status}
         if details:
             err["details"] = details
         return Reply(code, {"error": err}, headers=headers or {})
 
     def bad_key(self) -> Reply:
-        return self.error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", [{
-            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-            "reason": "API_KEY_INVALID",
-            "domain": "googleapis.com",
-            "metadata": {"service": "generativelanguage.googleapis.com"},
-        }])
+        return self.error(
+            400,
+            "INVALID_ARGUMENT",
+            "API key not valid. Please pass a valid API key.",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "generativelanguage.googleapis.com"},
+                }
+            ],
+        )
 
     def model_not_found(self, model: str = "nope", req: Recorded | None = None) -> Reply:
         version = req.route_path.split("/")[1] if req is not None else "v1"
-        return self.error(404, "NOT_FOUND",
-                          f"models/{model} is not found for API version {version}, or is not "
-                          "supported for generateContent. Call ListModels to see the list of "
-                          "available models and their supported methods.")
+        return self.error(
+            404,
+            "NOT_FOUND",
+            f"models/{model} is not found for API version {version}, or is not "
+            "supported for generateContent. Call ListModels to see the list of "
+            "available models and their supported methods.",
+        )
 
-    def rate_limited(self, retry_delay: str | None = "1s", retry_after: float | None = None) -> Reply:
+    def rate_limited(
+        self, retry_delay: str | None = "1s", retry_after: float | None = None
+    ) -> Reply:
         details: list[dict[str, Any]] = [
-            {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
-             "violations": [{"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-                             "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
-            {"@type": "type.googleapis.com/google.rpc.Help",
-             "links": [{"description": "Learn more", "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [
+                    {
+                        "quotaMetric": "generativelanguage.googleapis.com/"
+                        "generate_content_free_tier_requests",
+                        "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                    }
+                ],
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [
+                    {
+                        "description": "Learn more",
+                        "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+                    }
+                ],
+            },
         ]
         if retry_delay is not None:
-            details.append({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay})
+            details.append(
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}
+            )
         headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
-        return self.error(429, "RESOURCE_EXHAUSTED",
-                          "You exceeded your current quota, please check your plan and billing details.",
-                          details, headers)
+        return self.error(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota, please check your plan and billing details.",
+            details,
+            headers,
+        )
 
     def context_too_long(self) -> Reply:
-        return self.error(400, "INVALID_ARGUMENT",
-                          "The input token count (1200000) exceeds the maximum number of tokens "
-                          "allowed (1048576).")
+        return self.error(
+            400,
+            "INVALID_ARGUMENT",
+            "The input token count (1200000) exceeds the maximum number of tokens "
+            "allowed (1048576).",
+        )
 
     def server_error(self, status: int = 500) -> Reply:
         if status == 503:
-            return self.error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+            return self.error(
+                503, "UNAVAILABLE", "The model is overloaded. Please try again later."
+            )
         return self.error(status, "INTERNAL", "An internal error has occurred. Please retry.")
 
     def bad_gateway(self) -> Reply:
-        return Reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html")
+        return Reply(
+            502, "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html"
+        )
 
     def blocked_prompt(self) -> Reply:
-        return Reply(200, {"promptFeedback": {"blockReason": "SAFETY"},
-                           "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4}})
+        return Reply(
+            200,
+            {
+                "promptFeedback": {"blockReason": "SAFETY"},
+                "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
+            },
+        )

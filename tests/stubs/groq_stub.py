@@ -67,7 +67,9 @@ class GroqStub(OpenAIStub):
             "max_completion_tokens": 32768,
         }
 
-    def error_body(self, message: str, type_: str, code: str | None, param: str | None = None) -> dict:
+    def error_body(
+        self, message: str, type_: str, code: str | None, param: str | None = None
+    ) -> dict:
         err: dict[str, Any] = {"message": message, "type": type_}
         if code is not None:
             err["code"] = code
@@ -76,11 +78,14 @@ class GroqStub(OpenAIStub):
     def unauthorized(self) -> Reply:
         return self.error(401, "Invalid API Key", code="invalid_api_key")
 
-    def rate_limited(self, retry_after: float | None = None, retry_after_ms: int | None = None) -> Reply:
+    def rate_limited(
+        self, retry_after: float | None = None, retry_after_ms: int | None = None
+    ) -> Reply:
         reply = super().rate_limited(retry_after, retry_after_ms)
         reply.body = self.error_body(
             "Rate limit reached for model `llama-3.1-8b-instant` in organization `org_stub` on "
-            "tokens per minute (TPM): Limit 6000, Used 5000, Requested 2000. Please try again in 10s.",
+            "tokens per minute (TPM): Limit 6000, Used 5000, Requested 2000. "
+            "Please try again in 10s.",
             "tokens",
             "rate_limit_exceeded",
         )
@@ -116,8 +121,8 @@ def _groq_events(
 
     out = [ev({"role": "assistant", "content": ""}, None, ',"x_groq":{"id":"req_01stub"}')]
     out += [ev({"content": p}, None) for p in pieces]
-    out.append(ev({}, finish, ',"x_groq":{"id":"req_01stub","usage":%s}' % usage_json))
+    out.append(ev({}, finish, ',"x_groq":{"id":"req_01stub","usage":' + usage_json + "}"))
     if include_usage:
-        out.append(ev(None, None, ',"usage":%s' % usage_json))
+        out.append(ev(None, None, f',"usage":{usage_json}'))
     out.append(b"data: [DONE]\n\n")
     return out

@@ -73,7 +73,10 @@ class OpenAIStub(StubServer):
             shown = given.removeprefix("Bearer ")
             # The real API echoes (part of) the key; echo it whole to test that llmcli hides it.
             return self.error(
-                401, f"Incorrect API key provided: {shown}.", "invalid_request_error", "invalid_api_key"
+                401,
+                f"Incorrect API key provided: {shown}.",
+                "invalid_request_error",
+                "invalid_api_key",
             )
         return None
 
@@ -111,9 +114,13 @@ class OpenAIStub(StubServer):
         return [text[:half], text[half:]] if half else [text]
 
     def usage_for(self, req: Recorded | None, n_out: int) -> dict[str, int]:
-        msgs = req.body.get("messages", []) if req is not None and isinstance(req.body, dict) else []
-        p = self.prompt_tokens if self.prompt_tokens is not None else words(
-            str(m.get("content", "")) for m in msgs
+        msgs = (
+            req.body.get("messages", []) if req is not None and isinstance(req.body, dict) else []
+        )
+        p = (
+            self.prompt_tokens
+            if self.prompt_tokens is not None
+            else words(str(m.get("content", "")) for m in msgs)
         )
         c = self.completion_tokens if self.completion_tokens is not None else n_out
         return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
@@ -186,8 +193,10 @@ class OpenAIStub(StubServer):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         events = list(self.stream_events(req, model, include_usage))
         if error_after is not None:
-            err = error or {"message": "The server had an error while processing your request.",
-                             "type": "server_error"}
+            err = error or {
+                "message": "The server had an error while processing your request.",
+                "type": "server_error",
+            }
             events = [*events[:error_after], sse_event({"error": err})]
         return SSE(
             events,
@@ -214,29 +223,48 @@ class OpenAIStub(StubServer):
         data = []
         for i, _ in enumerate(texts):
             vec = self.vector(i)
-            emb: Any = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode() if as_b64 else vec
+            emb: Any = (
+                base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode() if as_b64 else vec
+            )
             data.append({"object": "embedding", "index": i, "embedding": emb})
         n = words(str(t) for t in texts)
-        return Reply(200, {"object": "list", "model": body.get("model"), "data": data,
-                           "usage": {"prompt_tokens": n, "total_tokens": n}})
+        return Reply(
+            200,
+            {
+                "object": "list",
+                "model": body.get("model"),
+                "data": data,
+                "usage": {"prompt_tokens": n, "total_tokens": n},
+            },
+        )
 
     # -- errors ---------------------------------------------------------------------------------
-    def error_body(self, message: str, type_: str, code: str | None, param: str | None = None) -> dict:
+    def error_body(
+        self, message: str, type_: str, code: str | None, param: str | None = None
+    ) -> dict:
         return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
     def error(
-        self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
+        self,
+        status: int,
+        message: str,
+        type_: str = "invalid_request_error",
+        code: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        return Reply(status, self.error_body(message, type_, code),
-                     headers={"x-request-id": f"req_err_{status}", **(headers or {})})
+        return Reply(
+            status,
+            self.error_body(message, type_, code),
+            headers={"x-request-id": f"req_err_{status}", **(headers or {})},
+        )
 
     def unauthorized(self) -> Reply:
         return self.error(401, "Incorrect API key provided.", code="invalid_api_key")
 
     def model_not_found(self, model: str = "nope") -> Reply:
         return self.error(
-            404, f"The model `{model}` does not exist or you do not have access to it.",
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
             code="model_not_found",
         )
 
@@ -248,7 +276,9 @@ class OpenAIStub(StubServer):
             code="context_length_exceeded",
         )
 
-    def rate_limited(self, retry_after: float | None = None, retry_after_ms: int | None = None) -> Reply:
+    def rate_limited(
+        self, retry_after: float | None = None, retry_after_ms: int | None = None
+    ) -> Reply:
         headers = {
             "x-ratelimit-limit-requests": "500",
             "x-ratelimit-remaining-requests": "0",
@@ -261,32 +291,48 @@ class OpenAIStub(StubServer):
             headers["retry-after"] = f"{retry_after:g}"
         if retry_after_ms is not None:
             headers["retry-after-ms"] = str(retry_after_ms)
-        return self.error(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded",
-                          headers=headers)
+        return self.error(
+            429,
+            "Rate limit reached for requests",
+            "requests",
+            "rate_limit_exceeded",
+            headers=headers,
+        )
 
     def server_error(self, status: int = 500) -> Reply:
-        return self.error(status, "The server had an error while processing your request.",
-                          "server_error")
+        return self.error(
+            status, "The server had an error while processing your request.", "server_error"
+        )
 
     def bad_gateway(self) -> Reply:
         """A 502 from a proxy in front of the API: HTML, not JSON."""
-        return Reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>",
-                     content_type="text/html")
+        return Reply(
+            502, "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html"
+        )
 
 
 @lru_cache(maxsize=32)
-def _openai_events(model: str, pieces: tuple[str, ...], finish: str, usage: tuple | None) -> list[bytes]:
+def _openai_events(
+    model: str, pieces: tuple[str, ...], finish: str, usage: tuple | None
+) -> list[bytes]:
     """Cached: the 20,000-chunk benchmark stream is built once, not per request."""
     import json
 
-    head = {"id": "chatcmpl-stub1", "object": "chat.completion.chunk", "created": CREATED, "model": model}
+    head = {
+        "id": "chatcmpl-stub1",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": model,
+    }
     prefix = json.dumps(head, separators=(",", ":"))[:-1]
 
     def ev(choices: str, extra: str = "") -> bytes:
-        return b"data: %s,\"choices\":%s%s}\n\n" % (prefix.encode(), choices.encode(), extra.encode())
+        return b'data: %s,"choices":%s%s}\n\n' % (prefix.encode(), choices.encode(), extra.encode())
 
     def choice(delta: dict[str, Any], fin: str | None) -> str:
-        return json.dumps([{"index": 0, "delta": delta, "finish_reason": fin}], separators=(",", ":"))
+        return json.dumps(
+            [{"index": 0, "delta": delta, "finish_reason": fin}], separators=(",", ":")
+        )
 
     out = [ev(choice({"role": "assistant", "content": ""}, None))]
     out += [ev(choice({"content": p}, None)) for p in pieces]
