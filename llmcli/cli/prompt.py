@@ -25,10 +25,30 @@ def prompt(
     plain: bool = typer.Option(False, "--plain", help="No Markdown rendering in a terminal."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record this exchange."),
     key: str | None = typer.Option(None, "--key", help="API key for this call (overrides env and keys file)."),
+    template: str | None = typer.Option(
+        None, "-t", "--template", help="Template name (see 'llmcli templates list') or ./file.yaml."
+    ),
+    var: list[str] | None = typer.Option(
+        None, "-v", "--var", help="Template variable name=value (repeatable); @file reads a file."
+    ),
+    examples: str | None = typer.Option(
+        None, "--examples", help="Few-shot examples file (JSONL, CSV, YAML: input, output)."
+    ),
+    show_prompt: bool = typer.Option(
+        False, "--show-prompt", "--dry-run", help="Print the messages that would be sent; send nothing."
+    ),
+    answer_only: bool = typer.Option(
+        False, "--answer-only", help="Print only the extracted final answer (hide the reasoning)."
+    ),
+    samples: int | None = typer.Option(
+        None, "--samples", min=1, max=64, help="Sample N replies and vote on the answer (self-consistency)."
+    ),
 ) -> None:
     """Send one prompt and print the reply.
 
     Example: echo "long text" | llmcli prompt "summarise" -m groq -o temperature=0.2
+
+    With a template: llmcli prompt -t chain-of-thought "Quanto é 17 x 23?" --answer-only
     """
     from llmcli.cli.exchange import run_exchange
     from llmcli.cli.inputs import combine, read_stdin, require_text
@@ -39,6 +59,12 @@ def prompt(
 
     app_ctx = app_context(ctx, key)
     env = app_ctx.env
+    from llmcli.cli.template_run import PromptArgs, run_prompt
+
+    targs = PromptArgs(template, text, var, examples, model, system, option, no_stream, as_json,
+                       raw, plain, no_log, show_prompt, answer_only, samples)
+    if targs.wants_template:
+        return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))
     ref = app_ctx.registry.resolve(model)
     from llmcli.core.registry import provider_class

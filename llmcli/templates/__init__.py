@@ -1,0 +1,46 @@
+"""Prompt templates: the YAML model, loading, sandboxed rendering, answer extraction, voting.
+
+The small public API other commands use (chat's /template, compare, batch):
+
+    from llmcli.templates import load_template, render, extract
+    template = load_template("chain-of-thought", app.paths)       # or a path to a .yaml file
+    rendered = render(template, {"input": "..."}, mode="chat")     # -> Rendered
+    rendered.messages, rendered.options, rendered.raw              # what to send
+    extract(template, reply_text)                                  # -> str | None
+
+Multi-call techniques (least-to-most, self-consistency) run through `techniques.run(rendered,
+ask)` where `ask(messages, options) -> Response` is supplied by the caller. Submodules are
+imported on first use so `import llmcli.templates` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmcli.templates.extract import extract
+    from llmcli.templates.loader import load_template
+    from llmcli.templates.model import Example, Template
+    from llmcli.templates.render import Rendered, render
+    from llmcli.templates.techniques import Outcome, run
+
+__all__ = ["Example", "Outcome", "Rendered", "Template", "extract", "load_template", "render", "run"]
+
+_WHERE = {
+    "extract": "llmcli.templates.extract",
+    "load_template": "llmcli.templates.loader",
+    "Example": "llmcli.templates.model",
+    "Template": "llmcli.templates.model",
+    "Rendered": "llmcli.templates.render",
+    "render": "llmcli.templates.render",
+    "Outcome": "llmcli.templates.techniques",
+    "run": "llmcli.templates.techniques",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'llmcli.templates' has no attribute {name!r}")

@@ -1,0 +1,284 @@
+"""`llmcli prompt -t NAME`: render a template, run its technique, show reasoning and answer.
+
+Single-call templates stream like a plain prompt (reasoning dimmed in a terminal when the
+template extracts an answer); least-to-most and self-consistency run a chain of calls through
+`run_exchange`, so each call is measured and logged with the template's name. In a pipe only
+the answer (or final reply) reaches stdout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llmcli.core.errors import InvalidInput, ProviderError
+
+if TYPE_CHECKING:
+    from llmcli.cli.context import AppContext
+    from llmcli.core.messages import Message
+    from llmcli.core.options import Options
+    from llmcli.core.registry import ModelRef
+    from llmcli.core.response import Response
+    from llmcli.templates.model import Template
+    from llmcli.templates.render import Rendered
+    from llmcli.templates.techniques import Outcome, Step
+
+
+@dataclass
+class PromptArgs:
+    """The `prompt` command's arguments that matter here."""
+
+    template: str | None
+    text: str | None
+    variables: list[str] | None
+    examples: str | None
+    model: str | None
+    system: str | None
+    option: list[str] | None
+    no_stream: bool = False
+    as_json: bool = False
+    raw: bool = False
+    plain: bool = False
+    no_log: bool = False
+    show_prompt: bool = False
+    answer_only: bool = False
+    samples: int | None = None
+
+    @property
+    def wants_template(self) -> bool:
+        """True when this invocation is handled here rather than by the plain prompt path."""
+        return bool(self.template or self.variables or self.examples or self.show_prompt
+                    or self.answer_only or self.samples)
+
+
+def run_prompt(app: AppContext, args: PromptArgs) -> None:
+    """Entry point from `llmcli prompt` when a template flag is present."""
+    if args.template is None:
+        if args.variables:
+            raise InvalidInput("-v needs a template", hint="add -t NAME; see 'llmcli templates list'")
+        if args.answer_only or args.samples:
+            flag = "--answer-only" if args.answer_only else "--samples"
+            raise InvalidInput(f"{flag} needs a template that extracts an answer",
+                               hint="e.g. -t chain-of-thought or -t self-consistency")
+        if not args.examples:
+            return _show_plain(app, args)
+    from llmcli.cli.template_inputs import header, load, render_from_args
+    from llmcli.core.options import parse_pairs
+
+    # --examples alone: few-shot on the fly around the bare input.
+    template = load(app, args.template or "zero-shot")
+    rendered = render_from_args(app, template, text=args.text, variables=args.variables,
+                                examples_file=args.examples, raw=args.raw, system=args.system)
+    rendered.options.update(parse_pairs(args.option))
+    if args.samples and template.technique == "least-to-most":
+        raise InvalidInput("--samples does not apply to least-to-most templates",
+                           hint="use -t self-consistency, or any template with an answer marker")
+    samples = args.samples or template.default_samples
+    ref = app.registry.resolve(args.model or template.model)
+    options_model = _options_model(ref)
+    _validated(rendered.options, options_model)  # a bad option fails before anything is sent
+    if args.show_prompt:
+        return _show(app, args, rendered, header(rendered, str(ref), samples))
+    if template.technique == "least-to-most" or samples > 1:
+        return _chain(app, args, rendered, ref, options_model, samples)
+    return _single(app, args, rendered, ref, options_model)
+
+
+def _options_model(ref: ModelRef) -> type[Options]:
+    from llmcli.core.registry import provider_class
+
+    return provider_class(ref.adapter).options_model
+
+
+def _validated(options: dict[str, Any], model: type[Options]) -> Options:
+    from llmcli.core.options import validate_options
+
+    return validate_options(options, model)
+
+
+# -- --show-prompt ------------------------------------------------------------------------------
+def _show_plain(app: AppContext, args: PromptArgs) -> None:
+    from llmcli.cli.inputs import combine, read_stdin, require_text
+    from llmcli.core.messages import build_messages
+    from llmcli.core.options import parse_pairs
+
+    body = require_text(combine(read_stdin(app.env), args.text))
+    ref = app.registry.resolve(args.model)
+    options = _validated(parse_pairs(args.option), _options_model(ref)).set_values()
+    messages = build_messages(body, system=args.system)
+    opts = " ".join(f"{k}={v}" for k, v in options.items()) or "none"
+    mode = "completion" if args.raw else "chat"
+    head = [f"no template · mode: {mode} · model: {ref} · options: {opts}"]
+    _print_messages(app, args, messages, head, options)
+
+
+def _show(app: AppContext, args: PromptArgs, rendered: Rendered, head: list[str]) -> None:
+    _print_messages(app, args, rendered.messages, head, rendered.options, rendered.template.name)
+
+
+def _print_messages(app: AppContext, args: PromptArgs, messages: list[Message], head: list[str],
+                    options: dict[str, Any], template: str | None = None) -> None:
+    if args.as_json:
+        from llmcli.ui.tables import print_json
+
+        print_json(app.env, {"template": template, "mode": "completion" if args.raw else "chat",
+                             "options": options, "messages": [m.model_dump() for m in messages],
+                             "notes": head})
+        return
+    from llmcli.ui.templates_view import print_messages
+
+    print_messages(app.env, messages, head)
+
+
+# -- running -------------------------------------------------------------------------------------
+def make_ask(app: AppContext, ref: ModelRef, options_model: type[Options], *, raw: bool,
+             log: bool, template: str):
+    """`ask(messages, options) -> Response` for the techniques: one logged, measured call."""
+    from llmcli.cli.exchange import run_exchange
+    from llmcli.core.messages import ChatRequest
+    from llmcli.ui.stream import NullWriter
+
+    def ask(messages: list[Message], options: dict[str, Any]) -> Response:
+        request = ChatRequest(model=ref.model, messages=messages,
+                              options=_validated(options, options_model), raw=raw)
+        return run_exchange(app, ref, request, NullWriter(), stream=True, log=log, spinner=True,
+                            template=template)
+
+    return ask
+
+
+def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
+            options_model: type[Options]) -> None:
+    from llmcli.cli.exchange import run_exchange
+    from llmcli.core.messages import ChatRequest
+    from llmcli.templates.techniques import Step, finish
+    from llmcli.ui.stream import NullWriter, reply_writer
+    from llmcli.ui.templates_view import DimWriter
+
+    t = rendered.template
+    env = app.env
+    request = ChatRequest(model=ref.model, messages=rendered.messages,
+                          options=_validated(rendered.options, options_model), raw=rendered.raw)
+    quiet = args.as_json or args.no_stream or args.answer_only or t.format == "json"
+    if quiet:
+        writer = NullWriter()
+    elif t.extract is not None:
+        writer = DimWriter(env)
+    else:
+        writer = reply_writer(env, markdown=not args.plain)
+    response = run_exchange(app, ref, request, writer, stream=not args.no_stream,
+                            log=not args.no_log, spinner=True, template=t.name)
+    outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
+    if args.as_json:
+        from llmcli.ui.tables import print_json
+
+        data = response.model_dump(mode="json")
+        data.update(template=t.name, answer=outcome.answer)
+        if t.format == "json":
+            data["data"] = outcome.data
+        print_json(env, data)
+        return
+    _output(app, args, outcome, t, streamed=not quiet)
+
+
+def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Template, *,
+            streamed: bool) -> None:
+    """After the call(s): the JSON object, the bare answer, or the reply and its answer."""
+    from llmcli.ui.templates_view import print_answer, print_dim
+
+    env = app.env
+    if outcome.data is not None:
+        from llmcli.ui.tables import print_json
+
+        print_json(env, outcome.data)
+        return
+    if args.answer_only:
+        env.stdout.write(_answer_or_fail(outcome, template) + "\n")
+        env.stdout.flush()
+        return
+    extracts = template.extract is not None
+    if not streamed:
+        if extracts:
+            print_dim(env, outcome.text)
+        else:
+            from llmcli.ui.stream import reply_writer
+
+            writer = reply_writer(env, markdown=not args.plain)
+            writer.start()
+            writer.write(outcome.text)
+            writer.finish()
+    if extracts and env.stdout_isatty:
+        if outcome.answer:
+            print_answer(env, outcome.answer)
+        else:
+            from llmcli.ui.console import warn_line
+
+            warn_line(env, "no final answer found in the reply (it has no answer marker)")
+
+
+def _answer_or_fail(outcome: Outcome, template: Template) -> str:
+    if outcome.answer:
+        return outcome.answer
+    if template.extract is None and outcome.vote is None:
+        return outcome.text.strip()  # nothing to extract: the reply is the answer
+    raise ProviderError("no final answer found in the reply (no answer marker)",
+                        hint="the whole reply is in 'llmcli logs list'; try without --answer-only")
+
+
+def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
+           options_model: type[Options], samples: int) -> None:
+    from llmcli.templates import techniques
+    from llmcli.ui.templates_view import (
+        print_answer,
+        print_distribution,
+        print_status,
+        print_step,
+        totals_line,
+    )
+
+    env = app.env
+    t = rendered.template
+    if samples > 1 and float(rendered.options.get("temperature", 1)) == 0:
+        from llmcli.ui.console import warn_line
+
+        warn_line(env, "temperature 0 makes every sample alike, so the vote means little; "
+                       "try -o temperature=0.8")
+    show_steps = env.stdout_isatty and not (args.as_json or args.answer_only)
+
+    def on_step(step: Step) -> None:
+        if step.kind == "sample":
+            print_status(env, f"{step.label}: {step.answer or '(no answer)'}")
+        elif show_steps:
+            title = "Sub-questions" if step.kind == "decompose" else f"Q: {step.label}"
+            print_step(env, title, step.response.text)
+        else:
+            print_status(env, f"{step.kind}: {step.label}")
+
+    ask = make_ask(app, ref, options_model, raw=rendered.raw, log=not args.no_log, template=t.name)
+    outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step)
+    if args.as_json:
+        from llmcli.ui.tables import print_json
+
+        print_json(env, {"template": t.name, "model": str(ref), **outcome.as_dict()})
+        return
+    if outcome.vote is not None:
+        vote = outcome.vote.as_dict()
+        if args.answer_only or not env.stdout_isatty:
+            if not args.answer_only and env.stderr_isatty:
+                print_distribution(env, vote, to_stderr=True)
+            env.stdout.write(_answer_or_fail(outcome, t) + "\n")
+            env.stdout.flush()
+        else:
+            print_distribution(env, vote)
+            if outcome.answer:
+                note = f"{vote['votes']} of {vote['samples']} samples agree ({vote['agreement']:.0%})"
+                print_answer(env, outcome.answer, note + (", tied" if vote["tie"] else ""))
+    elif show_steps and outcome.data is None:
+        if outcome.answer:
+            print_answer(env, outcome.answer)  # the steps, final reply included, are shown
+    elif args.answer_only or outcome.data is not None:
+        _output(app, args, outcome, t, streamed=True)
+    else:
+        env.stdout.write(outcome.text.strip() + "\n")  # a pipe gets the final reply
+        env.stdout.flush()
+    print_status(env, totals_line(outcome.totals()))
