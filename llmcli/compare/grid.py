@@ -21,6 +21,7 @@ class PromptVariant:
     template: str | None = None
     # Turns a reply into the answer the template asks for (None when there is no template).
     extract: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
+    options: dict[str, Any] = field(default_factory=dict, compare=False)  # the template's
 
     @property
     def prompt(self) -> str:

@@ -83,7 +83,7 @@ class CellState:
             "cell": c.index,
             "row": c.row,
             "column": c.column,
-            "run": c.run + 1,
+            "run": c.run,
             "prompt_label": c.variant.label,
             "template": c.variant.template,
             "prompt": c.variant.prompt,
@@ -167,6 +167,7 @@ class Comparison:
         """Run every cell; returns when all are over or after Ctrl-C (then `interrupted`)."""
         from llmcli.core.scheduler import Scheduler
 
+        self._prepare()
         self._t0 = self.clock()
         scheduler = Scheduler(
             max_workers=self.max_workers, per_provider=self.per_provider, budgets=self.budgets,
@@ -210,6 +211,22 @@ class Comparison:
             scheduler.shutdown(cancel=interrupted)
         wall = self.clock() - self._t0
         return ComparisonResult(self.comparison_id, self.states, wall, interrupted)
+
+    def _prepare(self) -> None:
+        """Build every provider's client (importing its SDK) before the clock starts, so a
+        cell's time to first token measures the provider, not llmcli's start-up. A provider
+        that fails here (no key) fails its cells; the others run."""
+        prepared = dict(self.providers)
+        for name, target in self.providers.items():
+            if not isinstance(target, Provider):
+                continue
+            try:
+                prepare(target)
+            except LlmcliError as exc:
+                prepared[name] = exc
+            except Exception:  # let the cell meet the problem and report it
+                pass
+        self.providers = prepared
 
     def stop(self) -> None:
         """Ask every running cell to stop at its next piece of text."""
@@ -306,6 +323,16 @@ class Comparison:
         if log is not None:
             state.log_id = log(state)
             response.log_id = state.log_id
+
+
+def prepare(provider: Provider) -> None:
+    """Load what the first request would load: `prepare()` when the adapter has one, else
+    its lazily built SDK `client`."""
+    hook = getattr(provider, "prepare", None)
+    if callable(hook):
+        hook()
+    elif isinstance(getattr(type(provider), "client", None), property):
+        _ = provider.client  # type: ignore[attr-defined]
 
 
 def _empty(state: CellState, status: str, error: str) -> Response:

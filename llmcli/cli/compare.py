@@ -1,0 +1,258 @@
+"""`llmcli compare`: models and prompts side by side, asked at once, measured."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from llmcli.cli.app import app
+from llmcli.cli.context import app_context
+
+if TYPE_CHECKING:
+    from llmcli.cli.context import AppContext
+    from llmcli.compare.runner import CellState, ComparisonResult
+    from llmcli.core.registry import ModelRef
+    from llmcli.environment import Environment
+
+DEFAULT_CONCURRENCY = 4
+
+
+_HELP = {
+    "model": "A model to ask (repeat: -m A -m B).",
+    "prompt": "Another prompt (repeatable): a grid of prompts x models.",
+    "template": "Ask through a template (repeatable): compare techniques.",
+    "option": "Option key=value, for every model.",
+    "runs": "Ask each cell N times: medians, spread and agreement.",
+    "json": "One JSON document with every cell's measurements.",
+    "concurrency": "Requests at once per provider (default 4, or the config's).",
+}
+
+
+@app.command()
+def compare(
+    ctx: typer.Context,
+    text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
+    model: list[str] = typer.Option(..., "-m", "--model", help=_HELP["model"]),
+    prompts: list[str] | None = typer.Option(None, "-p", "--prompt", help=_HELP["prompt"]),
+    templates: list[str] | None = typer.Option(None, "-t", "--template", help=_HELP["template"]),
+    system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
+    option: list[str] | None = typer.Option(None, "-o", "--option", help=_HELP["option"]),
+    runs: int = typer.Option(1, "--runs", min=1, max=100, help=_HELP["runs"]),
+    diff: bool = typer.Option(False, "--diff", help="Show a word-level diff of two replies."),
+    blind: bool = typer.Option(False, "--blind", help="Hide the models as A, B, C...; then vote."),
+    as_json: bool = typer.Option(False, "--json", help=_HELP["json"]),
+    as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON record per cell."),
+    as_markdown: bool = typer.Option(False, "--markdown", help="A Markdown table for a report."),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=64, help=_HELP["concurrency"]
+    ),
+    no_log: bool = typer.Option(False, "--no-log", help="Do not record the exchanges."),
+) -> None:
+    """Ask several models at once and compare the replies, with time to first token, total
+    time, tokens, tokens/s and cost per model.
+
+    Example: llmcli compare "Explain RAG in one line" -m groq -m gemini -m local
+    """
+    from llmcli.cli.inputs import read_stdin
+    from llmcli.compare import setup
+    from llmcli.compare.grid import build_grid, column_labels
+    from llmcli.compare.runner import Comparison
+    from llmcli.core.errors import InvalidInput
+    from llmcli.core.options import parse_pairs
+    from llmcli.core.registry import provider_class
+    from llmcli.store.logs import new_id
+    from llmcli.ui.compare_view import CompareView, Grid
+
+    app_ctx = app_context(ctx)
+    env = app_ctx.env
+    machine = sum((as_json, as_jsonl, as_markdown))
+    if machine > 1:
+        raise InvalidInput("--json, --jsonl and --markdown are exclusive", hint="pick one")
+    if blind:
+        _check_blind(env, len(model), runs, machine)
+    texts = setup.prompt_texts(read_stdin(env), text, prompts or [])
+    variants = setup.build_variants(texts, templates or [], system=system, paths=app_ctx.paths)
+    refs = [app_ctx.registry.resolve(m) for m in model]
+    make_request = setup.request_builder(
+        variants, refs, parse_pairs(option), lambda r: provider_class(r.adapter).options_model
+    )
+    labels = column_labels(refs)
+    blind_map: dict[str, str] = {}
+    if blind:
+        from llmcli.compare.elo import blind_labels
+
+        order = setup.blind_order(len(refs))
+        refs = [refs[i] for i in order]
+        shown = blind_labels(len(refs))
+        blind_map = dict(zip(shown, (str(r) for r in refs), strict=True))
+        labels = shown
+        make_request = setup.request_builder(
+            variants, refs, parse_pairs(option), lambda r: provider_class(r.adapter).options_model
+        )
+    cells = build_grid(variants, refs, runs)
+    per_provider, budgets = _limits(app_ctx, refs, concurrency)
+    comparison = Comparison(
+        cells, providers=_providers(app_ctx, refs), make_request=make_request,
+        comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
+        policy=app_ctx.retry_policy,
+    )
+    grid = Grid(comparison.states, [v.label for v in variants], labels)
+    view = CompareView(env, grid) if not machine else None
+    if view is not None:
+        view.start()
+    try:
+        log = None if no_log else _logger(app_ctx, comparison.comparison_id)
+        result = comparison.run(log=log,
+                                on_tick=view.refresh if view is not None else None)
+    finally:
+        if view is not None:
+            view.stop()
+    _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
+            markdown=as_markdown)
+    if blind and not result.interrupted:
+        _vote(app_ctx, result, grid, blind_map)
+    _exit_status(env, result)
+
+
+def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> None:
+    from llmcli.core.errors import InvalidInput
+
+    if n_models < 2:
+        raise InvalidInput(
+            "--blind needs at least two models", hint="e.g. -m groq -m gemini --blind"
+        )
+    if runs > 1 or machine:
+        raise InvalidInput("--blind is for one run read by a person",
+                           hint="drop --runs, --json, --jsonl and --markdown")
+    if not env.stdin_isatty:
+        from llmcli.cli.vote_input import open_terminal
+
+        open_terminal(env).close()  # fail now, not after the models have answered
+
+
+def _providers(app_ctx: AppContext, refs: list[ModelRef]) -> dict[str, Any]:
+    """One instance per provider; a provider that cannot be built (no key) fails its cells."""
+    from llmcli.core.errors import LlmcliError
+
+    out: dict[str, Any] = {}
+    for ref in refs:
+        if ref.provider in out:
+            continue
+        try:
+            out[ref.provider] = app_ctx.registry.provider(ref)
+        except LlmcliError as exc:
+            out[ref.provider] = exc
+    return out
+
+
+def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
+    """Per-provider concurrency (--concurrency, else [providers.X] concurrency, else 4) and
+    request/token budgets per minute from the config ([providers.X] rpm, tpm)."""
+    from llmcli.core.scheduler import RateBudget
+
+    per: dict[str, int] = {}
+    budgets: dict[str, RateBudget] = {}
+    for ref in refs:
+        cfg = app_ctx.settings.provider_config(ref.provider)
+        per[ref.provider] = concurrency or int(cfg.get("concurrency", DEFAULT_CONCURRENCY))
+        rpm, tpm = cfg.get("rpm"), cfg.get("tpm")
+        if (rpm or tpm) and ref.provider not in budgets:
+            budgets[ref.provider] = RateBudget(int(rpm) if rpm else None, int(tpm) if tpm else None)
+    return per, budgets
+
+
+def _logger(app_ctx: AppContext, comparison_id: str):
+    """Log each cell as it finishes; a log that cannot be written is reported once."""
+    from llmcli.core.errors import StorageError
+    from llmcli.ui.console import warn_line
+
+    broken: list[bool] = []
+
+    def log(state: CellState) -> int | None:
+        if broken or state.request is None or state.response is None:
+            return None
+        try:
+            return app_ctx.logs.log(state.request, state.response,
+                                    comparison_id=comparison_id,
+                                    template=state.cell.variant.template)
+        except StorageError as exc:
+            broken.append(True)
+            warn_line(app_ctx.env, f"the comparison was not logged: {exc.one_line()}")
+            return None
+
+    return log
+
+
+def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int, diff: bool,
+            json_doc: bool, jsonl: bool, markdown: bool) -> None:
+    from llmcli.compare import report
+    from llmcli.compare.stats import pair_stats
+    from llmcli.ui import compare_report as ui
+    from llmcli.ui.compare_view import markdown_report, print_measurements, print_replies
+    from llmcli.ui.tables import print_json, print_jsonl
+
+    stats = pair_stats(result.cells) if runs > 1 else None
+    diffs = report.diffs(result.cells) if diff else None
+    titles = {s.cell.index: grid.title(s) for s in result.cells}
+    if json_doc:
+        doc = report.json_document(result, stats=stats, diff_results=diffs, titles=titles)
+        print_json(env, doc)
+        return
+    if jsonl:
+        cid = result.comparison_id
+        print_jsonl(env, ({"comparison_id": cid, **s.record()} for s in result.cells))
+        return
+    if markdown:
+        env.stdout.write(markdown_report(grid))
+        env.stdout.flush()
+        return
+    print_replies(env, grid)
+    print_measurements(env, grid)
+    if stats is not None:
+        ui.print_stats(env, stats, show_prompt=len(grid.row_labels) > 1)
+    for d in diffs or []:
+        left, right = titles[d.left.cell.index], titles[d.right.cell.index]
+        ui.print_diff(env, left, right, d.chunks, d.similarity)
+
+
+def _vote(
+    app_ctx: AppContext, result: ComparisonResult, grid: Any, blind_map: dict[str, str]
+) -> None:
+    """One vote per prompt: read from the terminal, stored, then the models revealed."""
+    from llmcli.cli.vote_input import ask_vote
+    from llmcli.store.votes import VoteStore
+    from llmcli.ui.compare_report import print_reveal
+
+    store = VoteStore(app_ctx.logs)
+    labels = list(blind_map)
+    for row, row_label in enumerate(grid.row_labels):
+        answered = [s for s in result.cells if s.cell.row == row and s.response and s.response.text]
+        if len(answered) < 2:
+            continue
+        where = f" for {row_label}" if len(grid.row_labels) > 1 else ""
+        choice = ask_vote(app_ctx.env, labels, where)
+        if choice is None or choice == "skip":
+            app_ctx.env.stdout.write("no vote recorded\n")
+        else:
+            winner = None if choice == "tie" else blind_map[choice]
+            store.add(labels=blind_map, winner=winner, comparison_id=result.comparison_id,
+                      prompt=answered[0].cell.variant.prompt)
+        print_reveal(app_ctx.env, blind_map, choice)
+
+
+def _exit_status(env: Environment, result: ComparisonResult) -> None:
+    """Ctrl-C exits 130; a failed cell makes the exit code that cell's error class's."""
+    from llmcli.core.errors import Interrupted, LlmcliError
+
+    if result.interrupted:
+        raise Interrupted("interrupted", hint="what arrived was kept and logged as interrupted")
+    failed = result.failures
+    if not failed:
+        return
+    first = failed[0]
+    err = first.error if isinstance(first.error, LlmcliError) else LlmcliError("failed")
+    raise type(err)(
+        f"{len(failed)} of {len(result.cells)} cells failed; first, {first.cell.model}: "
+        f"{err.one_line()}"
+    )

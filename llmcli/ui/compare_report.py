@@ -1,0 +1,120 @@
+"""After a comparison: statistics over repeated runs, a word diff, the blind reveal, and the
+Elo leaderboard. Rich in a terminal, plain text in a pipe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llmcli.ui.compare_view import fmt_cost
+
+if TYPE_CHECKING:
+    from llmcli.compare.diff import Chunk
+    from llmcli.compare.elo import Standing
+    from llmcli.compare.stats import PairStats, Spread
+    from llmcli.environment import Environment
+
+
+def spread_text(s: Spread | None, unit: str = " s", digits: int = 2) -> str:
+    """'1.02 s (0.98–1.10)': the median, then the range over runs."""
+    if s is None:
+        return "-"
+    text = f"{s.median:.{digits}f}{unit}"
+    if s.n > 1:
+        text += f" ({s.low:.{digits}f}–{s.high:.{digits}f})"
+    return text
+
+
+def agreement_text(p: PairStats) -> str:
+    a = p.agreement
+    if not a.total:
+        return "-"
+    top = a.top or ""
+    shown = top if len(top) <= 24 else top[:23] + "…"
+    text = f"{a.counts[0][1]}/{a.total} {shown!r}"
+    if len(a.counts) > 1:
+        text += f" +{len(a.counts) - 1} other" + ("s" if len(a.counts) > 2 else "")
+    return text
+
+
+def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bool) -> None:
+    cols = ["model"] + (["prompt"] if show_prompt else []) + [
+        "runs", "ttft", "total", "tok/s", "cost", "answers agree"]
+    rows = []
+    for p in stats:
+        ok = f"{p.runs - p.failed}/{p.runs}"
+        row = [p.model] + ([p.prompt_label] if show_prompt else []) + [
+            ok, spread_text(p.ttft), spread_text(p.total),
+            spread_text(p.tokens_per_second, unit="", digits=1), fmt_cost(p.cost),
+            agreement_text(p)]
+        rows.append(row)
+    _table(env, cols, rows, title="over runs: median (min–max)")
+    if env.stdout_isatty:
+        for p in stats:
+            if len(p.agreement.counts) > 1:
+                counts = ", ".join(f"{a!r} ×{n}" for a, n in p.agreement.counts[:6])
+                _line(env, f"[dim]{p.model} {p.prompt_label}: {counts}[/dim]")
+
+
+def print_diff(env: Environment, left: str, right: str, chunks: Sequence[Chunk],
+               similarity: float) -> None:
+    """Removed words struck through in red, added ones in green; git's word-diff marks in a pipe."""
+    header = f"diff {left} → {right} ({similarity:.0%} of words in common)"
+    if not env.stdout_isatty:
+        from llmcli.compare.diff import plain
+
+        env.stdout.write(f"--- {header}\n{plain(list(chunks))}\n")
+        env.stdout.flush()
+        return
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from llmcli.ui.console import stdout_console
+
+    text = Text()
+    for c in chunks:
+        style = {"equal": "", "delete": "red strike", "insert": "green underline"}[c.op]
+        text.append(c.text, style=style)
+    stdout_console(env).print(Panel(text, title=header, title_align="left"))
+
+
+def print_reveal(env: Environment, labels: dict[str, str], choice: str | None) -> None:
+    """After a blind vote: which model was behind each label."""
+    for label, model in labels.items():
+        mark = "  ← your pick" if choice == label else ""
+        env.stdout.write(f"{label} = {model}{mark}\n")
+    if choice == "tie":
+        env.stdout.write("recorded a tie\n")
+    env.stdout.flush()
+
+
+def print_leaderboard(env: Environment, standings: Sequence[Standing]) -> None:
+    cols = ["#", "model", "elo", "votes", "wins", "ties", "losses"]
+    rows = [[i + 1, s.model, f"{s.rating:.0f}", s.votes, s.wins, s.ties, s.losses]
+            for i, s in enumerate(standings)]
+    _table(env, cols, rows, title="blind votes, Elo (start 1000, K=32)")
+
+
+def _table(env: Environment, cols: list[str], rows: list[list[Any]], *, title: str) -> None:
+    if not env.stdout_isatty:
+        from llmcli.ui.tables import print_table
+
+        print_table(env, cols, rows)
+        return
+    from rich.table import Table
+
+    from llmcli.ui.console import stdout_console
+
+    table = Table(title=title, header_style="bold", expand=False)
+    for c in cols:
+        justify = "left" if c in ("model", "prompt") else "right"
+        table.add_column(c, overflow="fold", justify=justify)
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    stdout_console(env).print(table)
+
+
+def _line(env: Environment, markup: str) -> None:
+    from llmcli.ui.console import stdout_console
+
+    stdout_console(env).print(markup)
