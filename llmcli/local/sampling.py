@@ -1,0 +1,147 @@
+"""Turning logits into the next token: penalty, temperature, top-k, top-p, min-p, a draw.
+
+Order of the transforms (each stage is visible through `Sampler.stages`):
+
+    logits -> repetition penalty -> / temperature -> top-k -> top-p -> min-p -> draw
+
+Temperature 0 means greedy: the highest (penalised) logit wins, no randomness. The log-prob
+reported for a token, and the `top` alternatives, come from the model's own distribution
+(softmax of the raw logits), as the OpenAI-style `logprobs` do, not from the filtered one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from llmcli.core.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 1.0  # 0 -> greedy
+    top_k: int = 0  # 0 -> off; else keep the k most likely tokens
+    top_p: float = 1.0  # 1 -> off; else the smallest set whose probability reaches top_p
+    min_p: float = 0.0  # 0 -> off; else drop tokens below min_p * p(most likely)
+    repetition_penalty: float = 1.0  # 1 -> off; >1 discourages tokens seen recently
+    penalty_last_n: int = 64  # how many previous tokens the penalty looks at (0 = all)
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.temperature >= 0, f"temperature must be >= 0, got {self.temperature}"),
+            (self.top_k >= 0, f"top_k must be >= 0, got {self.top_k}"),
+            (0 < self.top_p <= 1, f"top_p must be in (0, 1], got {self.top_p}"),
+            (0 <= self.min_p <= 1, f"min_p must be in [0, 1], got {self.min_p}"),
+            (self.repetition_penalty > 0, "repetition_penalty must be > 0"),
+            (self.penalty_last_n >= 0, "penalty_last_n must be >= 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidInput(message)
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """log of softmax, computed stably in float64 (small log-probs stay accurate)."""
+    z = logits.astype(np.float64)
+    z -= z.max()
+    return z - np.log(np.exp(z).sum())
+
+
+def top_entries(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The n largest entries as (index, value), largest first."""
+    n = min(n, scores.size)
+    if n <= 0:
+        return []
+    idx = np.argpartition(-scores, n - 1)[:n]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    return [(int(i), float(scores[i])) for i in idx]
+
+
+class Sampler:
+    """Draws tokens with `SamplingParams`; seeded samplers repeat their choices exactly."""
+
+    def __init__(self, params: SamplingParams | None = None):
+        self.params = params or SamplingParams()
+        self.rng = np.random.default_rng(self.params.seed)
+
+    def penalize(self, logits: np.ndarray, history: Sequence[int]) -> np.ndarray:
+        """Repetition penalty (CTRL / llama.cpp style): a recent token's positive logit is
+        divided by the penalty, a negative one multiplied, so it always becomes less likely."""
+        p = self.params
+        out = np.array(logits, dtype=np.float32)
+        if p.repetition_penalty == 1.0 or not len(history):
+            return out
+        recent = history[-p.penalty_last_n :] if p.penalty_last_n else history
+        ids = np.unique(np.asarray(recent, dtype=np.int64))
+        values = out[ids]
+        penalty = p.repetition_penalty
+        out[ids] = np.where(values > 0, values / penalty, values * penalty)
+        return out
+
+    def _filter(self, scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Apply top-k, top-p, min-p to tempered logits -> (kept ids, their probs, stages)."""
+        p = self.params
+        stages: dict[str, np.ndarray] = {}
+        ids = np.arange(scaled.size)
+        if p.top_k and p.top_k < scaled.size:
+            ids = np.argpartition(-scaled, p.top_k - 1)[: p.top_k]
+        z = scaled[ids].astype(np.float64)
+        probs = np.exp(z - z.max())
+        probs /= probs.sum()
+        stages["top_k"] = (ids, probs)
+        if p.top_p < 1.0:
+            order = np.argsort(-probs, kind="stable")
+            cumulative = np.cumsum(probs[order])
+            # Keep tokens until the running total reaches top_p (the one crossing it too).
+            keep = order[: int(np.searchsorted(cumulative, p.top_p)) + 1]
+            ids, probs = ids[keep], probs[keep] / probs[keep].sum()
+        stages["top_p"] = (ids, probs)
+        if p.min_p > 0.0:
+            keep = probs >= p.min_p * probs.max()
+            ids, probs = ids[keep], probs[keep] / probs[keep].sum()
+        stages["min_p"] = (ids, probs)
+        return ids, probs, stages
+
+    def stages(self, logits: np.ndarray, history: Sequence[int] = ()) -> dict[str, np.ndarray]:
+        """Probability vectors [vocab] after each transform, in order, for inspection:
+        softmax (raw), penalty, temperature, top_k, top_p, min_p. Each sums to 1."""
+        vocab = logits.size
+        out = {"softmax": np.exp(log_softmax(logits))}
+        penalized = self.penalize(logits, history)
+        out["penalty"] = np.exp(log_softmax(penalized))
+        if self.params.greedy:
+            onehot = np.zeros(vocab)
+            onehot[int(np.argmax(penalized))] = 1.0
+            for name in ("temperature", "top_k", "top_p", "min_p"):
+                out[name] = onehot
+            return out
+        scaled = penalized / np.float32(self.params.temperature)
+        out["temperature"] = np.exp(log_softmax(scaled))
+        for name, (ids, probs) in self._filter(scaled)[2].items():
+            full = np.zeros(vocab)
+            full[ids] = probs
+            out[name] = full
+        return out
+
+    def sample(
+        self, logits: np.ndarray, history: Sequence[int] = (), top_n: int = 0
+    ) -> tuple[int, float, list[tuple[int, float]]]:
+        """Pick the next token -> (id, its log-prob, the top_n (id, log-prob) alternatives)."""
+        penalized = self.penalize(logits, history)
+        if self.params.greedy:
+            token = int(np.argmax(penalized))
+        else:
+            ids, probs, _ = self._filter(penalized / np.float32(self.params.temperature))
+            order = np.argsort(ids)  # a fixed order, so a seed means the same token
+            ids, cumulative = ids[order], np.cumsum(probs[order])
+            u = self.rng.random() * cumulative[-1]
+            token = int(ids[min(int(np.searchsorted(cumulative, u, side="right")), ids.size - 1)])
+        logprobs = log_softmax(logits)
+        return token, float(logprobs[token]), top_entries(logprobs, top_n)
