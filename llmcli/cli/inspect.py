@@ -125,7 +125,7 @@ class _IdWriter:
 @app.command()
 def detokenize(
     ctx: typer.Context,
-    token_ids: list[str] | None = typer.Argument(None, help="Token ids; none reads them from stdin."),
+    token_ids: list[str] | None = typer.Argument(None, help="Token ids; none reads stdin."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model or encoding (o200k_base)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: text and each token's piece."),
 ) -> None:
@@ -155,7 +155,8 @@ def detokenize(
         print_json(env, {
             "model": choice.model, "tokenizer": choice.tokenizer, "text": text,
             "tokens": [{"id": i, "piece": p, "text": t} for i, p, t in zip(
-                numbers, choice.backend.pieces(numbers), choice.backend.texts(numbers), strict=True)],
+                numbers, choice.backend.pieces(numbers), choice.backend.texts(numbers),
+                strict=True)],
         })
         return
     env.stdout.write(text + "\n")
@@ -172,8 +173,9 @@ def parse_ids(words: list[str]) -> list[int]:
             try:
                 out.append(int(part))
             except ValueError:
-                raise InvalidInput(f"'{part}' is not a token id",
-                                   hint="give whole numbers, e.g. llmcli detokenize 105 4242") from None
+                raise InvalidInput(
+                    f"'{part}' is not a token id",
+                    hint="give whole numbers, e.g. llmcli detokenize 105 4242") from None
     if not out:
         raise InvalidInput("no token ids given", hint="e.g. llmcli detokenize 105 4242")
     return out
@@ -190,8 +192,9 @@ def embedding_target(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, s
     ref = app_ctx.registry.resolve(spec)
     cls = provider_class(ref.adapter)
     if Capability.EMBED not in cls.capabilities:
+        others = ", ".join(providers_with(Capability.EMBED))
         raise Unsupported(f"provider '{ref.provider}' has no embeddings",
-                          hint=f"providers that have them: {', '.join(providers_with(Capability.EMBED))}")
+                          hint=f"providers that have them: {others}")
     name = ref.model
     explicit = spec is not None and ":" in spec
     if not explicit and getattr(cls, "default_embed_model", None):
@@ -226,7 +229,8 @@ def embed(
     if not items and not env.stdin_isatty:
         from llmcli.cli.inputs import decode_utf8
 
-        items = [x.strip() for x in decode_utf8(env.stdin.read(), "stdin").splitlines() if x.strip()]
+        lines = decode_utf8(env.stdin.read(), "stdin").splitlines()
+        items = [x.strip() for x in lines if x.strip()]
     if not items:
         from llmcli.core.errors import InvalidInput
 

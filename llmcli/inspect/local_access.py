@@ -40,3 +40,25 @@ def local_tokenizer(registry: Registry, ref: ModelRef) -> Any:
 def local_model(registry: Registry, ref: ModelRef) -> Any:
     """The llmcli.local.model.LocalModel (numpy engine) of a local model."""
     return local_provider(registry, ref).numpy_model(ref.model)
+
+
+def sampling_params(registry: Registry, ref: ModelRef, values: dict[str, Any]) -> tuple[Any, dict]:
+    """The engine's SamplingParams for `-o key=value` pairs (validated by the local provider's
+    options model), and the options the user set, for display.
+
+    Without options the model's plain distribution is shown: temperature 1, no filters.
+    """
+    from llmcli.core.options import validate_options
+    from llmcli.core.registry import provider_class
+    from llmcli.local.sampling import SamplingParams
+
+    options = validate_options(values, provider_class(ref.adapter).options_model)
+    chosen = options.set_values()
+    known = set(SamplingParams.__dataclass_fields__)
+    ignored = sorted(set(chosen) - known)
+    if ignored:
+        from llmcli.core.errors import InvalidInput
+
+        raise InvalidInput(f"option '{ignored[0]}' does not change next-token probabilities",
+                           hint="use temperature, top_k, top_p, min_p, repetition_penalty, seed")
+    return SamplingParams(**{k: v for k, v in chosen.items() if k in known}), chosen

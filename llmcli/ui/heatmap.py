@@ -81,30 +81,67 @@ def fit(label: str, width: int) -> str:
 
 def render_heatmap(console: Console, hm: Heatmap, *, color: bool) -> None:
     """Print the heatmap, its column header and a scale legend at the console's width."""
+    render_heatmaps(console, [hm], color=color)
+
+
+def render_heatmaps(console: Console, maps: Sequence[Heatmap], *, color: bool) -> None:
+    """Heatmaps with the same rows side by side when the width allows (the heads of a layer),
+    else one under another; a map wider than the console is cut into column blocks."""
     from rich.cells import cell_len
 
-    rows = len(hm.values)
-    cols = len(hm.values[0]) if rows else 0
-    if hm.title:
-        console.print(hm.title, style="bold" if color else None, markup=False)
-    if not rows or not cols:
-        console.print("(empty)", markup=False)
+    dim = "dim" if color else None
+    if not maps:
         return
-    label_w = min(18, max(cell_len(label) for label in hm.row_labels))
+    first = maps[0]
+    rows = len(first.values)
+    cols = len(first.values[0]) if rows else 0
+    if not rows or not cols:
+        console.print(first.title, "(empty)", markup=False)
+        return
+    label_w = min(18, max(cell_len(label) for label in first.row_labels))
     width = max(20, console.width)
-    if hm.show_values:
-        cell = 6
-    else:
-        cell = 2 if label_w + 1 + 2 * cols <= width else 1
-    per_block = max(1, (width - label_w - 1) // cell)
-    for start in range(0, cols, per_block):
-        stop = min(cols, start + per_block)
-        if start or stop < cols:
-            console.print(f"columns {start}–{stop - 1}", style="dim" if color else None, markup=False)
-        console.print(_header(hm, start, stop, cell, label_w), markup=False, style="dim" if color else None)
-        for r in range(rows):
-            console.print(_row(hm, r, start, stop, cell, label_w, color), no_wrap=True, crop=False)
-    console.print(_legend(hm, color))
+    for cell in (6,) if first.show_values else (2, 1):
+        total = label_w + 1 + len(maps) * (cols * cell + 2) - 2
+        if len(maps) > 1 and total <= width:
+            _side_by_side(console, maps, cell, label_w, color)
+            console.print(_legend(first, color))
+            return
+    for hm in maps:
+        if hm.title:
+            console.print(hm.title, style="bold" if color else None, markup=False)
+        cell = 6 if hm.show_values else (2 if label_w + 1 + 2 * cols <= width else 1)
+        per_block = max(1, (width - label_w - 1) // cell)
+        for lo in range(0, cols, per_block):
+            hi = min(cols, lo + per_block)
+            if lo or hi < cols:
+                console.print(f"columns {lo}–{hi - 1}", style=dim, markup=False)
+            console.print(_header(hm, lo, hi, cell, label_w), markup=False, style=dim)
+            for r in range(rows):
+                console.print(_row(hm, r, lo, hi, cell, label_w, color), no_wrap=True, crop=False)
+    console.print(_legend(first, color))
+
+
+def _side_by_side(console: Console, maps: Sequence[Heatmap], cell: int, label_w: int,
+                  color: bool) -> None:
+    from rich.text import Text
+
+    cols = len(maps[0].values[0])
+    block = cols * cell
+    titles = Text(" " * (label_w + 1))
+    header = " " * (label_w + 1)
+    for k, hm in enumerate(maps):
+        gap = "  " if k else ""
+        titles.append(gap + fit(hm.title, block), "bold" if color else None)
+        header += gap + _header(hm, 0, cols, cell, 0)[1:].ljust(block)[:block]
+    console.print(titles, no_wrap=True, crop=False)
+    console.print(header.rstrip(), markup=False, style="dim" if color else None)
+    for r in range(len(maps[0].values)):
+        line = Text(fit(maps[0].row_labels[r], label_w) + " ")
+        for k, hm in enumerate(maps):
+            if k:
+                line.append("  ")
+            line.append_text(_cells(hm, r, 0, cols, cell, color))
+        console.print(line, no_wrap=True, crop=False)
 
 
 def _header(hm: Heatmap, start: int, stop: int, cell: int, label_w: int) -> str:
@@ -124,29 +161,38 @@ def _header(hm: Heatmap, start: int, stop: int, cell: int, label_w: int) -> str:
 
 
 def _row(hm: Heatmap, r: int, start: int, stop: int, cell: int, label_w: int, color: bool) -> Text:
+    from rich.text import Text
+
+    text = Text(fit(hm.row_labels[r], label_w) + " ")
+    text.append_text(_cells(hm, r, start, stop, cell, color))
+    return text
+
+
+def _cells(hm: Heatmap, r: int, start: int, stop: int, cell: int, color: bool) -> Text:
     from rich.color import Color
     from rich.style import Style
     from rich.text import Text
 
-    text = Text(fit(hm.row_labels[r], label_w) + " ")
+    black, white = Color.from_rgb(0, 0, 0), Color.from_rgb(255, 255, 255)
+    text = Text()
     for c in range(start, stop):
         value = hm.values[r][c]
         if value is None:
-            text.append(" " * cell if not color else ("·" * min(cell, 1)).center(cell),
-                        style="dim" if color else None)
+            text.append("·".center(cell) if color else " " * cell, style="dim" if color else None)
             continue
         f = hm.fraction(value)
         if hm.show_values:
             body = f"{value:5.2f} "
+        elif color:
+            body = " " * cell
         else:
-            body = shade(f) * cell if not color else " " * cell
+            body = shade(f) * cell
         if not color:
             text.append(body)
             continue
         rgb = ramp(f, hm.diverging)
-        dark_text = sum(rgb) > 380
         text.append(body, Style(bgcolor=Color.from_rgb(*rgb),
-                                color=Color.from_rgb(0, 0, 0) if dark_text else Color.from_rgb(255, 255, 255)))
+                                color=black if sum(rgb) > 380 else white))
     return text
 
 

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 # Pastel backgrounds with black text: readable on dark and light terminals alike. A 16-colour
 # terminal would fold the pastels into two or three colours, so it gets distinct ANSI ones.
 TOKEN_COLOURS = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6"]
-TOKEN_COLOURS_16 = ["bright_yellow", "bright_green", "bright_cyan", "bright_magenta", "yellow", "cyan"]
+TOKEN_COLOURS_16 = ["bright_yellow", "bright_green", "bright_cyan", "bright_magenta", "yellow",
+                    "cyan"]
 DISPLAY_LIMIT = 2000  # tokens painted in a terminal before "… N more"
 
 

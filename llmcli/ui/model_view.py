@@ -1,0 +1,144 @@
+"""Rendering of the local model's insides: attention maps, per-layer norms and logit lens,
+next-token distributions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from llmcli.ui.inspect_view import console_for
+
+if TYPE_CHECKING:
+    from llmcli.environment import Environment
+
+
+def _labels(pieces: list[str]) -> list[str]:
+    return [f"{k} {p}" for k, p in enumerate(pieces)]
+
+
+def render_attention(env: Environment, view: Any) -> None:
+    """One heatmap per selected head (side by side when they fit): queries down, keys across."""
+    from llmcli.ui.heatmap import Heatmap, render_heatmaps
+
+    console = console_for(env)
+    window = f", window {view.window}" if view.layer_type == "local" and view.window else ""
+    console.print(f"{view.model} · layer {view.layer} ({view.layer_type}{window}) · "
+                  f"{len(view.ids)} tokens · row = token attending, column = token attended to",
+                  markup=False, soft_wrap=True, style="bold" if env.color else None)
+    labels = _labels(view.pieces)
+    cols = [str(k) for k in range(len(labels))]
+    maps = [Heatmap(values=w, row_labels=labels, col_labels=cols, title=f"head {h}",
+                    mask_label="masked: a token cannot look ahead" + (
+                        " or past the window" if window else ""))
+            for h, w in zip(view.heads, view.weights, strict=True)]
+    render_heatmaps(console, maps, color=env.color)
+    if len(view.heads) == 1:
+        _strongest(console, view.pieces, view.weights[0])
+
+
+def _strongest(console: Any, pieces: list[str], weights: list[list[float | None]]) -> None:
+    """For each token, the token it attends to most (the heatmap's darkest cell per row)."""
+    parts = []
+    for q, row in enumerate(weights):
+        best = max((w, k) for k, w in enumerate(row) if w is not None)
+        parts.append(f"{pieces[q]}→{pieces[best[1]]} {best[0]:.2f}")
+    console.print("strongest: " + " · ".join(parts), markup=False, soft_wrap=True)
+
+
+def render_attention_from(env: Environment, view: Any) -> None:
+    """Rows are the tokens looked at, columns the layers: where one token attends, layer by
+    layer."""
+    from llmcli.ui.heatmap import Heatmap, render_heatmap
+
+    console = console_for(env)
+    q = view.position
+    heads = f"head {view.head}" if view.head is not None else "mean of heads"
+    console.print(f"{view.model} · where token {q} {view.pieces[q]} attends · {heads}",
+                  markup=False, soft_wrap=True, style="bold" if env.color else None)
+    layers = len(view.weights)
+    values = [[view.weights[layer][k] for layer in range(layers)] for k in range(q + 1)]
+    cols = [f"{i}{'g' if t == 'global' else ''}" for i, t in enumerate(view.layer_types)]
+    render_heatmap(console, Heatmap(values=values, row_labels=_labels(view.pieces[: q + 1]),
+                                    col_labels=cols, title="layers →  (columns 5, 11, 17… are "
+                                    "global on Gemma 3)" if layers == 18 else "layers →",
+                                    mask_label="outside the sliding window"), color=env.color)
+
+
+def render_layers(env: Environment, view: Any) -> None:
+    """A table: per layer the residual norm, what attention and the feed-forward added, and
+    the logit lens's top guesses."""
+    from llmcli.ui.bars import bar, percent
+    from llmcli.ui.heatmap import fit
+
+    console = console_for(env)
+    pos = view.position
+    console.print(f"{view.model} · position {pos} {view.pieces[pos]} · embedding norm "
+                  f"{view.embedding_norm:.1f}", markup=False, soft_wrap=True,
+                  style="bold" if env.color else None)
+    top = view.final[0] if view.final else None
+    width = max(50, console.width)
+    lens_w = max(12, width - 46)
+    biggest = max(r.residual_norm for r in view.rows) or 1.0
+    dim = "dim" if env.color else None
+    console.print(f"{'layer':<9}{'residual':>9} {'':10}{'+attn':>8}{'+ffn':>8}  "
+                  f"{'p(' + (top.piece if top else '?') + ')':>8}  logit lens", markup=False,
+                  style=dim, no_wrap=True, overflow="ellipsis")
+    for r in view.rows:
+        lens = ", ".join(f"{g.piece} {percent(g.prob)}" for g in r.lens[:3])
+        line = (f"{r.layer:>2} {r.layer_type:<6}{r.residual_norm:>9.1f} "
+                f"{bar(r.residual_norm / biggest, 10, unicode=env.color)}"
+                f"{r.attn_norm:>8.1f}{r.ffn_norm:>8.1f}  {percent(r.final_prob):>8}  "
+                f"{fit(lens, lens_w).rstrip()}")
+        console.print(line, markup=False, no_wrap=True, overflow="ellipsis")
+    if view.final:
+        guesses = ", ".join(f"{g.piece} {percent(g.prob)}" for g in view.final)
+        console.print(f"model output: {guesses}", markup=False, soft_wrap=True)
+
+
+def render_next(env: Environment, result: Any) -> None:
+    """Per step: the top tokens with their probability after each sampling stage as columns,
+    a bar for the final distribution, and the token sampling picked."""
+    from llmcli.ui.bars import bar, percent
+    from llmcli.ui.heatmap import fit
+
+    console = console_for(env)
+    dim = "dim" if env.color else None
+    settings = ", ".join(f"{k}={v}" for k, v in result.options.items()) or "defaults"
+    console.print(f"{result.model} · {settings}", markup=False, soft_wrap=True,
+                  style="bold" if env.color else None)
+    for step in result.steps:
+        console.print()
+        if len(result.steps) > 1 or step.note:
+            console.print(f"step {step.index + 1}" + (f" · {step.note}" if step.note else ""),
+                          markup=False, style=dim, soft_wrap=True)
+        stages = step.stages
+        width = max(50, console.width)
+        head = f"{'token':<16}" + "".join(f"{_short(s):>9}" for s in stages)
+        bar_w = max(4, min(24, width - len(head) - 4))
+        console.print(head, markup=False, style=dim, no_wrap=True, overflow="ellipsis")
+        for row in step.top:
+            last = row.probs.get(stages[-1]) if stages else None
+            mark = " ← picked" if _is_pick(row, step) else ""
+            line = f"{fit(row.piece, 15)} " + "".join(f"{percent(row.probs.get(s)):>9}"
+                                                       for s in stages)
+            line += f"  {bar(last or 0.0, bar_w, unicode=env.color)}{mark}"
+            console.print(line, markup=False, no_wrap=True, overflow="ellipsis",
+                          style="bold" if (mark and env.color) else None)
+        if step.chosen_piece and not any(_is_pick(r, step) for r in step.top):
+            console.print(f"picked: {step.chosen_piece} (outside the top {len(step.top)})",
+                          markup=False)
+    if result.text is not None and len(result.steps) > 1:
+        console.print()
+        console.print(f"text: {result.prompt}", markup=False, soft_wrap=True, end="")
+        console.print(result.text, markup=False, soft_wrap=True,
+                      style="bold green" if env.color else None)
+
+
+def _short(stage: str) -> str:
+    return {"raw": "p", "temperature": "temp", "repetition_penalty": "rep", "top_k": "top-k",
+            "top_p": "top-p", "min_p": "min-p", "logprob": "p"}.get(stage, stage[:8])
+
+
+def _is_pick(row: Any, step: Any) -> bool:
+    if row.id is None:  # a remote provider: tokens are known by their text only
+        return bool(step.chosen_piece) and row.piece == step.chosen_piece
+    return row.id == step.chosen_id

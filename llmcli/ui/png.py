@@ -1,0 +1,199 @@
+"""`--png FILE`: images of the inspection views for slides and notebooks.
+
+matplotlib (the optional extra `llmcli[png]`) draws labelled figures. Without it, heatmaps are
+still written, unlabelled, by a tiny PNG encoder (numpy + zlib); charts then need matplotlib.
+matplotlib is imported only here and only when an image is asked for.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from llmcli.core.errors import InvalidInput, StorageError, Unsupported
+
+INSTALL_HINT = "pip install 'llmcli[png]' (matplotlib) for labelled images"
+
+
+def have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pyplot() -> Any:
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)  # no display: draw into files only
+    import matplotlib.pyplot as plt
+
+    # Token labels may hold emoji the bundled font lacks; a missing glyph is not worth a warning.
+    warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+    return plt
+
+
+def _check_target(path: Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InvalidInput(f"--png wants a .png file name, got '{path.name}'")
+    if not path.parent.exists():
+        raise StorageError(f"directory {path.parent} does not exist", hint="create it first")
+    return path
+
+
+def _save(fig: Any, path: Path) -> None:
+    try:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+# -- heatmaps ------------------------------------------------------------------------------------
+def heatmaps_png(path: Path, panels: Sequence[dict[str, Any]], *, title: str = "",
+                 cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0) -> Path:
+    """One or more heatmaps side by side. Each panel: values ([r][c], None = masked),
+    rows (labels), cols (labels), title."""
+    import numpy as np
+
+    path = _check_target(path)
+    if not panels:
+        raise InvalidInput("nothing to draw")
+    arrays = [np.array([[np.nan if v is None else v for v in row] for row in p["values"]],
+                       dtype=float) for p in panels]
+    if not have_matplotlib():
+        write_png(path, _tile(arrays, vmin, vmax))
+        return path
+    plt = _pyplot()
+    n = len(panels)
+    cols = min(n, 2 if n <= 4 else 3)
+    rows = (n + cols - 1) // cols
+    size = max(4.0, min(12.0, 0.28 * arrays[0].shape[1] + 2))
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows * 0.9), squeeze=False)
+    colour_map = plt.get_cmap(cmap).copy()
+    colour_map.set_bad("#f0f0f0")  # masked cells: light grey, distinct from a zero weight
+    image = None
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.axis("off")
+            continue
+        p = panels[k]
+        image = ax.imshow(np.ma.masked_invalid(arrays[k]), cmap=colour_map, vmin=vmin, vmax=vmax,
+                          aspect="auto", interpolation="nearest")
+        ax.set_title(p.get("title", ""), fontsize=10)
+        _ticks(ax, p.get("rows", []), p.get("cols", []))
+    if image is not None:
+        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+    if title:
+        fig.suptitle(title)
+    _save(fig, path)
+    return path
+
+
+def _ticks(ax: Any, rows: Sequence[str], cols: Sequence[str]) -> None:
+    small = 8 if max(len(rows), len(cols)) <= 40 else 6
+    if rows:
+        ax.set_yticks(range(len(rows)), [r[:16] for r in rows], fontsize=small)
+    if cols:
+        ax.set_xticks(range(len(cols)), [c[:16] for c in cols], fontsize=small, rotation=90)
+
+
+# -- charts --------------------------------------------------------------------------------------
+def lines_png(path: Path, x: Sequence[Any], series: dict[str, Sequence[float]], *, title: str = "",
+              xlabel: str = "", ylabel: str = "") -> Path:
+    """Line chart of several series over x (e.g. per-layer norms)."""
+    path = _check_target(path)
+    if not have_matplotlib():
+        raise Unsupported("charts need matplotlib", hint=INSTALL_HINT)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, values in series.items():
+        ax.plot(list(x), list(values), marker="o", label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    _save(fig, path)
+    return path
+
+
+def bars_png(path: Path, groups: Sequence[tuple[str, Sequence[str], Sequence[float]]], *,
+             title: str = "", highlight: Sequence[str | None] = ()) -> Path:
+    """Horizontal bar charts side by side: (title, labels, values) per panel; the label named
+    in `highlight[k]` is drawn in another colour (the sampled token)."""
+    path = _check_target(path)
+    if not have_matplotlib():
+        raise Unsupported("charts need matplotlib", hint=INSTALL_HINT)
+    plt = _pyplot()
+    n = len(groups)
+    rows = max(len(g[1]) for g in groups) if groups else 1
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n + 1, 0.35 * rows + 1.5), squeeze=False)
+    for k, (name, labels, values) in enumerate(groups):
+        ax = axes[0][k]
+        pick = highlight[k] if k < len(highlight) else None
+        colours = ["#d62728" if lab == pick else "#1f77b4" for lab in labels]
+        ax.barh(range(len(labels)), list(values), color=colours)
+        ax.set_yticks(range(len(labels)), [lab[:18] for lab in labels], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_title(name, fontsize=10)
+    if title:
+        fig.suptitle(title)
+    _save(fig, path)
+    return path
+
+
+# -- matplotlib-free heatmap ---------------------------------------------------------------------
+def _tile(arrays: Sequence[Any], vmin: float, vmax: float, scale: int = 8) -> Any:
+    """Panels side by side as RGB pixels (viridis-like ramp, masked cells light grey)."""
+    import numpy as np
+
+    from llmcli.ui.heatmap import SEQUENTIAL
+
+    stops = np.array(SEQUENTIAL, dtype=float)
+    h = max(a.shape[0] for a in arrays)
+    gap = 1
+    width = sum(a.shape[1] for a in arrays) + gap * (len(arrays) - 1)
+    out = np.full((h, width, 3), 255, dtype=np.uint8)
+    x = 0
+    for a in arrays:
+        span = (vmax - vmin) or 1.0
+        f = np.clip((np.nan_to_num(a, nan=vmin) - vmin) / span, 0, 1) * (len(stops) - 1)
+        i = np.minimum(f.astype(int), len(stops) - 2)
+        t = (f - i)[..., None]
+        rgb = stops[i] * (1 - t) + stops[i + 1] * t
+        rgb[np.isnan(a)] = (240, 240, 240)
+        out[: a.shape[0], x : x + a.shape[1]] = rgb.round().astype(np.uint8)
+        x += a.shape[1] + gap
+    return np.repeat(np.repeat(out, scale, axis=0), scale, axis=1)
+
+
+def write_png(path: Path, rgb: Any) -> None:
+    """Write an [h, w, 3] uint8 array as an 8-bit RGB PNG (filter 0 on every row)."""
+    import numpy as np
+
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w, _ = rgb.shape
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, w * 3)], axis=1).tobytes()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+    try:
+        Path(path).write_bytes(png)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror}") from None
