@@ -287,10 +287,13 @@ def test_safety_finish_reason_blocks_after_partial_text(provider, gemini_server)
     assert r.text == "Hello from the stub." and r.response.finish_reason == "content_filter"
 
 
-def test_blocked_prompt(provider, gemini_server):
+@pytest.mark.parametrize("stream", [False, True])
+def test_blocked_prompt(provider, gemini_server, stream):
     gemini_server.script("chat", gemini_server.blocked_prompt())
-    err = consume_error(run(provider, chat_request(MODEL), stream=False)[0])
-    assert isinstance(err, ContentBlocked) and "blocked the prompt" in err.message
+    r, sleeps = run(provider, chat_request(MODEL), stream=stream)
+    err = consume_error(r)
+    assert isinstance(err, ContentBlocked) and err.exit_code == 11
+    assert "blocked the prompt (SAFETY)" in err.message and sleeps == []
 
 
 def test_max_tokens_finish_is_length(provider, gemini_server):

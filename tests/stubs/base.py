@@ -135,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _any(self) -> None:
         self.server.stub._serve(self)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_CONNECT = _any
 
 
 class _Server(ThreadingHTTPServer):

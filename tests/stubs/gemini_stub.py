@@ -357,11 +357,10 @@ class GeminiStub(StubServer):
             502, "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html"
         )
 
-    def blocked_prompt(self) -> Reply:
-        return Reply(
-            200,
-            {
-                "promptFeedback": {"blockReason": "SAFETY"},
-                "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
-            },
-        )
+    def blocked_prompt(self) -> Any:
+        """The reply to a prompt the safety filter refused: no candidates, a block reason."""
+        body = {
+            "promptFeedback": {"blockReason": "SAFETY"},
+            "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
+        }
+        return lambda r: SSE([sse_event(body, "\r\n")]) if self.is_stream(r) else Reply(200, body)
