@@ -1,0 +1,489 @@
+"""Feed many requests through core.scheduler with bounded work in hand.
+
+The calling thread reads inputs, submits, writes records and logs (sqlite3 connections belong
+to one thread); workers only run requests. At most `window` units (one input for one model) are
+open at a time, wherever they are: queued per provider, running, waiting to be retried, or held
+by the reorder buffer. So 100,000 inputs cost what `window` inputs cost, and a killed run loses
+only what was in hand.
+
+A unit is submitted only when its provider has a free slot and a worker is free, so a slow
+provider never ties up the pool. Each request makes one attempt (the runner's own retries are
+off): a failed one is put back after a backoff, `Retry-After` honoured, and a 429 also pauses
+new requests to that provider for that long. Every attempt passes through the provider's
+`RateBudget`, so `--rpm`/`--tpm` count what the provider actually receives; tokens are estimated
+before a request and settled with the real count after it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from llmcli.batch.inputs import BadLine, Item
+from llmcli.batch.outputs import OutputError, Reorder, make_record
+from llmcli.core.errors import (
+    Interrupted,
+    InvalidInput,
+    LlmcliError,
+    ProviderError,
+    RateLimited,
+    StorageError,
+    is_retryable,
+)
+from llmcli.core.messages import ChatRequest
+from llmcli.core.options import Options
+from llmcli.core.runner import RetryPolicy, Run
+from llmcli.core.scheduler import RateBudget, Scheduler, TaskResult
+
+if TYPE_CHECKING:
+    from llmcli.batch.build import Builder
+    from llmcli.batch.outputs import Sink
+    from llmcli.batch.summary import BatchStats
+    from llmcli.core.provider import ModelInfo, Provider
+    from llmcli.core.response import Response
+
+DEFAULT_OUTPUT_GUESS = 256  # output tokens assumed for the budget before any reply is seen
+
+
+@dataclass(frozen=True)
+class Target:
+    """One model of the run: how records name it, and what to send through."""
+
+    label: str  # provider:model, as records and the log show it
+    provider_name: str  # the scheduling key: limits and budgets are per provider
+    model: str
+    provider: Provider
+    info: ModelInfo | None = None
+    options: Options = field(default_factory=Options)
+
+
+@dataclass
+class BatchConfig:
+    jobs: int = 4
+    per_provider: dict[str, int] = field(default_factory=dict)
+    rpm: int | None = None
+    tpm: int | None = None
+    ordered: bool = False
+    strict: bool = False
+    retries: int = 2  # further attempts for an item whose request failed in a retryable way
+    policy: RetryPolicy = field(default_factory=RetryPolicy)  # backoff and the Retry-After ceiling
+    stream: bool = True
+    window: int | None = None
+    tick: float = 0.25  # how often the progress hook is called while waiting
+
+    def limit(self, provider: str) -> int:
+        return max(1, min(self.jobs, self.per_provider.get(provider, self.jobs)))
+
+
+class Hooks:
+    """What the face is told as the run goes. The default tells nobody."""
+
+    def tick(self, stats: BatchStats) -> None: ...
+
+    def bad_line(self, line: int, reason: str) -> None: ...
+
+    def failed(self, rec: dict[str, Any]) -> None: ...
+
+    def notice(self, text: str) -> None: ...
+
+
+LogFn = Callable[[ChatRequest, "Response"], Any]
+SkipFn = Callable[[Item, Target], bool]
+
+
+@dataclass(slots=True, eq=False)
+class _Unit:
+    seq: int
+    item_no: int
+    item: Item
+    target: Target
+    request: ChatRequest
+    tokens: int  # estimated for the budget
+    attempt: int = 0  # resubmissions so far
+    requests: int = 0
+    waited: float = 0.0
+
+
+@dataclass(slots=True)
+class _Outcome:
+    response: Response
+    error: LlmcliError | None
+    cancelled: bool = False
+
+
+class _Cancelled(Exception):
+    """A wait for a budget was cut short: the run is stopping."""
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        targets: list[Target],
+        builder: Builder,
+        sink: Sink,
+        config: BatchConfig,
+        stats: BatchStats,
+        *,
+        log: LogFn | None = None,
+        hooks: Hooks | None = None,
+        skip: SkipFn | None = None,
+    ):
+        self.targets = targets
+        self.builder = builder
+        self.sink = sink
+        self.config = config
+        self.stats = stats
+        self.log = log
+        self.hooks = hooks or Hooks()
+        self.skip = skip
+        stats.answer_label = "answer" if builder.extracts else "reply"
+        names = list(dict.fromkeys(t.provider_name for t in targets))
+        self._cancel = threading.Event()  # cut waits short (budgets)
+        self._abort = threading.Event()  # also stop reading replies mid-stream
+        self._budgets: dict[str, RateBudget] = {}
+        if config.rpm or config.tpm:
+            self._budgets = {
+                n: RateBudget(config.rpm, config.tpm, sleep=self._budget_sleep) for n in names
+            }
+        self._limits = {n: config.limit(n) for n in names}
+        self._sched = Scheduler(
+            max_workers=config.jobs, per_provider=dict(self._limits), budgets=self._budgets
+        )
+        self._once = RetryPolicy(max_retries=0, max_retry_wait=config.policy.max_retry_wait)
+        self._ready: dict[str, deque[_Unit]] = {n: deque() for n in names}
+        self._inflight = dict.fromkeys(names, 0)
+        self._paused_until = dict.fromkeys(names, 0.0)
+        self._pending: dict[Future[TaskResult], _Unit] = {}
+        self._delayed: list[tuple[float, int, _Unit]] = []
+        self._reorder = Reorder(config.ordered)
+        per_unit = 4 if config.ordered else 2
+        self._window = config.window or per_unit * config.jobs + len(targets)
+        self._out_tokens: dict[str, tuple[int, int]] = {}
+        self._rng = random.Random()
+        self._records: Iterator[Item | BadLine] = iter(())
+        self._seq = 0
+        self._exhausted = False
+        self._stop_reading = False
+        self._stopping = False
+        self._abandon = False
+        self._interrupts = 0
+        self._log_broken = False
+        self.output_error: OutputError | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupts > 0
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def run(self, records: Iterable[Item | BadLine]) -> BatchStats:
+        """Run everything; returns the stats. Ctrl-C once drains what is in flight, twice leaves."""
+        self._records = iter(records)
+        try:
+            while True:
+                try:
+                    if not self._step():
+                        break
+                except KeyboardInterrupt:
+                    self._interrupted()
+        finally:
+            self._finish()
+        return self.stats
+
+    def _step(self) -> bool:
+        if self._abandon:
+            return False
+        if not self._stopping:
+            self._fill()
+        now = time.monotonic()
+        self._release_delayed(now)
+        self._dispatch(now)
+        if not self._pending:
+            if self._delayed or any(self._ready.values()):
+                time.sleep(self._timeout(now))  # everything left waits for a backoff or a pause
+                return True
+            return False
+        done, _ = wait(list(self._pending), timeout=self._timeout(now), return_when=FIRST_COMPLETED)
+        for fut in done:
+            self._complete(fut)
+        self.hooks.tick(self.stats)
+        return True
+
+    def _open(self) -> int:
+        queued = sum(len(q) for q in self._ready.values())
+        return queued + len(self._pending) + len(self._delayed) + self._reorder.held
+
+    def _fill(self) -> None:
+        while not self._exhausted and not self._stop_reading and self._open() < self._window:
+            try:
+                rec = next(self._records)
+            except StopIteration:
+                self._exhausted = True
+                return
+            if isinstance(rec, BadLine):
+                self._bad(rec.line, rec.reason)
+            else:
+                self._add(rec)
+
+    def _bad(self, line: int, reason: str) -> None:
+        self.stats.bad(line)
+        self.hooks.bad_line(line, reason)
+        if self.config.strict:
+            self._stop_reading = True
+            self.stats.stopped = f"line {line} is malformed (--strict)"
+
+    def _add(self, item: Item) -> None:
+        self.stats.read += 1
+        targets = [t for t in self.targets if not (self.skip and self.skip(item, t))]
+        self.stats.skipped += len(self.targets) - len(targets)
+        if not targets:
+            return
+        try:
+            messages = self.builder.build(item)
+        except InvalidInput as exc:
+            self._bad(item.line, exc.one_line())
+            return
+        item_no = self.stats.read
+        self.stats.agreement.expect(item_no, len(targets))
+        for t in targets:
+            request = ChatRequest(model=t.model, messages=messages, options=t.options)
+            unit = _Unit(self._seq, item_no, item, t, request, self._estimate(request, t))
+            self._seq += 1
+            self._ready[t.provider_name].append(unit)
+
+    def _estimate(self, request: ChatRequest, t: Target) -> int:
+        """Tokens for the budget: about 4 characters a token in, and the usual reply out."""
+        chars = sum(len(m.content) for m in request.messages)
+        out = request.options.max_tokens
+        if out is None:
+            total, n = self._out_tokens.get(t.label, (0, 0))
+            out = total // n if n else DEFAULT_OUTPUT_GUESS
+        tokens = chars // 4 + 4 * len(request.messages) + out
+        return min(tokens, self.config.tpm) if self.config.tpm else tokens
+
+    def _release_delayed(self, now: float) -> None:
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, unit = heapq.heappop(self._delayed)
+            self._ready[unit.target.provider_name].appendleft(unit)  # retries go first
+
+    def _dispatch(self, now: float) -> None:
+        moved = True
+        while moved and len(self._pending) < self.config.jobs:
+            moved = False
+            for name, queue in self._ready.items():  # round robin across providers
+                if len(self._pending) >= self.config.jobs:
+                    break
+                free = self._inflight[name] < self._limits[name]
+                if queue and free and self._paused_until[name] <= now:
+                    self._submit(queue.popleft())
+                    moved = True
+
+    def _submit(self, unit: _Unit) -> None:
+        name = unit.target.provider_name
+        fut = self._sched.submit(name, partial(self._call, unit), tokens=unit.tokens)
+        self._pending[fut] = unit
+        self._inflight[name] += 1
+        self.stats.submitted += 1
+        self.stats.in_flight = len(self._pending)
+
+    def _timeout(self, now: float) -> float:
+        times = [self.config.tick]
+        if self._delayed:
+            times.append(self._delayed[0][0] - now)
+        for name, until in self._paused_until.items():
+            if self._ready[name] and until > now:
+                times.append(until - now)
+        return max(0.005, min(times))
+
+    # -- on a worker ------------------------------------------------------------------------------
+    def _budget_sleep(self, seconds: float) -> None:
+        if self._cancel.wait(seconds):
+            raise _Cancelled
+
+    def _call(self, unit: _Unit) -> _Outcome:
+        t = unit.target
+        if self._cancel.is_set():
+            raise _Cancelled
+        run = Run(t.provider, unit.request, t.provider_name, stream=self.config.stream,
+                  policy=self._once, info=t.info)
+        pieces = iter(run)
+        error: LlmcliError | None = None
+        try:
+            for _ in pieces:
+                if self._abort.is_set():
+                    stopped = Interrupted("stopped before the reply was complete")
+                    response = run.response.model_copy(
+                        update={"status": "interrupted", "error": stopped.one_line()}
+                    )
+                    return _Outcome(response, stopped, cancelled=True)
+        except LlmcliError:
+            error = run.error
+        except Exception as exc:  # an SDK surprise: this item fails, the run goes on
+            error = ProviderError(f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            pieces.close()
+        response = run.response
+        if error is not None and response.status == "complete":
+            response = response.model_copy(update={"status": "error", "error": error.one_line()})
+        budget = self._budgets.get(t.provider_name)
+        if budget is not None and budget.tpm:
+            budget.settle(unit.tokens, response.usage.total_tokens or unit.tokens)
+        return _Outcome(response, error)
+
+    # -- back on the calling thread ---------------------------------------------------------------
+    def _complete(self, fut: Future[TaskResult]) -> None:
+        unit = self._pending.pop(fut)
+        name = unit.target.provider_name
+        self._inflight[name] -= 1
+        self.stats.in_flight = len(self._pending)
+        try:
+            result = fut.result()
+        except (_Cancelled, CancelledError):  # raised by a budget wait cut short
+            self._drop(unit)
+            return
+        unit.waited += result.waited
+        if result.error is not None:  # outside the provider call: a bug; the item fails
+            if isinstance(result.error, _Cancelled):
+                self._drop(unit)
+                return
+            raise result.error
+        out: _Outcome = result.value
+        response = out.response
+        unit.requests += response.attempts
+        self._log(unit, response)
+        if out.cancelled:
+            self._drop(unit)
+            return
+        if response.status == "complete":
+            if response.usage.output_tokens is not None:
+                total, n = self._out_tokens.get(unit.target.label, (0, 0))
+                self._out_tokens[unit.target.label] = (total + response.usage.output_tokens, n + 1)
+            self._emit(unit, self._record(unit, response, ok=True))
+            return
+        delay = self._retry_delay(unit, out.error)
+        if delay is not None:
+            now = time.monotonic()
+            unit.attempt += 1
+            unit.waited += delay
+            self.stats.retried += 1
+            if isinstance(out.error, RateLimited):  # the provider said slow down: pause it
+                self._paused_until[name] = max(self._paused_until[name], now + delay)
+            heapq.heappush(self._delayed, (now + delay, unit.seq, unit))
+            return
+        code = out.error.exit_code if out.error is not None else 1
+        self.stats.fail_codes[code] = self.stats.fail_codes.get(code, 0) + 1
+        self._emit(unit, self._record(unit, response, ok=False))
+
+    def _retry_delay(self, unit: _Unit, err: LlmcliError | None) -> float | None:
+        if self._stopping or err is None or not is_retryable(err):
+            return None
+        if unit.attempt >= self.config.retries:
+            return None
+        if isinstance(err, RateLimited) and err.retry_after is not None:
+            if err.retry_after > self.config.policy.max_retry_wait:
+                return None  # too long to sit through: written with the time to retry
+            return max(0.0, err.retry_after)
+        return self.config.policy.backoff(unit.attempt, self._rng)
+
+    def _record(self, unit: _Unit, r: Response, *, ok: bool) -> dict[str, Any]:
+        answer = self.builder.extract(r.text) if ok and self.builder.extracts else None
+        return make_record(
+            id=unit.item.id,
+            model=unit.target.label,
+            status="ok" if ok else "error",
+            reply=r.text,
+            answer=answer,
+            with_answer=self.builder.extracts,
+            input_tokens=r.usage.input_tokens,
+            output_tokens=r.usage.output_tokens,
+            cost=r.cost,
+            ttft=r.timings.ttft,
+            total=r.timings.total,
+            waited=unit.waited + r.timings.waited,
+            attempts=max(1, unit.requests),
+            error=None if ok else (r.error or "failed"),
+            line=unit.item.line,
+            batch=self.stats.batch_id,
+        )
+
+    def _emit(self, unit: _Unit, rec: dict[str, Any]) -> None:
+        self.stats.finished(rec)
+        ok = rec["status"] == "ok"
+        compared = (rec.get("answer") if self.builder.extracts else rec["reply"]) if ok else None
+        self.stats.agreement.add(unit.item_no, unit.target.label, compared)
+        if not ok:
+            self.hooks.failed(rec)
+        for r in self._reorder.push(unit.seq, rec):
+            self._write(r)
+
+    def _drop(self, unit: _Unit) -> None:
+        """The unit ends with no record (the run is stopping); later ones may go out."""
+        self.stats.agreement.drop(unit.item_no)
+        for r in self._reorder.push(unit.seq, None):
+            self._write(r)
+
+    def _write(self, rec: dict[str, Any]) -> None:
+        if self.output_error is not None:
+            self.stats.unwritten += 1
+            return
+        try:
+            self.sink.write(rec)
+            self.stats.written += 1
+        except OutputError as exc:
+            self.output_error = exc
+            self.stats.unwritten += 1
+            self._cancel.set()
+            self._abort.set()  # nothing more can be written: stop paying for replies
+            self._stop("output closed" if exc.closed_pipe else exc.one_line())
+
+    def _log(self, unit: _Unit, response: Response) -> None:
+        if self.log is None or self._log_broken:
+            return
+        try:
+            self.log(unit.request, response)
+        except StorageError as exc:
+            self._log_broken = True
+            self.hooks.notice(f"calls are no longer logged: {exc.one_line()}")
+
+    # -- stopping ---------------------------------------------------------------------------------
+    def _stop(self, reason: str) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        self.stats.stopped = self.stats.stopped or reason
+        for queue in self._ready.values():
+            while queue:
+                self._drop(queue.popleft())
+        delayed, self._delayed = self._delayed, []
+        for _, _, unit in sorted(delayed, key=lambda d: d[2].seq):
+            self._drop(unit)
+
+    def _interrupted(self) -> None:
+        self._interrupts += 1
+        if self._interrupts == 1:
+            self._cancel.set()
+            self._stop("interrupted")
+            if self._pending:
+                self.hooks.notice(
+                    f"stopping: waiting for {len(self._pending)} requests in flight "
+                    "(Ctrl-C again to leave them)"
+                )
+        else:
+            self._abort.set()
+            self._abandon = True
+
+    def _finish(self) -> None:
+        self.stats.abandoned = len(self._pending)
+        for rec in self._reorder.drain():
+            self._write(rec)
+        self._sched.shutdown(cancel=True)
+        self.stats.in_flight = 0
+        self.stats.ended = time.monotonic()
+        self.hooks.tick(self.stats)

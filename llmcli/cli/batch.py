@@ -1,0 +1,238 @@
+"""`llmcli batch`: many prompts through one or more models, resumable and rate-limit aware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+import typer
+
+from llmcli.cli.app import app
+from llmcli.cli.context import app_context
+
+if TYPE_CHECKING:
+    from llmcli.batch.build import Builder
+    from llmcli.batch.runner import BatchRunner, Target
+    from llmcli.batch.summary import BatchStats
+    from llmcli.cli.context import AppContext
+    from llmcli.environment import Environment
+
+MODEL_HELP = "Model (repeat for several: one record per input per model)."
+TEMPLATE_HELP = "Template filled in from each input's fields."
+RETRIES_HELP = "Retries of a failed item (default: the network.max_retries setting, 2)."
+
+
+@app.command()
+def batch(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="INPUT", help="JSONL or CSV file, or - for stdin."),
+    model: list[str] | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
+    template: str | None = typer.Option(None, "-t", "--template", help=TEMPLATE_HELP),
+    option: list[str] | None = typer.Option(None, "-o", "--option", help="Option key=value."),
+    system: str | None = typer.Option(None, "-s", "--system", help="System prompt (not with -t)."),
+    jobs: int = typer.Option(4, "-j", "--jobs", min=1, max=256, help="Requests at once."),
+    rpm: int | None = typer.Option(None, "--rpm", min=1, help="Requests per minute, per provider."),
+    tpm: int | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute, per provider."),
+    output: Path | None = typer.Option(None, "-O", "--output", help="Write records to this file."),
+    resume: bool = typer.Option(False, "--resume", help="Continue -O FILE: skip what it has."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Rerun -O FILE's failures."),
+    ordered: bool = typer.Option(False, "--ordered", help="Records in input order."),
+    lines: bool = typer.Option(False, "--lines", help="Each input line is a plain-text prompt."),
+    fmt: str | None = typer.Option(None, "--format", help="jsonl or csv, input and output."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed line."),
+    retries: int | None = typer.Option(None, "--retries", min=0, max=20, help=RETRIES_HELP),
+    summary: bool = typer.Option(False, "--summary", help="Print the summary even in a pipe."),
+    no_log: bool = typer.Option(False, "--no-log", help="Do not record the calls."),
+) -> int:
+    """Run every input through the model(s); one JSON (or CSV) record per input per model.
+
+    Example: llmcli batch questions.jsonl -m groq -j 8 --rpm 30 -O answers.jsonl
+    """
+    from llmcli.batch import inputs, outputs, plan
+    from llmcli.batch import resume as resume_mod
+    from llmcli.batch.runner import BatchConfig, BatchRunner
+    from llmcli.batch.summary import BatchStats
+    from llmcli.core.errors import InvalidInput
+    from llmcli.store.logs import new_id
+    from llmcli.ui.batch_progress import print_summary, reporter
+
+    app_ctx = app_context(ctx)
+    env = app_ctx.env
+    in_fmt, out_fmt = plan.formats(source, output, lines=lines, fmt=fmt)
+    if (resume or retry_failed) and output is None:
+        raise InvalidInput("--resume and --retry-failed need the output file", hint="add -O FILE")
+    if source == "-" and env.stdin_isatty:
+        raise InvalidInput("no input on stdin", hint="pipe a file in, or give its path")
+    builder = _builder(app_ctx, template, system)
+    targets = _targets(app_ctx, model or [None], option, builder)
+
+    _warm_up(targets)
+    answered = None
+    if output is not None and output.exists() and (resume or retry_failed):
+        answered = resume_mod.scan(output, out_fmt)
+    sink = outputs.open_sink(output, env.stdout, out_fmt, append=resume or retry_failed)
+    stream = env.stdin if source == "-" else _open_input(source)
+    stats = BatchStats(batch_id=(answered.batch if answered else None) or new_id())
+    if source != "-":
+        stats.total = inputs.count_records(source, in_fmt) * len(targets)
+    policy = app_ctx.retry_policy
+    config = BatchConfig(
+        jobs=jobs, rpm=rpm, tpm=tpm, ordered=ordered, strict=strict, policy=policy,
+        retries=policy.max_retries if retries is None else retries,
+        per_provider=_limits(app_ctx, targets, jobs),
+    )
+    log = None
+    if not no_log:
+
+        def log(request, response):
+            return app_ctx.logs.log(
+                request, response, batch_id=stats.batch_id, template=builder.template_name
+            )
+
+    hooks = reporter(env, strict=strict)
+    runner = BatchRunner(
+        targets, builder, sink, config, stats, log=log, hooks=hooks,
+        skip=plan.skipper(answered, resume=resume, retry_failed=retry_failed) if output else None,
+    )
+    try:
+        runner.run(inputs.read_items(stream, in_fmt, needs_prompt=template is None))
+    finally:
+        hooks.close()
+        sink.close()
+        if stream is not env.stdin:
+            stream.close()
+    # One record per input and model: drop the errors a retry has answered.
+    clean_end = runner.output_error is None and not runner.interrupted
+    superseded = answered is not None and (retry_failed or answered.superseded > 0)
+    if output is not None and clean_end and superseded and not answered.unreadable:
+        resume_mod.compact(output, out_fmt)
+    if env.stderr_isatty or summary:
+        print_summary(env, stats.as_dict())
+    return _exit(app_ctx, runner, stats, output, no_log)
+
+
+def _builder(app_ctx: AppContext, template: str | None, system: str | None) -> Builder:
+    from llmcli.batch.build import PromptBuilder, TemplateBuilder
+    from llmcli.core.errors import InvalidInput
+
+    if template is None:
+        return PromptBuilder(system)
+    if system is not None:
+        raise InvalidInput("-s cannot be used with -t", hint="the template sets the system prompt")
+    from llmcli.templates.loader import load_template
+
+    return TemplateBuilder(load_template(template, app_ctx.paths))
+
+
+def _targets(
+    app_ctx: AppContext, models: list[str | None], option: list[str] | None, builder: Builder
+) -> list[Target]:
+    """Resolve every model before reading a line: a missing key or a typo fails at once."""
+    from llmcli.batch.runner import Target
+    from llmcli.core.options import parse_pairs, validate_options
+    from llmcli.core.registry import provider_class
+
+    given = parse_pairs(option)
+    out: dict[str, Target] = {}
+    for spec in models:
+        ref = app_ctx.registry.resolve(spec)
+        if str(ref) in out:
+            continue
+        provider = app_ctx.registry.provider(ref)
+        options_model = provider_class(ref.adapter).options_model
+        options = validate_options({**builder.options, **given}, options_model)
+        out[str(ref)] = Target(
+            label=str(ref), provider_name=ref.provider, model=ref.model, provider=provider,
+            info=provider.model_info(ref.model), options=options,
+        )
+    return list(out.values())
+
+
+def _warm_up(targets: list[Target]) -> None:
+    """Make each SDK client now, on this thread: the SDK import (about 1 s for openai) then
+    counts once, before the clock starts, rather than in the first wave of records' timings.
+
+    Adapters that keep a `client` property build it on first use; others are left alone.
+    """
+    from llmcli.core.errors import LlmcliError
+
+    for provider in {id(t.provider): t.provider for t in targets}.values():
+        try:
+            getattr(provider, "client", None)
+        except LlmcliError:
+            raise
+        except Exception:  # a client that cannot be built now fails on its first request
+            pass
+
+
+def _limits(app_ctx: AppContext, targets: list[Target], jobs: int) -> dict[str, int]:
+    """Per-provider concurrency: `[providers.NAME] concurrency = N`; the local model runs one."""
+    limits = {}
+    for t in targets:
+        cfg = app_ctx.settings.provider_config(t.provider_name)
+        default = 1 if t.provider.name == "local" else jobs
+        limits[t.provider_name] = int(cfg.get("concurrency", default))
+    return limits
+
+
+def _open_input(source: str) -> BinaryIO:
+    from llmcli.core.errors import InvalidInput
+
+    path = Path(source).expanduser()
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InvalidInput(
+            f"input file {source} not found", hint="give a path, or - for stdin"
+        ) from None
+    except IsADirectoryError:
+        raise InvalidInput(f"input {source} is a directory", hint="give a file") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _exit(
+    app_ctx: AppContext, runner: BatchRunner, stats: BatchStats, output: Path | None, no_log: bool
+) -> int:
+    """Decide the exit status; say what was done when the run ended early."""
+    from llmcli.batch.plan import outcome_error
+    from llmcli.core.errors import Interrupted, InvalidInput
+    from llmcli.ui.console import warn_line
+
+    env = app_ctx.env
+    logged = "" if no_log else f"; every call is logged: llmcli logs list --batch {stats.batch_id}"
+    again = f"run again with --resume -O {output}" if output else "use -O FILE to resume"
+    err = runner.output_error
+    if err is not None:
+        done = f"{stats.written:,} records written, {stats.unwritten:,} finished but not written"
+        if err.closed_pipe and output is None:
+            warn_line(env, f"output closed after {stats.written:,} records; stopped{logged}")
+            _silence_stdout(env)
+            return 0
+        err.hint = f"{done}; {again}"
+        raise err
+    if runner.interrupted:
+        raise Interrupted("interrupted", hint=f"{stats.written:,} records written; {again}")
+    if runner.config.strict and stats.stopped:
+        hint = f"{stats.written:,} records written; fix it and {again}"
+        raise InvalidInput(f"stopped: {stats.stopped}", hint=hint)
+    err = outcome_error(stats, output=output)
+    if err is not None:
+        raise err
+    return 0
+
+
+def _silence_stdout(env: Environment) -> None:
+    """The reader left: point fd 1 at /dev/null so the interpreter's last flush stays quiet."""
+    import os
+
+    try:
+        fd = env.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
+        pass
