@@ -56,7 +56,10 @@ def build_variants(
             rows.append(PromptVariant(label, text, tuple(build_messages(text, system=system))))
             continue
         template = loaded[tpl_name]
-        from llmcli.templates import extract, render
+        # From the submodules: once `llmcli.templates.extract` is imported, the package's
+        # attribute `extract` is that module, not the function.
+        from llmcli.templates.extract import extract
+        from llmcli.templates.render import render
 
         rendered = render(template, {"input": text}, mode="chat")
         messages = list(rendered.messages)
@@ -72,7 +75,7 @@ def build_variants(
 
 
 def _load(name: str, paths: Paths | None) -> Any:
-    from llmcli.templates import load_template
+    from llmcli.templates.loader import load_template
 
     template = load_template(name, paths)
     if template.technique in MULTI_CALL:

@@ -1,0 +1,448 @@
+"""`llmcli compare` and `llmcli leaderboard` end to end: the real SDKs over HTTP to the
+loopback stubs, with scripted latencies, token counts, failures and 429s."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from llmcli.core.errors import UnknownModel
+from llmcli.providers.catalog import known
+from tests.compare.stubtools import final_screen, per_model, rows, strip_ansi
+from tests.stubs.base import Hang
+
+THREE = ["-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant",
+         "-m", "gemini:gemini-2.5-flash"]
+
+
+def price(provider: str, model: str) -> tuple[float, float]:
+    info = next(i for i in known(provider) if i.id == model)
+    return info.price_in, info.price_out
+
+
+@pytest.fixture
+def three(openai_server, groq_server, gemini_server):
+    return openai_server, groq_server, gemini_server
+
+
+@pytest.fixture
+def two_models(openai_server):
+    """One OpenAI-compatible server with two models that answer differently."""
+    openai_server.models += ["model-a", "model-b", "model-c"]
+    openai_server.table = per_model(openai_server, {
+        "model-a": {"chunks": ["alpha ", "reply"]},
+        "model-b": {"chunks": ["beta ", "reply"]},
+        "model-c": {"chunks": ["gamma ", "reply"]},
+    })
+    return openai_server
+
+
+AB = ["-m", "openai:model-a", "-m", "openai:model-b"]
+
+
+def test_every_model_is_asked_at_once(cli, three):
+    for stub in three:
+        per_model(stub, {m: {"delay": 0.6} for m in ("gpt-4o-mini", "llama-3.1-8b-instant",
+                                                      "gemini-2.5-flash")})
+    res = cli("compare", "hello", *THREE, "--json")
+    assert res.exit_code == 0, res.stderr
+    arrivals = [s.requests_for("chat")[-1].at for s in three]
+    assert max(arrivals) - min(arrivals) < 0.15  # all three requests reached the servers together
+    doc = json.loads(res.stdout)
+    assert [c["status"] for c in doc["cells"]] == ["complete"] * 3
+    assert doc["wall"] < 0.6 * 1.4  # the slowest answer, not the sum of three
+    assert all(c["ttft"] >= 0.6 for c in doc["cells"])
+
+
+def test_metrics_per_cell_come_from_what_the_servers_did(cli, three):
+    openai_server, groq_server, gemini_server = three
+    per_model(openai_server, {"gpt-4o-mini": {
+        "delay": 0.3, "chunk_delay": 0.1, "chunks": ["one ", "two ", "three"],
+        "prompt_tokens": 7, "completion_tokens": 30}})
+    per_model(groq_server, {"llama-3.1-8b-instant": {
+        "delay": 0.1, "chunks": ["fast"], "prompt_tokens": 5, "completion_tokens": 11}})
+    per_model(gemini_server, {"gemini-2.5-flash": {
+        "delay": 0.5, "chunks": ["slow ", "reply"], "prompt_tokens": 9, "completion_tokens": 4}})
+    res = cli("compare", "count to three", *THREE, "--json")
+    assert res.exit_code == 0, res.stderr
+    cells = {c["model"]: c for c in json.loads(res.stdout)["cells"]}
+    o = cells["openai:gpt-4o-mini"]
+    # role event, then a text event every 0.1 s: first text at delay + 0.1
+    assert o["ttft"] == pytest.approx(0.4, abs=0.1)
+    # three text events, finish, usage, [DONE]: the stream ends 0.6 s after the role event
+    assert o["total"] == pytest.approx(0.9, abs=0.15)
+    assert o["text"] == "one two three"
+    assert (o["input_tokens"], o["output_tokens"]) == (7, 30)
+    assert o["tokens_per_second"] == pytest.approx(30 / (o["total"] - o["ttft"]))
+    pin, pout = price("openai", "gpt-4o-mini")
+    assert o["cost"] == pytest.approx((7 * pin + 30 * pout) / 1e6)
+    g = cells["groq:llama-3.1-8b-instant"]
+    assert g["ttft"] == pytest.approx(0.1, abs=0.1)
+    assert (g["input_tokens"], g["output_tokens"]) == (5, 11)
+    pin, pout = price("groq", "llama-3.1-8b-instant")
+    assert g["cost"] == pytest.approx((5 * pin + 11 * pout) / 1e6)
+    m = cells["gemini:gemini-2.5-flash"]
+    assert m["ttft"] == pytest.approx(0.5, abs=0.12) and m["text"] == "slow reply"
+    assert (m["input_tokens"], m["output_tokens"]) == (9, 4)
+    assert {c["finish_reason"] for c in cells.values()} == {"stop"}
+    assert all(c["waited"] < 0.05 and c["attempts"] == 1 for c in cells.values())
+
+
+def test_one_model_failing_never_stops_the_others(cli, openai_server, groq_server):
+    res = cli("compare", "hi", "-m", "openai:no-such-model", "-m", "groq:llama-3.1-8b-instant")
+    assert res.exit_code == UnknownModel.exit_code
+    assert "1 of 2 cells failed" in res.stderr and "openai:no-such-model" in res.stderr
+    assert "=== groq:llama-3.1-8b-instant ===\nHello from the stub." in res.stdout
+    table = res.stdout.split("model\tttft")[1]
+    assert "error: " in table and "no-such-model" in table
+    logged = rows()
+    assert {r["status"] for r in logged} == {"complete", "error"}
+    assert len({r["comparison_id"] for r in logged}) == 1 and logged[0]["comparison_id"]
+
+
+def test_a_missing_key_fails_only_that_models_cell(cli, openai_server, monkeypatch):
+    monkeypatch.delenv("GROQ_API_KEY", raising=False)
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq", "--json")
+    doc = json.loads(res.stdout)
+    assert res.exit_code == 3
+    assert doc["cells"][0]["status"] == "complete"
+    assert doc["cells"][1]["status"] == "error" and "GROQ_API_KEY" in doc["cells"][1]["error"]
+
+
+def test_rate_limited_cell_backs_off_and_the_table_says_it_waited(cli, openai_server, groq_server):
+    limited = openai_server.rate_limited(retry_after=0.4)
+    per_model(openai_server, {"gpt-4o-mini": {"first": [limited]}})
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant")
+    assert res.exit_code == 0, res.stderr
+    assert len(openai_server.requests_for("chat")) == 2  # the 429, then the retry
+    lines = res.stdout.split("model\tttft")[1].splitlines()
+    row = next(ln for ln in lines if ln.startswith("openai:gpt-4o-mini"))
+    free = next(ln for ln in lines if ln.startswith("groq:"))
+    assert row.endswith("rate limit 0.4 s")
+    assert free.endswith("\t-")
+
+
+def test_per_provider_concurrency_queues_cells_and_says_so(cli, two_models):
+    for m in ("model-a", "model-b"):
+        two_models.table[m]["delay"] = 0.4
+    res = cli("compare", "hi", *AB, "--concurrency", "1", "--json")
+    cells = json.loads(res.stdout)["cells"]
+    held = sorted(c["held"] for c in cells)
+    assert held[0] < 0.05 and held[1] == pytest.approx(0.4, abs=0.15)
+    starts = sorted(r.at for r in two_models.requests_for("chat"))
+    assert starts[1] - starts[0] >= 0.35  # one at a time on this provider
+
+
+def test_grid_of_prompts_by_models_logged_under_one_comparison(cli, openai_server, groq_server):
+    res = cli("compare", "-p", "first question", "-p", "second question",
+              "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant", "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["grid"] == {"prompts": 2, "models": 2, "runs": 1, "cells": 4}
+    got = {(c["prompt"], c["model"]) for c in doc["cells"]}
+    assert got == {(p, m) for p in ("first question", "second question")
+                   for m in ("openai:gpt-4o-mini", "groq:llama-3.1-8b-instant")}
+    sent = sorted(r.body["messages"][-1]["content"] for s in (openai_server, groq_server)
+                  for r in s.requests_for("chat"))
+    assert sent == ["first question", "first question", "second question", "second question"]
+    logged = rows()
+    assert len(logged) == 4 and {r["comparison_id"] for r in logged} == {doc["comparison_id"]}
+    assert sorted(c["log_id"] for c in doc["cells"]) == sorted(r["id"] for r in logged)
+
+
+def test_stdin_goes_before_every_prompt(cli, openai_server):
+    res = cli("compare", "-p", "summarise", "-p", "translate", "-m", "openai:gpt-4o-mini",
+              "--json", input="some text\n")
+    assert res.exit_code == 0, res.stderr
+    sent = sorted(r.body["messages"][-1]["content"] for r in openai_server.requests_for("chat"))
+    assert sent == ["some text\n\nsummarise", "some text\n\ntranslate"]
+
+
+def test_templates_as_rows_with_extracted_answers_and_agreement(cli, openai_server):
+    openai_server.chunks = ["Six times seven is 42.\n", "Answer: 42"]
+    res = cli("compare", "What is 6 x 7?", "-t", "zero-shot", "-t", "chain-of-thought",
+              "-m", "openai:gpt-4o-mini", "--runs", "3", "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["grid"] == {"prompts": 2, "models": 1, "runs": 3, "cells": 6}
+    cot = [c for c in doc["cells"] if c["template"] == "chain-of-thought"]
+    assert [c["answer"] for c in cot] == ["42"] * 3
+    stats = {s["prompt_label"]: s for s in doc["stats"]}
+    assert stats["chain-of-thought"]["agreement"] == {
+        "answers": [{"answer": "42", "count": 3}], "total": 3, "rate": 1.0, "extracted": True}
+    assert stats["zero-shot"]["agreement"]["extracted"] is False
+    assert stats["zero-shot"]["total"]["n"] == 3
+    # the chain-of-thought template sent its system prompt and worked examples
+    cot_req = next(r for r in openai_server.requests_for("chat")
+                   if r.body["messages"][0]["role"] == "system")
+    assert "step by step" in cot_req.body["messages"][0]["content"]
+    assert cot_req.body["temperature"] == 0
+
+
+def test_runs_report_median_and_spread_in_a_table(cli, openai_server):
+    per_model(openai_server, {"gpt-4o-mini": {"delay": 0.1}})
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "--runs", "3")
+    assert res.exit_code == 0, res.stderr
+    _header, *lines = res.stdout.split("model\truns")[1].splitlines()
+    assert lines[0].startswith("openai:gpt-4o-mini\t3/3\t")
+    assert "3/3 'Hello from the stub.'" in lines[0]
+
+
+def test_jsonl_has_one_record_per_cell_with_every_measurement(cli, two_models):
+    res = cli("compare", "hi", *AB, "--jsonl")
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(records) == 2
+    assert set(records[0]) >= {
+        "comparison_id", "cell", "row", "column", "run", "model", "provider", "prompt", "status",
+        "error", "text", "finish_reason", "ttft", "total", "input_tokens", "output_tokens",
+        "tokens_per_second", "cost", "waited", "held", "backoff", "attempts", "log_id"}
+    assert {r["text"] for r in records} == {"alpha reply", "beta reply"}
+    assert len({r["comparison_id"] for r in records}) == 1
+
+
+def test_markdown_report(cli, two_models):
+    res = cli("compare", "hi", *AB, "--markdown")
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("| model | prompt | ttft | total |")
+    assert lines[1].startswith("|---|---|---:|")
+    assert lines[2].startswith("| openai:model-a | prompt |")
+    assert "### openai:model-b" in res.stdout and "beta reply" in res.stdout
+
+
+def test_diff_marks_the_words_that_differ(cli, two_models):
+    res = cli("compare", "hi", *AB, "--diff")
+    assert "--- diff openai:model-a → openai:model-b (50% of words in common)\n" in res.stdout
+    assert "[-alpha-]{+beta+} reply" in res.stdout
+
+
+def test_exclusive_outputs_and_bad_options_fail_before_any_request(cli, openai_server):
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "--json", "--markdown")
+    assert res.exit_code == 2 and "exclusive" in res.stderr
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-o", "temperature=9")
+    assert res.exit_code == 2 and "temperature" in res.stderr
+    res = cli("compare", "hi", "-m", "nosuchthing")
+    assert res.exit_code == 5
+    assert openai_server.requests_for("chat") == []
+
+
+# -- rendering at several terminal widths ------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [40, 80, 160])
+def test_rendering_fits_the_terminal(cli, two_models, width):
+    res = cli("compare", "hi", *AB, stdout_tty=True, width=width)
+    assert res.exit_code == 0, res.stderr
+    screen = final_screen(res.stdout)
+    lines = screen.splitlines()
+    assert all(len(line) <= width for line in lines), max(lines, key=len)
+    title_a = next(i for i, ln in enumerate(lines) if "openai:model-a" in ln)
+    side_by_side = "openai:model-b" in lines[title_a]
+    assert side_by_side == (width >= 2 * 28 + 1)
+    assert "alpha reply" in screen and "beta reply" in screen
+    if width >= 96:
+        assert any(ln.split() == ["┃", "model", "┃", "ttft", "┃", "total", "┃", "in", "┃", "out",
+                                  "┃", "tok/s", "┃", "cost", "┃", "finish", "┃", "waited", "┃"]
+                   for ln in lines)
+    else:  # one card of measurements per cell
+        assert sum(1 for ln in lines if ln.strip("│ ").startswith("ttft")) == 2
+
+
+def test_three_columns_stack_at_80_and_sit_side_by_side_at_160(cli, two_models):
+    models = [*AB, "-m", "openai:model-c"]
+    narrow = final_screen(cli("compare", "hi", *models, stdout_tty=True, width=80).stdout)
+    wide = final_screen(cli("compare", "hi", *models, stdout_tty=True, width=160).stdout)
+    assert not any("model-a" in ln and "model-c" in ln for ln in narrow.splitlines())
+    assert any("model-a" in ln and "model-b" in ln and "model-c" in ln for ln in wide.splitlines())
+
+
+def test_live_view_streams_then_clears(cli, two_models):
+    two_models.table["model-a"].update(chunk_delay=0.15, chunks=["one ", "two ", "three"])
+    two_models.table["model-b"].update(delay=0.2)
+    res = cli("compare", "hi", *AB, stdout_tty=True, width=120)
+    raw = strip_ansi(res.stdout)
+    assert "waiting for the first token" in raw or "queued" in raw  # the live frames
+    assert "2 words" in raw or "1 words" in raw  # a frame drawn mid-stream
+    screen = final_screen(res.stdout)
+    assert "one two three" in screen and "queued" not in screen
+
+
+def test_waited_marker_in_the_terminal_table(cli, openai_server, groq_server):
+    limited = openai_server.rate_limited(retry_after=0.2)
+    per_model(openai_server, {"gpt-4o-mini": {"first": [limited]}})
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant",
+              stdout_tty=True, width=140)
+    screen = final_screen(res.stdout)
+    row = next(ln for ln in screen.splitlines() if "openai:gpt-4o-mini" in ln and "│" in ln
+               and "stop" in ln)
+    assert "⏳ rate limit 0.2 s" in row
+    assert "waited: held back" in screen
+
+
+# -- blind votes and the leaderboard ---------------------------------------------------------------
+
+
+def test_blind_vote_is_stored_and_revealed(cli, two_models):
+    res = cli("compare", "hi", *AB, "--blind", input="a\n", stdin_tty=True)
+    assert res.exit_code == 0, res.stderr
+    assert "Which reply is better? [a/b/tie/skip]" in res.stderr
+    assert "openai:model" not in res.stdout.split("A = ")[0]  # hidden until the vote
+    (vote,) = rows("votes")
+    labels = json.loads(vote["labels"])
+    assert set(labels) == {"A", "B"}
+    assert set(labels.values()) == {"openai:model-a", "openai:model-b"}
+    assert vote["winner"] == labels["A"] and vote["outcome"] == "win"
+    # the column shown as A really was that model's reply
+    expected = "alpha reply" if labels["A"] == "openai:model-a" else "beta reply"
+    assert f"=== A ===\n{expected}\n" in res.stdout
+    assert f"A = {labels['A']}  ← your pick" in res.stdout
+    assert vote["comparison_id"] == rows()[0]["comparison_id"]
+
+
+def test_blind_tie_skip_and_bad_answers(cli, two_models):
+    res = cli("compare", "hi", *AB, "--blind", input="x\ntie\n", stdin_tty=True)
+    assert "answer one of A, B, tie or skip" in res.stderr
+    assert rows("votes")[0]["outcome"] == "tie" and rows("votes")[0]["winner"] is None
+    res = cli("compare", "hi", *AB, "--blind", input="skip\n", stdin_tty=True)
+    assert "no vote recorded" in res.stdout and len(rows("votes")) == 1
+
+
+def test_blind_order_is_shuffled(cli, two_models, monkeypatch):
+    import random
+
+    from llmcli.compare import setup
+
+    shown_as_a = set()
+    for seed in range(4):  # seeds 0-3 give both orders of two columns
+        monkeypatch.setattr(setup.random, "SystemRandom", lambda s=seed: random.Random(s))
+        res = cli("compare", "hi", *AB, "--blind", input="skip\n", stdin_tty=True)
+        shown_as_a.add(res.stdout.split("A = ")[1].split("\n")[0].strip())
+    assert shown_as_a == {"openai:model-a", "openai:model-b"}
+
+
+def test_blind_refuses_what_it_cannot_do(cli, two_models):
+    assert cli("compare", "hi", "-m", "openai:model-a", "--blind", stdin_tty=True).exit_code == 2
+    res = cli("compare", "hi", *AB, "--blind", "--runs", "2", stdin_tty=True)
+    assert res.exit_code == 2 and "--runs" in res.stderr
+
+
+def test_leaderboard_elo_from_votes(cli, two_models):
+    for vote in ("a", "b", "tie"):
+        cli("compare", "hi", *AB, "--blind", input=f"{vote}\n", stdin_tty=True)
+    votes = rows("votes")
+    res = cli("leaderboard", "--json")
+    doc = json.loads(res.stdout)
+    assert doc["votes"] == 3
+    by_model = {m["model"]: m for m in doc["models"]}
+    assert sum(m["votes"] for m in by_model.values()) == 6
+    first_winner = votes[0]["winner"]
+    second_winner = votes[1]["winner"]
+    # replay the arithmetic: 1000/1000, winner +16; then the second vote, then a draw
+    from llmcli.compare.elo import expected
+
+    r = {"openai:model-a": 1000.0, "openai:model-b": 1000.0}
+    for w in (first_winner, second_winner, None):
+        a, b = "openai:model-a", "openai:model-b"
+        score = 0.5 if w is None else (1.0 if w == a else 0.0)
+        change = 32 * (score - expected(r[a], r[b]))
+        r[a] += change
+        r[b] -= change
+    for m, rating in r.items():
+        assert by_model[m]["elo"] == pytest.approx(rating, abs=0.05)
+        assert by_model[m]["ties"] == 1
+    plain = cli("leaderboard")
+    assert plain.stdout.splitlines()[0] == "#\tmodel\telo\tvotes\twins\tties\tlosses"
+
+
+def test_leaderboard_without_votes(cli):
+    res = cli("leaderboard")
+    assert res.exit_code == 0 and "no votes yet" in res.stderr and res.stdout == ""
+
+
+def test_a_hanging_model_is_stopped_by_ctrl_c_and_the_rest_is_logged(openai_server):
+    """Ctrl-C stops all cells, keeps what arrived, logs it as interrupted, exits 130 at once,
+    even though one model's server never answers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    openai_server.models += ["model-a", "model-b"]
+    per_model(openai_server, {
+        "model-a": {"chunk_delay": 0.1, "chunks": [f"w{i} " for i in range(60)]},
+        "model-b": {"first": [Hang(30)]},
+    })
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llmcli", "compare", "hi", *AB],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=dict(os.environ),
+    )
+    deadline = time.monotonic() + 20
+    while len(openai_server.requests_for("chat")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    _out, err = proc.communicate(timeout=15)
+    assert time.monotonic() - t0 < 3
+    assert proc.returncode == 130, err
+    logged = {r["model"]: r for r in rows()}
+    assert logged["model-a"]["status"] == "interrupted"
+    assert 2 <= len(logged["model-a"]["reply"].split()) < 60
+    assert logged["model-b"]["status"] == "interrupted" and logged["model-b"]["reply"] == ""
+    assert "interrupted" in err.decode()
+
+
+# -- a real terminal ---------------------------------------------------------------------------
+
+
+def _spawn(command: str, *args: str):
+    import os
+
+    import pexpect
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, COLUMNS="120", LINES="40", TERM="xterm-256color")
+    return pexpect.spawn(command, list(args), cwd=str(ROOT), env=env, encoding="utf-8",
+                         timeout=30, dimensions=(40, 120))
+
+
+def test_blind_vote_typed_at_a_real_terminal(two_models):
+    import sys
+
+    child = _spawn(sys.executable, "-m", "llmcli", "compare", "hi", *AB, "--blind")
+    child.expect(r"Which reply is better\? \[a/b/tie/skip\] ")
+    child.sendline("b")
+    child.expect(r"B = (openai:model-[ab])  ← your pick")
+    picked = child.match.group(1)
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 0
+    (vote,) = rows("votes")
+    assert vote["winner"] == picked == json.loads(vote["labels"])["B"]
+
+
+def test_blind_vote_read_from_the_terminal_when_the_prompt_is_piped(two_models):
+    import sys
+
+    child = _spawn("/bin/sh", "-c",
+                   f"echo 'piped question' | {sys.executable} -m llmcli compare "
+                   "-m openai:model-a -m openai:model-b --blind")
+    child.expect(r"Which reply is better\?")
+    child.sendline("tie")
+    child.expect("recorded a tie")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 0
+    assert rows("votes")[0]["outcome"] == "tie"
+    assert {r.body["messages"][-1]["content"] for r in two_models.requests_for("chat")} == {
+        "piped question"}
+
+
+def pexpect_eof():
+    import pexpect
+
+    return pexpect.EOF
