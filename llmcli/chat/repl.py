@@ -176,7 +176,8 @@ class Repl:
             multiline=multiline,
             enable_open_in_editor=True,
             bottom_toolbar=self.toolbar,
-            prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
+            # dots mark the lines of a multi-line message; a soft-wrapped row is only indented
+            prompt_continuation=_continuation,
             output=output,
             enable_history_search=False,
         )
@@ -266,6 +267,10 @@ class Repl:
             text = result.send
         self.session.send(commands.unescape(text), self.ui)
         return Result()
+
+
+def _continuation(width: int, line: int, wrap: int) -> str:
+    return " " * width if wrap else "." * (width - 1) + " "
 
 
 def run_chat(session: ChatSession, view: ChatView, env: Environment) -> int:

@@ -64,7 +64,7 @@ def parse(arg: str) -> Choice:
 
 def load(choice: Choice, paths: Paths | None = None) -> tuple[Template, str]:
     """The template and the variable the message fills; refused if it cannot serve a chat."""
-    from llmcli.templates import load_template
+    from llmcli.templates.loader import load_template
     from llmcli.templates.render import prepare
 
     template = prepare(load_template(choice.name, paths))
@@ -87,7 +87,7 @@ def load(choice: Choice, paths: Paths | None = None) -> tuple[Template, str]:
 
 def apply(choice: Choice, text: str, paths: Paths | None = None) -> tuple[str, dict[str, Any]]:
     """The message rendered through the template, and the options the template asks for."""
-    from llmcli.templates import render
+    from llmcli.templates.render import render
 
     template, slot = load(choice, paths)
     rendered = render(template, {**choice.variables, slot: text}, mode="completion")

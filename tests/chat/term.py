@@ -106,6 +106,13 @@ class Term:
                    for line in self.screen.history.top]
         return history + [line.rstrip() for line in self.screen.display]
 
+    def unwrapped(self) -> str:
+        """The screen with soft-wrapped rows joined back and runs of spaces collapsed."""
+        cols = self.screen.columns
+        rows = ["".join(line[x].data for x in range(cols)) for line in self.screen.history.top]
+        rows += [line.ljust(cols) for line in self.screen.display]
+        return " ".join("".join(rows).split())
+
     def text(self) -> str:
         return "\n".join(self.lines())
 
@@ -133,7 +140,9 @@ class Term:
         while self.pump(0.05):
             pass
         self.child.close()
-        return self.child.exitstatus if self.child.exitstatus is not None else -(self.child.signalstatus or 0)
+        if self.child.exitstatus is not None:
+            return self.child.exitstatus
+        return -(self.child.signalstatus or 0)
 
     def close(self) -> None:
         if self.child.isalive():
