@@ -106,3 +106,44 @@ def logs_path(ctx: typer.Context) -> None:
     """Print the location of the logs database."""
     app_ctx = app_context(ctx)
     app_ctx.env.stdout.write(f"{app_ctx.paths.logs_db}\n")
+
+
+@logs_app.command("conversations")
+def logs_conversations(
+    ctx: typer.Context,
+    count: int = typer.Option(20, "-n", "--count", min=1, help="How many, most recent first."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List chat conversations. Example: llmcli logs conversations -n 5"""
+    from llmcli.ui.chat_view import ChatView
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    rows = app_ctx.logs.conversations(limit=count)
+    if as_json:
+        print_json(app_ctx.env, rows)
+    else:
+        ChatView(app_ctx.env).conversations(rows)
+
+
+@logs_app.command("conversation")
+def logs_conversation(
+    ctx: typer.Context,
+    conversation_id: str | None = typer.Argument(None, help="Its id; the most recent if left out."),
+    as_json: bool = typer.Option(False, "--json", help="The exchanges as a JSON list."),
+) -> None:
+    """Show a conversation turn by turn. Example: llmcli logs conversation 3f2a9c1e7b20"""
+    from llmcli.core.errors import InvalidInput
+    from llmcli.ui.chat_view import ChatView
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    cid = conversation_id or app_ctx.logs.latest_conversation()
+    rows = list(app_ctx.logs.iter_all(conversation_id=cid)) if cid else []
+    if not rows:
+        what = f"no conversation with id '{cid}'" if cid else "no conversations yet"
+        raise InvalidInput(what, hint="see 'llmcli logs conversations'")
+    if as_json:
+        print_json(app_ctx.env, rows)
+    else:
+        ChatView(app_ctx.env).transcript(str(cid), rows)
