@@ -72,11 +72,11 @@ def open_model_cache(
     key = quick_key(gguf_path)
     root = Path(cache_dir) / "weights"
     final = root / key
-    if (final / "manifest.json").is_file():
+    if final.exists():
         try:
             cached = _load(final)
         except (OSError, ValueError, KeyError, TypeError):
-            cached = None  # unreadable leftovers: rebuild below
+            cached = None  # unreadable or incomplete leftovers: rebuild below
         if cached is not None and _matches_source(cached.source, gguf_path):
             return cached
         shutil.rmtree(final, ignore_errors=True)

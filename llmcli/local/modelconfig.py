@@ -80,9 +80,19 @@ class ModelConfig:
             )
         vocab_size = int(tensor_shapes["token_embd.weight"][0])
 
-        # llama.cpp: hparams.set_swa_pattern(6) -> layer i is local unless i % 6 == 5.
-        pattern = int(meta.get(f"{arch}.attention.sliding_window_pattern", 6))
-        layer_is_global = [(i % pattern) == pattern - 1 for i in range(n_layers)]
+        # llama.cpp: hparams.set_swa_pattern(6) -> layer i is local unless i % 6 == 5. A file may
+        # carry the pattern as a period or as one flag per layer (true = sliding window).
+        pattern = meta.get(f"{arch}.attention.sliding_window_pattern", 6)
+        if isinstance(pattern, int | float):
+            period = int(pattern)
+            layer_is_global = [period > 0 and i % period == period - 1 for i in range(n_layers)]
+        else:
+            layer_is_global = [not bool(flag) for flag in pattern]
+            if len(layer_is_global) != n_layers:
+                raise LocalModelError(
+                    "GGUF sliding_window_pattern does not list every layer",
+                    hint="the file's metadata is inconsistent",
+                )
         window = meta.get(f"{arch}.attention.sliding_window")
 
         rope_scale = 1.0

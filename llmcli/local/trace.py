@@ -35,8 +35,10 @@ class Trace:
     hidden_states: np.ndarray  # [layers+1, n, d]: residual after the embedding, then each block
     residual_norms: np.ndarray  # [layers+1, n]: L2 norm of hidden_states
     attention: list[np.ndarray]  # per block [heads, n, n], zero outside the causal/window mask
-    attn_out_norms: np.ndarray  # [layers, n]: norm of what attention added to the residual
-    ffn_out_norms: np.ndarray  # [layers, n]: norm of what the feed-forward added
+    attn_out: np.ndarray  # [layers, n, d]: what attention added to the residual (post-norm)
+    ffn_out: np.ndarray  # [layers, n, d]: what the feed-forward added (post-norm)
+    attn_out_norms: np.ndarray  # [layers, n]: L2 norm of attn_out
+    ffn_out_norms: np.ndarray  # [layers, n]: L2 norm of ffn_out
     logits: np.ndarray  # [vocab] final logits of the last position
 
     @property
@@ -70,6 +72,8 @@ def trace(model: LocalModel, ids: list[int] | np.ndarray) -> Trace:
         x = fw.forward(weights, config, array, 0, cache, records)
         logits = model.logits_from_hidden(x[-1])
     hidden = np.stack([x0] + [r["hidden"] for r in records])
+    attn_out = np.stack([r["attn_out"] for r in records])
+    ffn_out = np.stack([r["ffn_out"] for r in records])
     return Trace(
         ids=array,
         layer_is_global=list(config.layer_is_global),
@@ -78,7 +82,9 @@ def trace(model: LocalModel, ids: list[int] | np.ndarray) -> Trace:
         residual_norms=np.linalg.norm(hidden, axis=-1),
         # One chunk from position 0: every block's keys start at 0, so weights are [H, n, n].
         attention=[r["attn_weights"] for r in records],
-        attn_out_norms=np.stack([np.linalg.norm(r["attn_out"], axis=-1) for r in records]),
-        ffn_out_norms=np.stack([np.linalg.norm(r["ffn_out"], axis=-1) for r in records]),
+        attn_out=attn_out,
+        ffn_out=ffn_out,
+        attn_out_norms=np.linalg.norm(attn_out, axis=-1),
+        ffn_out_norms=np.linalg.norm(ffn_out, axis=-1),
         logits=logits,
     )
