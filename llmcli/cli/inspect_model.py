@@ -258,11 +258,16 @@ def layers(
         from llmcli.ui.png import lines_png
 
         x = [r.layer for r in view.rows]
-        lines_png(path, x, {
-            "residual norm": [r.residual_norm for r in view.rows],
-            "attention added": [r.attn_norm for r in view.rows],
-            "feed-forward added": [r.ffn_norm for r in view.rows],
-        }, title=f"{ref}: position {view.position} {view.pieces[view.position]!r}",
-            xlabel="layer", ylabel="L2 norm")
+        top = view.final[0].piece if view.final else "?"
+        lines_png(path, x, [
+            {"series": {"residual norm": [r.residual_norm for r in view.rows],
+                        "attention added": [r.attn_norm for r in view.rows],
+                        "feed-forward added": [r.ffn_norm for r in view.rows]},
+             "ylabel": "L2 norm"},
+            {"series": {f"p({top}) in the logit lens": [r.final_prob for r in view.rows]},
+             "ylabel": "probability", "ylim": (0, 1.1),
+             "notes": [r.lens[0].piece if r.lens else "" for r in view.rows]},
+        ], title=f"{ref}: position {view.position} {view.pieces[view.position]!r}",
+            xlabel="layer")
 
     _emit(app_ctx, view, as_json, render_layers, png, draw)

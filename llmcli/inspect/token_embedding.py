@@ -56,7 +56,7 @@ class TokenNeighbours:
 
 
 def token_neighbours(model_name: str, table: Any, tokenizer: Any, words: list[str], *,
-                     top: int = 8, space: bool = False, first: int = 8) -> TokenNeighbours:
+                     top: int = 8, space: bool = True, first: int = 8) -> TokenNeighbours:
     """Nearest vocabulary rows for every token of `words` in the [vocab, d] `table`.
 
     `space=True` tokenizes each word with a leading space, the form it takes inside a sentence

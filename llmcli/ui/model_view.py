@@ -105,27 +105,32 @@ def render_next(env: Environment, result: Any) -> None:
     settings = ", ".join(f"{k}={v}" for k, v in result.options.items()) or "defaults"
     console.print(f"{result.model} · {settings}", markup=False, soft_wrap=True,
                   style="bold" if env.color else None)
+    width = max(30, console.width)
     for step in result.steps:
         console.print()
         if len(result.steps) > 1 or step.note:
             console.print(f"step {step.index + 1}" + (f" · {step.note}" if step.note else ""),
                           markup=False, style=dim, soft_wrap=True)
-        stages = step.stages
-        width = max(50, console.width)
-        head = f"{'token':<16}" + "".join(f"{_short(s):>9}" for s in stages)
-        bar_w = max(4, min(24, width - len(head) - 4))
+        stages = _fitting_stages(step.stages, width)
+        head = f"  {'token':<15}" + "".join(f"{_short(s):>8}" for s in stages)
+        bar_w = max(0, min(24, width - len(head) - 2))
         console.print(head, markup=False, style=dim, no_wrap=True, overflow="ellipsis")
         for row in step.top:
             last = row.probs.get(stages[-1]) if stages else None
-            mark = " ← picked" if _is_pick(row, step) else ""
-            line = f"{fit(row.piece, 15)} " + "".join(f"{percent(row.probs.get(s)):>9}"
-                                                       for s in stages)
-            line += f"  {bar(last or 0.0, bar_w, unicode=env.color)}{mark}"
-            console.print(line, markup=False, no_wrap=True, overflow="ellipsis",
-                          style="bold" if (mark and env.color) else None)
+            picked = _is_pick(row, step)
+            line = ("→ " if picked else "  ") + f"{fit(row.piece, 15)}" + "".join(
+                f"{percent(row.probs.get(s)):>8}" for s in stages)
+            if bar_w >= 4:
+                line += f"  {bar(last or 0.0, bar_w, unicode=env.color)}"
+            console.print(line.rstrip(), markup=False, no_wrap=True, overflow="ellipsis",
+                          style="bold" if (picked and env.color) else None)
         if step.chosen_piece and not any(_is_pick(r, step) for r in step.top):
-            console.print(f"picked: {step.chosen_piece} (outside the top {len(step.top)})",
+            console.print(f"→ {step.chosen_piece} (outside the top {len(step.top)})",
                           markup=False)
+    if result.steps:
+        console.print(f"→ marks the token sampling picks; columns: "
+                      f"{_legend(_fitting_stages(result.steps[0].stages, width))}",
+                      markup=False, style=dim)
     if result.text is not None and len(result.steps) > 1:
         console.print()
         console.print(f"text: {result.prompt}", markup=False, soft_wrap=True, end="")
@@ -134,11 +139,26 @@ def render_next(env: Environment, result: Any) -> None:
 
 
 def _short(stage: str) -> str:
-    return {"raw": "p", "temperature": "temp", "repetition_penalty": "rep", "top_k": "top-k",
-            "top_p": "top-p", "min_p": "min-p", "logprob": "p"}.get(stage, stage[:8])
+    return {"softmax": "p", "temperature": "temp", "penalty": "rep", "top_k": "top-k",
+            "top_p": "top-p", "min_p": "min-p", "logprob": "p"}.get(stage, stage[:7])
 
 
 def _is_pick(row: Any, step: Any) -> bool:
     if row.id is None:  # a remote provider: tokens are known by their text only
         return bool(step.chosen_piece) and row.piece == step.chosen_piece
     return row.id == step.chosen_id
+
+
+def _fitting_stages(stages: list[str], width: int) -> list[str]:
+    """All stages when they fit; on a narrow terminal the first and the last (what sampling
+    draws from), the middle ones dropped (--json keeps them all)."""
+    if 17 + 8 * len(stages) <= width or len(stages) <= 2:
+        return stages
+    return [stages[0], stages[-1]]
+
+
+def _legend(stages: list[str]) -> str:
+    names = {"softmax": "p = the model's softmax", "penalty": "rep = after repetition penalty",
+             "temperature": "temp = after temperature", "top_k": "top-k", "top_p": "top-p",
+             "min_p": "min-p", "logprob": "p = the provider's probability"}
+    return ", ".join(names.get(s, s) for s in stages)

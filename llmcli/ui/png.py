@@ -80,8 +80,8 @@ def heatmaps_png(path: Path, panels: Sequence[dict[str, Any]], *, title: str = "
     rows = (n + cols - 1) // cols
     size = max(4.0, min(12.0, 0.28 * arrays[0].shape[1] + 2))
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows * 0.9), squeeze=False)
-    colour_map = plt.get_cmap(cmap).copy()
-    colour_map.set_bad("#f0f0f0")  # masked cells: light grey, distinct from a zero weight
+    # Masked cells: light grey, distinct from a zero weight.
+    colour_map = plt.get_cmap(cmap).with_extremes(bad="#f0f0f0")
     image = None
     for k, ax in enumerate(axes.flat):
         if k >= n:
@@ -109,21 +109,36 @@ def _ticks(ax: Any, rows: Sequence[str], cols: Sequence[str]) -> None:
 
 
 # -- charts --------------------------------------------------------------------------------------
-def lines_png(path: Path, x: Sequence[Any], series: dict[str, Sequence[float]], *, title: str = "",
-              xlabel: str = "", ylabel: str = "") -> Path:
-    """Line chart of several series over x (e.g. per-layer norms)."""
+def lines_png(path: Path, x: Sequence[Any], panels: Sequence[dict[str, Any]], *,
+              title: str = "", xlabel: str = "") -> Path:
+    """Line charts stacked over a shared x axis (e.g. layers). Each panel: series
+    {name: values}, ylabel, and optional notes (one label per x, written beside the points of
+    the panel's first series)."""
     path = _check_target(path)
     if not have_matplotlib():
         raise Unsupported("charts need matplotlib", hint=INSTALL_HINT)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for name, values in series.items():
-        ax.plot(list(x), list(values), marker="o", label=name)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.6 * len(panels)), sharex=True,
+                             squeeze=False)
+    xs = list(x)
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
+        for name, values in panel["series"].items():
+            ax.plot(xs, list(values), marker="o", label=name)
+        notes = panel.get("notes")
+        if notes:
+            first = list(next(iter(panel["series"].values())))
+            for xi, yi, note in zip(xs, first, notes, strict=True):
+                ax.annotate(note, (xi, yi), textcoords="offset points", xytext=(0, 6),
+                            ha="center", fontsize=7, rotation=60)
+        ax.set_ylabel(panel.get("ylabel", ""))
+        if panel.get("ylim"):
+            ax.set_ylim(*panel["ylim"])
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel(xlabel)
+    axes[-1, 0].set_xticks(xs)
+    if title:
+        fig.suptitle(title)
     _save(fig, path)
     return path
 
