@@ -85,27 +85,29 @@ class Sampler:
         out[ids] = np.where(values > 0, values / penalty, values * penalty)
         return out
 
-    def _filter(self, scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """Apply top-k, top-p, min-p to tempered logits -> (kept ids, their probs, stages)."""
+    def _filter(self, scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, tuple]]:
+        """Apply top-k, top-p, min-p to tempered logits -> (kept ids, their probs, stages).
+
+        Written to stay cheap on a 262,144-token vocabulary: top-k and the nucleus search use
+        argpartition (linear time) and sort only the few candidates, never the whole vocab.
+        """
         p = self.params
-        stages: dict[str, np.ndarray] = {}
+        stages: dict[str, tuple] = {}
         ids = np.arange(scaled.size)
+        z = scaled
         if p.top_k and p.top_k < scaled.size:
             ids = np.argpartition(-scaled, p.top_k - 1)[: p.top_k]
-        z = scaled[ids].astype(np.float64)
+            z = scaled[ids]
         probs = np.exp(z - z.max())
-        probs /= probs.sum()
+        probs /= probs.sum(dtype=np.float64)
         stages["top_k"] = (ids, probs)
         if p.top_p < 1.0:
-            order = np.argsort(-probs, kind="stable")
-            cumulative = np.cumsum(probs[order])
-            # Keep tokens until the running total reaches top_p (the one crossing it too).
-            keep = order[: int(np.searchsorted(cumulative, p.top_p)) + 1]
-            ids, probs = ids[keep], probs[keep] / probs[keep].sum()
+            keep = _nucleus(probs, p.top_p)
+            ids, probs = ids[keep], probs[keep] / probs[keep].sum(dtype=np.float64)
         stages["top_p"] = (ids, probs)
         if p.min_p > 0.0:
-            keep = probs >= p.min_p * probs.max()
-            ids, probs = ids[keep], probs[keep] / probs[keep].sum()
+            keep = np.flatnonzero(probs >= p.min_p * probs.max())
+            ids, probs = ids[keep], probs[keep] / probs[keep].sum(dtype=np.float64)
         stages["min_p"] = (ids, probs)
         return ids, probs, stages
 
@@ -139,9 +141,29 @@ class Sampler:
             token = int(np.argmax(penalized))
         else:
             ids, probs, _ = self._filter(penalized / np.float32(self.params.temperature))
-            order = np.argsort(ids)  # a fixed order, so a seed means the same token
-            ids, cumulative = ids[order], np.cumsum(probs[order])
+            if np.any(ids[1:] < ids[:-1]):  # a fixed order, so a seed means the same token
+                order = np.argsort(ids)
+                ids, probs = ids[order], probs[order]
+            cumulative = np.cumsum(probs, dtype=np.float64)
             u = self.rng.random() * cumulative[-1]
             token = int(ids[min(int(np.searchsorted(cumulative, u, side="right")), ids.size - 1)])
-        logprobs = log_softmax(logits)
-        return token, float(logprobs[token]), top_entries(logprobs, top_n)
+        # log p = logit - log(sum(exp(logits))): one pass, no full log-softmax vector needed.
+        peak = float(logits.max())
+        log_norm = peak + float(np.log(np.exp(logits - np.float32(peak)).sum(dtype=np.float64)))
+        top = [(i, value - log_norm) for i, value in top_entries(logits, top_n)]
+        return token, float(logits[token]) - log_norm, top
+
+
+def _nucleus(probs: np.ndarray, top_p: float) -> np.ndarray:
+    """Indices of the smallest most-likely set whose probability reaches top_p (the token
+    crossing the threshold included), most likely first."""
+    candidates = np.arange(probs.size)
+    size = min(probs.size, 1024)
+    while True:
+        if size < probs.size:
+            candidates = np.argpartition(-probs, size - 1)[:size]
+        ranked = candidates[np.argsort(-probs[candidates], kind="stable")]
+        cumulative = np.cumsum(probs[ranked], dtype=np.float64)
+        if cumulative[-1] >= top_p or size >= probs.size:
+            return ranked[: int(np.searchsorted(cumulative, top_p)) + 1]
+        size = min(probs.size, size * 16)  # a flat distribution: look further
