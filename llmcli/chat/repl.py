@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from typing import TYPE_CHECKING
 
 from llmcli.chat import commands
@@ -114,6 +115,8 @@ class Repl:
             session, self.ui, toggle_multiline=self.toggle_multiline, edit=self.edit
         )
         self.prompt = self._make_prompt()
+        self._warming: threading.Thread | None = None
+        self._warmed: set[str] = set()
 
     def toggle_multiline(self) -> bool:
         self.multiline = not self.multiline
@@ -237,6 +240,40 @@ class Repl:
         finally:
             os.unlink(name)
 
+    def warm_up(self) -> None:
+        """Import the SDK and build its client while the user types, not after Enter.
+
+        Uses the provider's `warm_up()` when it has one; otherwise touches its lazily built
+        `client`. Failures are ignored here: the first message reports them properly.
+        """
+        name = self.session.ref.provider
+        if name in self._warmed or (self._warming is not None and self._warming.is_alive()):
+            return
+        self._warmed.add(name)
+        try:
+            provider = self.session.provider  # made here, in the main thread, once
+        except Exception:
+            return
+
+        def work() -> None:
+            try:
+                hook = getattr(provider, "warm_up", None)
+                if callable(hook):
+                    hook()
+                elif isinstance(getattr(type(provider), "client", None), property):
+                    provider.client  # noqa: B018 - building it is the point
+            except Exception:
+                pass
+
+        self._warming = threading.Thread(target=work, name="llmcli-warm-up", daemon=True)
+        self._warming.start()
+
+    def _wait_warm(self) -> None:
+        # Never two threads building one client: a message sent early waits for the warm-up.
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+
     def run(self) -> int:
         s = self.session
         try:
@@ -245,6 +282,7 @@ class Repl:
             window = None
         self.view.banner(str(s.ref), window, s.conversation_id, len(s.turns))
         while True:
+            self.warm_up()
             try:
                 text = self.prompt.prompt(lambda: "... " if self.multiline else "> ")
             except (EOFError, KeyboardInterrupt):
@@ -260,6 +298,7 @@ class Repl:
 
     def turn(self, text: str) -> Result:
         """One line from the prompt: a command, or a message to send."""
+        self._wait_warm()
         if commands.is_command(text):
             result = commands.dispatch(text, self.ctx)
             if result.exit or result.send is None:

@@ -118,6 +118,7 @@ class ChatSession:
         self.conversation_id = self.conversation_id or new_id()
         self.options = self._validate(self.option_values)
         self._meter: TokenMeter | None = None
+        self._window: tuple[ModelRef, int | None] | None = None
 
     # -- model, provider, options --------------------------------------------------------------
     @property
@@ -136,6 +137,11 @@ class ChatSession:
         """The context window: --context-window, then the provider's config, then the catalog."""
         if self.window_override:
             return self.window_override
+        if self._window is None or self._window[0] != self.ref:  # looked up once per model
+            self._window = (self.ref, self._find_window())
+        return self._window[1]
+
+    def _find_window(self) -> int | None:
         try:
             configured = self.provider.settings.extra.get("context_window")
         except LlmcliError:
