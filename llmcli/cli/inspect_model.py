@@ -183,6 +183,9 @@ def attention(
     from_token: str | None = typer.Option(
         None, "--from", help="A word of the text or a token index: where it attends in every "
         "layer."),
+    skip_bos: bool = typer.Option(
+        False, "--skip-bos", help="Leave out <bos>, which soaks up most attention, and rescale "
+        "each row over the other tokens."),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
@@ -198,12 +201,19 @@ def attention(
     app_ctx = app_context(ctx)
     ref, lm, tok = _local(app_ctx, model)
     trace = trace_text(lm, tok, text)
+    if skip_bos:
+        from llmcli.inspect.trace_data import without_first
+
+        trace = without_first(trace)
     if from_token is not None:
         view: Any = at.attention_from(str(ref), trace, from_token, head)
         render = model_view.render_attention_from
     else:
         view = at.attention_map(str(ref), trace, layer, head)
         render = model_view.render_attention
+    if skip_bos:
+        view.note = (f"without the first token ({tok.readable(tok.bos_id)}): each row rescaled "
+                     "to sum to 1 over the other tokens")
 
     def draw(path: Path) -> None:
         from llmcli.ui.png import heatmaps_png

@@ -22,11 +22,13 @@ class AttentionMap:
     weights: list[list[list[float | None]]]
     ids: list[int]
     pieces: list[str]
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "view": "attention",
             "model": self.model,
+            "note": self.note,
             "layer": self.layer,
             "layer_type": self.layer_type,
             "window": self.window,
@@ -47,11 +49,13 @@ class AttentionFrom:
     weights: list[list[float | None]]
     ids: list[int]
     pieces: list[str]
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "view": "attention_from",
             "model": self.model,
+            "note": self.note,
             "from": {"index": self.position, "id": self.ids[self.position],
                      "piece": self.pieces[self.position]},
             "head": self.head,

@@ -346,8 +346,13 @@ def choose(spec: str | None, registry: Registry, cache_dir: Path,
     if ref.adapter == "local":
         if local_tokenizer is None:
             raise LocalModelError("the local tokenizer is not available")
-        backend = LocalBackend(local_tokenizer(ref))
-        return Choice(str(ref), True, backend, tokenizer=backend.description)
+        tok = local_tokenizer(ref)
+        backend = LocalBackend(tok)
+        note = None
+        if tok.add_bos and tok.bos_id is not None:
+            note = (f"the model reads {tok.readable(tok.bos_id)} (id {tok.bos_id}) before the "
+                    "text; it is not counted here")
+        return Choice(str(ref), True, backend, tokenizer=backend.description, note=note)
     if ref.adapter == "openai" and ref.provider == "openai":
         name = _openai_encoding(ref.model)
         backend = TiktokenBackend(tiktoken_encoding(name or ESTIMATE_ENCODING, cache_dir))

@@ -69,3 +69,24 @@ def trace_ids(model: Any, tokenizer: Any, ids: list[int]) -> TraceData:
         is_global=list(t.layer_is_global),
         window=t.sliding_window,
     )
+
+
+def without_first(trace: TraceData) -> TraceData:
+    """The trace minus the first token (the <bos> "attention sink" that soaks up most of the
+    weight): its column is dropped and every row is rescaled to sum to 1 over the remaining
+    tokens, so the share among the real tokens shows."""
+    import numpy as np
+
+    if len(trace.ids) < 2:
+        raise InvalidInput("nothing is left once the first token is removed")
+    attn = []
+    for w in trace.attn:
+        rest = np.array(w[:, 1:, 1:], dtype=np.float64)
+        total = rest.sum(axis=-1, keepdims=True)
+        attn.append(np.divide(rest, total, out=np.zeros_like(rest), where=total > 0))
+    return TraceData(
+        ids=trace.ids[1:], pieces=trace.pieces[1:], texts=trace.texts[1:],
+        embedded=trace.embedded[1:], hidden=[h[1:] for h in trace.hidden],
+        attn_out=[a[1:] for a in trace.attn_out], ffn_out=[f[1:] for f in trace.ffn_out],
+        attn=attn, is_global=trace.is_global, window=trace.window,
+    )

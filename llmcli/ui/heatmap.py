@@ -89,6 +89,8 @@ def render_heatmaps(console: Console, maps: Sequence[Heatmap], *, color: bool) -
     else one under another; a map wider than the console is cut into column blocks."""
     from rich.cells import cell_len
 
+    # 16 colours cannot carry a ramp: such terminals get the shading characters.
+    color = color and console.color_system in ("truecolor", "256")
     dim = "dim" if color else None
     if not maps:
         return
@@ -211,7 +213,7 @@ def _legend(hm: Heatmap, color: bool) -> Text:
             text.append(shade(f))
     text.append(f" {hm.vmax:g}")
     if any(v is None for row in hm.values for v in row):
-        text.append(f"   {'blank' if not color else '·'}: {hm.mask_label}")
+        text.append(f"   {'blank' if not color else '·'} = {hm.mask_label}")
     return text
 
 

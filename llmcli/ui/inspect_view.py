@@ -143,7 +143,7 @@ def render_similar(env: Environment, result: Any) -> None:
     width = max(40, console.width)
     text_w = max(10, width - 30)
     for rank, hit in enumerate(result.hits, 1):
-        line = f"{rank:>3}. {hit.score:+.3f} {bar(max(hit.score, 0.0), 10, unicode=env.color)} "
+        line = f"{rank:>3}. {hit.score:+.3f} {bar(max(hit.score, 0.0), 10)} "
         line += f"{fit(hit.text, text_w).rstrip()}  (line {hit.line})"
         console.print(line, markup=False, no_wrap=True, overflow="ellipsis")
 

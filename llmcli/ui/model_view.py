@@ -24,24 +24,35 @@ def render_attention(env: Environment, view: Any) -> None:
     console.print(f"{view.model} · layer {view.layer} ({view.layer_type}{window}) · "
                   f"{len(view.ids)} tokens · row = token attending, column = token attended to",
                   markup=False, soft_wrap=True, style="bold" if env.color else None)
+    if view.note:
+        console.print(view.note, markup=False, soft_wrap=True, style="dim" if env.color else None)
     labels = _labels(view.pieces)
     cols = [str(k) for k in range(len(labels))]
     maps = [Heatmap(values=w, row_labels=labels, col_labels=cols, title=f"head {h}",
-                    mask_label="masked: a token cannot look ahead" + (
-                        " or past the window" if window else ""))
+                    mask_label="masked (a token cannot look ahead" + (
+                        " or past the window)" if window else ")"))
             for h, w in zip(view.heads, view.weights, strict=True)]
     render_heatmaps(console, maps, color=env.color)
     if len(view.heads) == 1:
-        _strongest(console, view.pieces, view.weights[0])
+        _strongest(console, view.pieces, view.weights[0], skip_first=_is_special(view.pieces[0]))
 
 
-def _strongest(console: Any, pieces: list[str], weights: list[list[float | None]]) -> None:
-    """For each token, the token it attends to most (the heatmap's darkest cell per row)."""
+def _is_special(piece: str) -> bool:
+    return piece.startswith("<") and piece.endswith(">") and not piece.startswith("<0x")
+
+
+def _strongest(console: Any, pieces: list[str], weights: list[list[float | None]], *,
+               skip_first: bool) -> None:
+    """For each token, the token it attends to most; the first token (<bos>) soaks up much of
+    every row, so it is passed over when something else is there."""
     parts = []
     for q, row in enumerate(weights):
-        best = max((w, k) for k, w in enumerate(row) if w is not None)
+        cells = [(w, k) for k, w in enumerate(row)
+                 if w is not None and (k > 0 or q == 0 or not skip_first)]
+        best = max(cells)
         parts.append(f"{pieces[q]}→{pieces[best[1]]} {best[0]:.2f}")
-    console.print("strongest: " + " · ".join(parts), markup=False, soft_wrap=True)
+    head = f"strongest (besides {pieces[0]})" if skip_first else "strongest"
+    console.print(f"{head}: " + " · ".join(parts), markup=False, soft_wrap=True)
 
 
 def render_attention_from(env: Environment, view: Any) -> None:
@@ -54,12 +65,15 @@ def render_attention_from(env: Environment, view: Any) -> None:
     heads = f"head {view.head}" if view.head is not None else "mean of heads"
     console.print(f"{view.model} · where token {q} {view.pieces[q]} attends · {heads}",
                   markup=False, soft_wrap=True, style="bold" if env.color else None)
+    if view.note:
+        console.print(view.note, markup=False, soft_wrap=True, style="dim" if env.color else None)
     layers = len(view.weights)
     values = [[view.weights[layer][k] for layer in range(layers)] for k in range(q + 1)]
-    cols = [f"{i}{'g' if t == 'global' else ''}" for i, t in enumerate(view.layer_types)]
+    cols = [str(i) for i in range(layers)]
+    glob = ", ".join(str(i) for i, t in enumerate(view.layer_types) if t == "global")
+    title = f"columns: layers 0–{layers - 1}" + (f" (global: {glob})" if glob else "")
     render_heatmap(console, Heatmap(values=values, row_labels=_labels(view.pieces[: q + 1]),
-                                    col_labels=cols, title="layers →  (columns 5, 11, 17… are "
-                                    "global on Gemma 3)" if layers == 18 else "layers →",
+                                    col_labels=cols, title=title,
                                     mask_label="outside the sliding window"), color=env.color)
 
 
@@ -85,7 +99,7 @@ def render_layers(env: Environment, view: Any) -> None:
     for r in view.rows:
         lens = ", ".join(f"{g.piece} {percent(g.prob)}" for g in r.lens[:3])
         line = (f"{r.layer:>2} {r.layer_type:<6}{r.residual_norm:>9.1f} "
-                f"{bar(r.residual_norm / biggest, 10, unicode=env.color)}"
+                f"{bar(r.residual_norm / biggest, 10)}"
                 f"{r.attn_norm:>8.1f}{r.ffn_norm:>8.1f}  {percent(r.final_prob):>8}  "
                 f"{fit(lens, lens_w).rstrip()}")
         console.print(line, markup=False, no_wrap=True, overflow="ellipsis")
@@ -121,7 +135,7 @@ def render_next(env: Environment, result: Any) -> None:
             line = ("→ " if picked else "  ") + f"{fit(row.piece, 15)}" + "".join(
                 f"{percent(row.probs.get(s)):>8}" for s in stages)
             if bar_w >= 4:
-                line += f"  {bar(last or 0.0, bar_w, unicode=env.color)}"
+                line += f"  {bar(last or 0.0, bar_w)}"
             console.print(line.rstrip(), markup=False, no_wrap=True, overflow="ellipsis",
                           style="bold" if (picked and env.color) else None)
         if step.chosen_piece and not any(_is_pick(r, step) for r in step.top):

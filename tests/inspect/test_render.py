@@ -62,12 +62,26 @@ def test_heatmap_fits_width_and_keeps_mask_blank(width):
         assert "columns 0–" in text  # cut into blocks rather than squeezed
 
 
-def test_heatmap_colour_cells_and_masked_dots():
+def test_heatmap_colour_cells_and_masked_dots(monkeypatch):
+    monkeypatch.setenv("COLORTERM", "truecolor")
     e = env(tty=True, width=100)
     hm = Heatmap(causal(4), ["a", "b", "c", "d"], ["0", "1", "2", "3"])
     render_heatmaps(console(e), [hm], color=True)
     text = e.stdout.getvalue()
-    assert "\x1b[" in text and "·" in ANSI.sub("", text)
+    assert "\x1b[48;2;253;231;37m" in text  # weight 1.0: the top of the ramp as background
+    plain = ANSI.sub("", text)
+    assert "·" in plain and "█" not in plain  # masked cells dotted, weights only coloured
+
+
+def test_heatmap_on_16_colours_uses_shades(monkeypatch):
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    e = env(tty=True, width=100)
+    hm = Heatmap(causal(4), ["a", "b", "c", "d"], ["0", "1", "2", "3"])
+    c = console(e)
+    assert c.color_system == "standard"
+    render_heatmaps(c, [hm], color=True)
+    assert "█" in e.stdout.getvalue()
 
 
 def test_heads_side_by_side_when_they_fit():
