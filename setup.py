@@ -20,7 +20,8 @@ class BuildPyWithPrompts(build_py):
         src = Path("prompts")
         names = sorted(p.name for p in src.glob("*.yaml"))
         if names:
-            files.append(("llmcli", str(src), str(Path(self.build_lib, "llmcli", "prompts")), names))
+            build_dir = str(Path(self.build_lib, "llmcli", "prompts"))
+            files.append(("llmcli", str(src), build_dir, names))
         return files
 
 

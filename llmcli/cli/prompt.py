@@ -35,13 +35,13 @@ def prompt(
         None, "--examples", help="Few-shot examples file (JSONL, CSV, YAML: input, output)."
     ),
     show_prompt: bool = typer.Option(
-        False, "--show-prompt", "--dry-run", help="Print the messages that would be sent; send nothing."
+        False, "--show-prompt", "--dry-run", help="Print the messages to be sent; send nothing."
     ),
     answer_only: bool = typer.Option(
         False, "--answer-only", help="Print only the extracted final answer (hide the reasoning)."
     ),
     samples: int | None = typer.Option(
-        None, "--samples", min=1, max=64, help="Sample N replies and vote on the answer (self-consistency)."
+        None, "--samples", min=1, max=64, help="Sample N replies, vote on the answer."
     ),
 ) -> None:
     """Send one prompt and print the reply.

@@ -16,17 +16,20 @@ if TYPE_CHECKING:
 
 def parse_vars(pairs: list[str] | None, template: Template) -> dict[str, Any]:
     """`-v name=value` pairs. `@path` reads the value from a UTF-8 file (`@@` for a literal @);
-    a list variable given several times collects every value."""
+    a list variable collects every value given, one item per paragraph."""
     out: dict[str, Any] = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise InvalidInput(f"variable '{pair}' is not name=value", hint="e.g. -v input='Olá, mundo'")
+            raise InvalidInput(f"variable '{pair}' is not name=value",
+                               hint="e.g. -v input='Olá, mundo'")
         value = _value(name, value)
         var = template.variable(name)
         if var is not None and var.type == "list":
-            out.setdefault(name, []).append(value)
+            from llmcli.templates.render import paragraphs
+
+            out.setdefault(name, []).extend(paragraphs(value))
         else:
             out[name] = value
     return out
@@ -37,15 +40,19 @@ def _value(name: str, value: str) -> str:
         return value[1:]
     if not value.startswith("@"):
         return value
+    if not value[1:].strip():
+        raise InvalidInput(f"-v {name}=@ needs a file name after @", hint="use @@ for a literal @")
     path = Path(value[1:]).expanduser()
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InvalidInput(
-            f"file {path} not found (for -v {name}=@{value[1:]})", hint="use @@ for a value that starts with @"
+            f"file {path} not found (for -v {name}=@{value[1:]})",
+            hint="use @@ for a value that starts with @",
         ) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"file {path} (for -v {name}) is not UTF-8", hint="convert it to UTF-8") from None
+        raise InvalidInput(f"file {path} (for -v {name}) is not UTF-8",
+                           hint="convert it to UTF-8") from None
     except OSError as exc:
         raise InvalidInput(f"file {path} (for -v {name}) cannot be read: {exc.strerror}") from None
 
@@ -62,7 +69,8 @@ def fill_input(template: Template, variables: dict[str, Any], body: str) -> dict
         )
     if "input" in variables:
         raise InvalidInput(
-            "'input' given twice: by -v input=... and as prompt text or stdin", hint="give it one way"
+            "'input' given twice: by -v input=... and as prompt text or stdin",
+            hint="give it one way",
         )
     return {**variables, "input": body}
 
@@ -112,9 +120,11 @@ def plan(rendered: Rendered, samples: int) -> str | None:
 def header(rendered: Rendered, model: str, samples: int) -> list[str]:
     t = rendered.template
     opts = " ".join(f"{k}={v}" for k, v in rendered.options.items()) or "none"
-    lines = [f"template: {t.name} ({t.technique}) · mode: {rendered.mode} · model: {model} · options: {opts}"]
+    lines = [f"template: {t.name} ({t.technique}) · mode: {rendered.mode} · model: {model} · "
+             f"options: {opts}"]
     if t.extract is not None:
-        how = f"regex {t.extract.regex}" if t.extract.regex else "marker " + " / ".join(t.extract.marker or [])
+        markers = " / ".join(t.extract.marker or [])
+        how = f"regex {t.extract.regex}" if t.extract.regex else f"marker {markers}"
         lines.append(f"answer extracted by {how}")
     if t.format == "json":
         lines.append("reply must be JSON")

@@ -55,7 +55,8 @@ def run_prompt(app: AppContext, args: PromptArgs) -> None:
     """Entry point from `llmcli prompt` when a template flag is present."""
     if args.template is None:
         if args.variables:
-            raise InvalidInput("-v needs a template", hint="add -t NAME; see 'llmcli templates list'")
+            raise InvalidInput("-v needs a template",
+                               hint="add -t NAME; see 'llmcli templates list'")
         if args.answer_only or args.samples:
             flag = "--answer-only" if args.answer_only else "--samples"
             raise InvalidInput(f"{flag} needs a template that extracts an answer",
@@ -271,7 +272,8 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
         else:
             print_distribution(env, vote)
             if outcome.answer:
-                note = f"{vote['votes']} of {vote['samples']} samples agree ({vote['agreement']:.0%})"
+                share = f"{vote['agreement']:.0%}"
+                note = f"{vote['votes']} of {vote['samples']} samples agree ({share})"
                 print_answer(env, outcome.answer, note + (", tied" if vote["tie"] else ""))
     elif show_steps and outcome.data is None:
         if outcome.answer:

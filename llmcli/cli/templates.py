@@ -70,9 +70,15 @@ def templates_render(
     name: str = typer.Argument(..., help="Template name or path to a .yaml file."),
     text: str | None = typer.Argument(None, help="Fills the variable 'input' (so does stdin)."),
     var: list[str] | None = typer.Option(None, "-v", "--var", help=VAR_HELP),
-    examples: str | None = typer.Option(None, "--examples", help="Few-shot examples: JSONL, CSV or YAML with input, output."),
-    raw: bool = typer.Option(False, "--raw", help="Completion form: one text with an Input:/Output: block."),
-    system: str | None = typer.Option(None, "-s", "--system", help="Replace the template's system prompt."),
+    examples: str | None = typer.Option(
+        None, "--examples", help="Few-shot examples: JSONL, CSV or YAML with input, output."
+    ),
+    raw: bool = typer.Option(
+        False, "--raw", help="Completion form: one text with an Input:/Output: block."
+    ),
+    system: str | None = typer.Option(
+        None, "-s", "--system", help="Replace the template's system prompt."
+    ),
     as_json: bool = typer.Option(False, "--json", help="The messages as JSON."),
 ) -> None:
     """Show the messages a template produces, without sending anything.
@@ -160,7 +166,7 @@ def _copy_of(app_ctx, source: str, name: str) -> str:
 @templates_app.command("edit")
 def templates_edit(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="A user template, or a built-in (copied to your dir first)."),
+    name: str = typer.Argument(..., help="A user template, or a built-in (copied first)."),
 ) -> None:
     """Open a template in $VISUAL / $EDITOR, then validate it.
 
@@ -229,7 +235,7 @@ def templates_validate(
 @templates_app.command("path")
 def templates_path(
     ctx: typer.Context,
-    builtin: bool = typer.Option(False, "--builtin", help="The built-in templates' folder instead."),
+    builtin: bool = typer.Option(False, "--builtin", help="The built-in templates' folder."),
 ) -> None:
     """Print the folder of user templates (they override built-ins by name)."""
     from llmcli.templates.loader import builtin_dir, user_dir

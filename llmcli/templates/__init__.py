@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from llmcli.templates.render import Rendered, render
     from llmcli.templates.techniques import Outcome, run
 
-__all__ = ["Example", "Outcome", "Rendered", "Template", "extract", "load_template", "render", "run"]
+__all__ = [
+    "Example", "Outcome", "Rendered", "Template", "extract", "load_template", "render", "run",
+]
 
 _WHERE = {
     "extract": "llmcli.templates.extract",

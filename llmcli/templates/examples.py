@@ -27,7 +27,8 @@ def load_examples(path: str | Path) -> list[Example]:
     except FileNotFoundError:
         raise InvalidInput(f"examples file {path} not found", hint="check the path") from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"examples file {path} is not UTF-8", hint="convert it to UTF-8") from None
+        raise InvalidInput(f"examples file {path} is not UTF-8",
+                           hint="convert it to UTF-8") from None
     except OSError as exc:
         raise InvalidInput(f"examples file {path} cannot be read: {exc.strerror}") from None
     if suffix == ".jsonl":
@@ -45,7 +46,9 @@ def load_examples(path: str | Path) -> list[Example]:
 
 def _example(path: Path, where: str, row: Any) -> Example:
     if not isinstance(row, dict):
-        raise InvalidInput(f"examples file {path} {where}: expected an object with input and output", hint=_HINT)
+        raise InvalidInput(
+            f"examples file {path} {where}: expected an object with input and output", hint=_HINT
+        )
     keys = [str(k) for k in row]
     missing = [c for c in COLUMNS if c not in keys]
     extra = [k for k in keys if k not in COLUMNS]
@@ -123,8 +126,10 @@ def _csv(path: Path, text: str, delimiter: str) -> list[tuple[str, Any]]:
 def _yaml(path: Path, text: str) -> list[tuple[str, Any]]:
     import yaml
 
+    from llmcli.templates.loader import yaml_loader
+
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=yaml_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""

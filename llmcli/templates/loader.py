@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +89,8 @@ def load_template(name_or_path: str | Path, paths: Paths | Path | None = None) -
     if isinstance(name_or_path, Path) or is_path(ref):
         path = Path(ref).expanduser()
         if not path.is_file():
-            raise InvalidInput(f"template file {path} not found", hint="check the path, or use a name from 'llmcli templates list'")
+            raise InvalidInput(f"template file {path} not found",
+                               hint="check the path, or use a name from 'llmcli templates list'")
         return load_file(path)
     entry = find(ref, paths)
     return load_file(entry.path, builtin=entry.origin == "built-in")
@@ -106,7 +108,9 @@ def load_file(path: Path, *, builtin: bool = False) -> Template:
     return parse_template(text, where, path=path, builtin=builtin)
 
 
-def parse_template(text: str, where: str, *, path: Path | None = None, builtin: bool = False) -> Template:
+def parse_template(
+    text: str, where: str, *, path: Path | None = None, builtin: bool = False
+) -> Template:
     """Validate template YAML text; `where` names it in error messages."""
     from pydantic import ValidationError
 
@@ -124,6 +128,7 @@ def parse_template(text: str, where: str, *, path: Path | None = None, builtin: 
         raise _validation_error(exc, data, node, where) from None
     template._source = path
     template._builtin = builtin
+    template._where = where
     _check_fields(template, node, where)
     prepare(template)
     _check_options(template, node, where)
@@ -131,10 +136,30 @@ def parse_template(text: str, where: str, *, path: Path | None = None, builtin: 
 
 
 # -- YAML ------------------------------------------------------------------------------------
+@cache
+def yaml_loader() -> type:
+    """SafeLoader where only true/false are booleans: `output: yes` or `no` stay text (YAML 1.2)."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+    return Loader
+
+
 def _parse_yaml(text: str, where: str) -> tuple[Any, Any]:
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    loader = yaml_loader()(text)
     try:
         node = loader.get_single_node()
         _no_duplicate_keys(node, where)
@@ -162,7 +187,8 @@ def _no_duplicate_keys(node: Any, where: str) -> None:
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
-                    raise InvalidInput(f"{where} line {key.start_mark.line + 1}: key '{key.value}' appears twice",
+                    line = key.start_mark.line + 1
+                    raise InvalidInput(f"{where} line {line}: key '{key.value}' appears twice",
                                        hint="keep one")
                 seen.add(key.value)
             _no_duplicate_keys(value, where)
@@ -178,11 +204,14 @@ def _node_at(node: Any, loc: tuple[Any, ...], key_node: bool = False) -> Any:
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+            match = next(
+                ((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None
+            )
             if match is None:
                 return node
             node = match[0] if (last and key_node) else match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+              and part < len(node.value)):
             node = node.value[part]
         else:
             return node
@@ -200,10 +229,9 @@ def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     out: list[Any] = []
     cur = data
     for i, part in enumerate(loc):
-        if isinstance(cur, dict) and part in cur:
-            out.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+        in_dict = isinstance(cur, dict) and part in cur
+        in_list = isinstance(cur, list) and isinstance(part, int) and part < len(cur)
+        if in_dict or in_list:
             out.append(part)
             cur = cur[part]
         elif i == len(loc) - 1 and isinstance(part, str) and isinstance(cur, dict):
@@ -232,7 +260,9 @@ _KNOWN = {
 def _validation_error(exc: Any, data: Any, node: Any, where: str) -> InvalidInput:
     errors = exc.errors()
     cleaned = [(_clean_loc(data, tuple(e["loc"])), e) for e in errors]
-    loc, err = max(cleaned, key=lambda pair: len(pair[0]))
+    # The deepest location is the most precise; at equal depth an unknown key (a typo) explains
+    # a missing one better than the other way round.
+    loc, err = max(cleaned, key=lambda pair: (len(pair[0]), pair[1]["type"] == "extra_forbidden"))
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = loc[0] if len(loc) > 1 else None
@@ -272,8 +302,11 @@ def _check_fields(template: Template, node: Any, where: str) -> None:
             if isinstance(value, yaml.ScalarNode) and exc.lineno:
                 block = 1 if value.style in ("|", ">") else 0
                 line = f" line {value.start_mark.line + block + exc.lineno}"
-            hint = ("templates cannot reach Python internals, files or the environment"
-                    if exc.kind == "sandbox" else "Jinja syntax: {{ variable }}, {% if x %}...{% endif %}")
+            hint = (
+                "templates cannot reach Python internals, files or the environment"
+                if exc.kind == "sandbox"
+                else "Jinja syntax: {{ variable }}, {% if x %}...{% endif %}"
+            )
             raise InvalidInput(f"{where}{line}: {name}: {exc.message}", hint=hint) from None
 
 
@@ -285,4 +318,5 @@ def _check_options(template: Template, node: Any, where: str) -> None:
     try:
         validate_options(common)
     except InvalidInput as exc:
-        raise InvalidInput(f"{where}{_line(node, ('options',))}: {exc.message}", hint=exc.hint) from None
+        line = _line(node, ("options",))
+        raise InvalidInput(f"{where}{line}: {exc.message}", hint=exc.hint) from None

@@ -117,7 +117,9 @@ class Extract(BaseModel):
                 pos = f" at position {exc.pos}" if exc.pos is not None else ""
                 raise ValueError(f"regex {self.regex!r} does not compile: {exc.msg}{pos}") from None
             if isinstance(self.group, int) and self.group > pattern.groups:
-                raise ValueError(f"regex has {pattern.groups} group(s); group {self.group} does not exist")
+                raise ValueError(
+                    f"regex has {pattern.groups} group(s); group {self.group} does not exist"
+                )
             if isinstance(self.group, str) and self.group not in pattern.groupindex:
                 raise ValueError(f"regex has no group named '{self.group}'")
         return self
@@ -150,6 +152,7 @@ class Template(BaseModel):
 
     _source: Path | None = PrivateAttr(default=None)
     _builtin: bool = PrivateAttr(default=False)
+    _where: str | None = PrivateAttr(default=None)
 
     @field_validator("name")
     @classmethod
@@ -177,7 +180,9 @@ class Template(BaseModel):
         if dupes:
             raise ValueError(f"variable declared twice: {', '.join(dupes)}")
         if self.technique == "least-to-most" and not self.solve:
-            raise ValueError("a least-to-most template needs 'solve', the prompt for each sub-question")
+            raise ValueError(
+                "a least-to-most template needs 'solve', the prompt for each sub-question"
+            )
         if self.solve and self.technique != "least-to-most":
             raise ValueError("'solve' is only used by technique: least-to-most")
         if self.required_keys is not None and self.format != "json":
@@ -211,6 +216,8 @@ class Template(BaseModel):
     @property
     def where(self) -> str:
         """How error messages name this template."""
+        if self._where:
+            return self._where
         if self._builtin:
             return f"built-in template '{self.name}'"
         return str(self._source) if self._source else f"template '{self.name}'"

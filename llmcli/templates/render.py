@@ -76,7 +76,8 @@ def _source_error(template: Template, name: str, exc: SourceError) -> InvalidInp
         )
     return InvalidInput(
         f"{template.where}: {name}{line}: {exc.message}",
-        hint="Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, {% for x in xs %}...{% endfor %}",
+        hint="Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, "
+        "{% for x in xs %}...{% endfor %}",
     )
 
 
@@ -115,7 +116,8 @@ def resolve_variables(template: Template, given: Mapping[str, Any] | None) -> di
         if "input" in missing:
             how += " (or give 'input' as the prompt argument or on stdin)"
         raise InvalidInput(
-            f"{template.where} needs variable{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+            f"{template.where} needs variable{'s' if len(missing) > 1 else ''}: "
+            f"{', '.join(missing)}",
             hint=f"pass {'them' if len(missing) > 1 else 'it'} with {how}",
         )
     values: dict[str, Any] = {}
@@ -129,13 +131,15 @@ def resolve_variables(template: Template, given: Mapping[str, Any] | None) -> di
 
 def _typed(var: Variable, value: Any) -> Any:
     if var.type == "list":
-        if isinstance(value, str):
-            # One item per paragraph: chunks of text separated by blank lines.
-            return [p.strip() for p in value.replace("\r\n", "\n").split("\n\n") if p.strip()]
-        return list(value)
+        return paragraphs(value) if isinstance(value, str) else list(value)
     if isinstance(value, list | tuple):
         return "\n\n".join(str(v) for v in value)
     return value if isinstance(value, str) else str(value)
+
+
+def paragraphs(text: str) -> list[str]:
+    """A list variable given as text: one item per paragraph (blank-line separated)."""
+    return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
 def examples_for(template: Template, examples: list[Example] | None = None) -> list[Example]:
@@ -177,11 +181,13 @@ def render(
         system = render_field(template, "system", context)
     user = render_field(template, "prompt", context)
     turns: list[tuple[str, str]] = []
-    lays_out_itself = "examples" in field_names(template, "prompt") | field_names(template, "system")
+    used = field_names(template, "prompt") | field_names(template, "system")
+    lays_out_itself = "examples" in used
     if exs and not lays_out_itself:
         has_input = template.variable("input") is not None
         for ex in exs:
-            shown = render_field(template, "prompt", {**context, "input": ex.input}) if has_input else ex.input
+            shown = (render_field(template, "prompt", {**context, "input": ex.input})
+                     if has_input else ex.input)
             turns.append((shown, ex.output))
     messages = build(system or None, turns, user, mode)
     return Rendered(template, messages, dict(template.options), mode, values, exs, override)

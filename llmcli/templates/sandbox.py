@@ -44,9 +44,9 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
             raise SecurityError(f"exponent {right} is too large")
         if op == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                    if len(seq) * times > MAX_REPEAT:
-                        raise SecurityError(f"'*' would build a value of {len(seq) * times} items")
+                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                if sized and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError(f"'*' would build a value of {len(seq) * times} items")
         return super().call_binop(context, op, left, right)
 
 
@@ -120,6 +120,9 @@ def render_source(source: str, values: dict[str, Any]) -> str:
     except SecurityError as exc:
         raise RenderError(f"refused by the sandbox: {exc}", "sandbox") from None
     except UndefinedError as exc:
+        # An unsafe attribute yields an undefined value; using it lands here, not in SecurityError.
+        if "'__" in str(exc) or "'_" in str(exc):
+            raise RenderError(f"refused by the sandbox: {exc}", "sandbox") from None
         raise RenderError(str(exc), "undefined") from None
     except OverflowError as exc:  # range() beyond the sandbox's limit
         raise RenderError(f"refused by the sandbox: {exc}", "sandbox") from None

@@ -50,5 +50,8 @@ def _decode(text: str) -> Any:
             continue
     if not text.strip():
         raise ProviderError("the reply is empty, not JSON", hint=_HINT)
-    detail = f": {first_error.msg} at line {first_error.lineno} column {first_error.colno}" if first_error else ""
+    detail = ""
+    if first_error is not None:
+        e = first_error
+        detail = f": {e.msg} at line {e.lineno} column {e.colno}"
     raise ProviderError(f"the reply is not valid JSON{detail}", hint=_HINT)

@@ -100,7 +100,9 @@ class Outcome:
         return out
 
 
-def run(rendered: Rendered, ask: Ask, *, samples: int | None = None, on_step: OnStep | None = None) -> Outcome:
+def run(
+    rendered: Rendered, ask: Ask, *, samples: int | None = None, on_step: OnStep | None = None
+) -> Outcome:
     """Run a rendered template with the technique it calls for."""
     n = samples if samples is not None else rendered.template.default_samples
     if rendered.template.technique == "least-to-most":
@@ -129,7 +131,9 @@ def finish(rendered: Rendered, steps: list[Step]) -> Outcome:
     return Outcome(template.technique, steps, text, step.answer, data=data)
 
 
-def self_consistency(rendered: Rendered, ask: Ask, n: int, *, on_step: OnStep | None = None) -> Outcome:
+def self_consistency(
+    rendered: Rendered, ask: Ask, n: int, *, on_step: OnStep | None = None
+) -> Outcome:
     """Sample `n` replies, extract each answer, vote. A fixed seed is varied per sample."""
     from llmcli.templates.vote import vote
 

@@ -182,4 +182,5 @@ def print_source(env: Environment, text: str, title: str) -> None:
 
     console = stdout_console(env)
     console.print(Text(f"# {title}", style="dim"))
-    console.print(Syntax(text, "yaml", theme="ansi_dark", background_color="default", word_wrap=True))
+    console.print(Syntax(text, "yaml", theme="ansi_dark", background_color="default",
+                         word_wrap=True))
