@@ -110,3 +110,13 @@ def test_context_window_override_and_unknown_windows(app, ui, scripted):
     assert s.send("word " * 100, ui).status == "not_sent"
     s2 = new_session(app, "script:nosuchmodel")  # not in the catalogue: window unknown
     assert s2.window is None and s2.send("word " * 1000, ui).status == "complete"
+
+
+def test_piped_input_drops_old_turns_by_itself_and_says_so(cli, scripted):
+    lines = "".join(f"question {i} " + "words " * 10 + "\n" for i in range(5))
+    res = cli("chat", "-m", "script:small", input=lines)
+    assert res.exit_code == 0 and res.stdout.count("reply") == 5
+    assert "Dropping the oldest" in res.stderr and "(piped input)" in res.stderr
+    assert len(scripted.requests[-1].messages) < 2 * 4 + 1  # not every earlier turn went along
+    res = cli("chat", "-m", "script:small", input="word " * 300 + "\n")
+    assert res.exit_code == 9 and res.stdout == "" and "too long even alone" in res.stderr

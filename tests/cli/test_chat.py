@@ -313,6 +313,10 @@ def test_edit_opens_the_editor(openai_server, term, tmp_path):
     t.line("/edit")
     t.expect_prompt()
     assert sent(openai_server)[-1] == ("user", "written in the editor\nsecond line")
+    t.send("\x18\x05")  # Ctrl-X Ctrl-E: edit the line in the editor, then send it
+    t.expect_prompt()
+    assert len(chat_bodies(openai_server)) == 2
+    assert sent(openai_server)[-1] == ("user", "written in the editor\nsecond line")
     t.send(CTRL_D)
     assert t.exit_code() == 0
 
@@ -329,3 +333,22 @@ def test_save_writes_the_conversation(openai_server, term, tmp_path):
     assert doc["messages"][0] == {"role": "user", "content": "olá ☕"}
     t.send(CTRL_D)
     assert t.exit_code() == 0
+
+
+@pytest.mark.slow
+def test_a_short_chat_with_the_local_model(term):
+    pytest.importorskip("llmcli.providers.local", reason="the local provider has not landed")
+    t = term("-m", "local", "-o", "max_tokens=6", "-o", "seed=1", timeout=600)
+    t.expect_prompt()
+    t.line("The capital of France is")
+    t.expect_prompt()
+    t.line("/tokens")
+    t.expect_prompt()
+    assert "tokenizer" in t.text() or "count_tokens" in t.text()  # counted, not estimated
+    t.send(CTRL_D)
+    assert t.exit_code() == 0
+    rows = log_rows()
+    assert len(rows) == 1 and rows[0]["provider"] == "local" and rows[0]["status"] == "complete"
+    assert rows[0]["reply"].strip() and 1 <= (rows[0]["output_tokens"] or 0) <= 6
+    messages = json.loads(rows[0]["messages"])
+    assert messages[-1] == {"role": "user", "content": "The capital of France is"}
