@@ -278,7 +278,8 @@ class Comparison:
 
     # -- finishing (calling thread only) ---------------------------------------------------------
     def _settle(self, state: CellState, tokens: int, result: TaskResult, log: LogFn | None) -> None:
-        state.held = result.waited
+        # Only what the provider's limit or budget cost, not the thread's start-up.
+        state.held = result.held
         response = result.value
         error = state.error
         if result.error is not None:  # not an LlmcliError: a bug in an adapter

@@ -89,6 +89,9 @@ class TaskResult:
     value: Any = None
     error: BaseException | None = None
     waited: float = 0.0  # time held back by per-provider slots or budgets
+    # The part of `waited` spent on the provider's slot or budget once a worker had the task:
+    # without the pool's queue and thread start-up, so it is ~0 unless a limit really held it.
+    held: float = 0.0
 
 
 _Item = tuple[Future[Any], Callable[[], Any]]
@@ -192,15 +195,19 @@ class Scheduler:
 
         def task() -> TaskResult:
             slot = self._slot(provider)
+            picked = time.monotonic()
             with slot:
-                waited = time.monotonic() - start
+                now = time.monotonic()
+                waited, held = now - start, now - picked
                 budget = self.budgets.get(provider)
                 if budget is not None:
-                    waited += budget.acquire(tokens)
+                    spent = budget.acquire(tokens)
+                    waited += spent
+                    held += spent
                 try:
-                    return TaskResult(value=fn(), waited=waited)
+                    return TaskResult(value=fn(), waited=waited, held=held)
                 except BaseException as exc:  # reported per task; one failure never stops others
-                    return TaskResult(error=exc, waited=waited)
+                    return TaskResult(error=exc, waited=waited, held=held)
 
         return self._pool.submit(task)
 

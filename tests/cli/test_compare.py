@@ -48,11 +48,14 @@ def test_every_model_is_asked_at_once(cli, three):
     res = cli("compare", "hello", *THREE, "--json")
     assert res.exit_code == 0, res.stderr
     arrivals = [s.requests_for("chat")[-1].at for s in three]
-    assert max(arrivals) - min(arrivals) < 0.15  # all three requests reached the servers together
+    assert max(arrivals) - min(arrivals) < 0.2  # all three requests reached the servers together
     doc = json.loads(res.stdout)
-    assert [c["status"] for c in doc["cells"]] == ["complete"] * 3
-    assert doc["wall"] < 0.6 * 1.4  # the slowest answer, not the sum of three
-    assert all(c["ttft"] >= 0.6 for c in doc["cells"])
+    cells = doc["cells"]
+    assert [c["status"] for c in cells] == ["complete"] * 3
+    assert all(c["ttft"] >= 0.6 for c in cells)
+    # every cell was in flight at one moment, and the whole took about one answer, not three
+    assert max(c["started"] for c in cells) < min(c["started"] + c["total"] for c in cells)
+    assert doc["wall"] < sum(c["total"] for c in cells) / 2
 
 
 def test_metrics_per_cell_come_from_what_the_servers_did(cli, three):

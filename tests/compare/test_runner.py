@@ -28,8 +28,8 @@ def test_every_cell_starts_at_once_and_wall_time_is_the_slowest_cell():
     providers = {"a": a, "b": b, "c": c}
     result = comparison(cells, providers).run(log=lambda s: logged.append(s) or len(logged))
     starts = [t for p in (a, b, c) for _, t in p.starts]
-    assert max(starts) - min(starts) < 0.1
-    assert 0.5 <= result.wall < 0.5 * 1.3
+    assert max(starts) - min(starts) < 0.15
+    assert 0.5 <= result.wall < 0.5 * 1.8  # in sequence it would be 1.1 s
     assert [s.response.status for s in result.cells] == ["complete"] * 3
     assert [s.text for s in result.cells] == ["reply from m1", "reply from m2", "reply from m3"]
     # Logged on the calling thread as each finished, each with its own id
@@ -83,10 +83,10 @@ def test_per_provider_limit_holds_cells_back_and_says_so():
     cells = build_grid([variant(f"q{i}") for i in range(4)], [ref("a", "m")])
     result = comparison(cells, {"a": p}, per_provider=2).run()
     assert p.peak == 2
-    waited = sorted(round(s.held, 1) for s in result.cells)
-    assert waited == [0.0, 0.0, 0.2, 0.2]
+    held = sorted(s.held for s in result.cells)
+    assert held[1] < 0.05 and 0.15 <= held[2] <= held[3] < 0.45
     assert [s.was_held for s in result.cells].count(True) == 2
-    assert 0.4 <= result.wall < 0.55
+    assert 0.4 <= result.wall < 0.8
 
 
 def test_rate_limited_then_success_backs_off_and_counts_as_waiting():
