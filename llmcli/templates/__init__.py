@@ -2,14 +2,19 @@
 
 The small public API other commands use (chat's /template, compare, batch):
 
-    from llmcli.templates import load_template, render, extract
-    template = load_template("chain-of-thought", app.paths)       # or a path to a .yaml file
-    rendered = render(template, {"input": "..."}, mode="chat")     # -> Rendered
-    rendered.messages, rendered.options, rendered.raw              # what to send
-    extract(template, reply_text)                                  # -> str | None
+    from llmcli.templates.loader import load_template
+    from llmcli.templates.render import render
+    from llmcli.templates.extract import extract
 
-Multi-call techniques (least-to-most, self-consistency) run through `techniques.run(rendered,
-ask)` where `ask(messages, options) -> Response` is supplied by the caller. Submodules are
+    template = load_template("chain-of-thought", app.paths)    # a name, or a path to a .yaml
+    rendered = render(template, {"input": "..."}, examples=None, mode="chat")  # -> Rendered
+    rendered.messages, rendered.options, rendered.raw           # what to send
+    extract(template, reply_text)                               # -> str | None
+
+Import `render` and `extract` from their submodules: a package attribute of the same name
+would be replaced by the submodule as soon as it is imported. Multi-call techniques
+(least-to-most, self-consistency) run through `llmcli.templates.techniques.run(rendered,
+ask)`, where `ask(messages, options) -> Response` is supplied by the caller. Submodules are
 imported on first use so `import llmcli.templates` stays cheap.
 """
 
@@ -18,25 +23,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmcli.templates.extract import extract
     from llmcli.templates.loader import load_template
     from llmcli.templates.model import Example, Template
-    from llmcli.templates.render import Rendered, render
-    from llmcli.templates.techniques import Outcome, run
+    from llmcli.templates.render import Rendered
+    from llmcli.templates.techniques import Outcome
 
-__all__ = [
-    "Example", "Outcome", "Rendered", "Template", "extract", "load_template", "render", "run",
-]
+__all__ = ["Example", "Outcome", "Rendered", "Template", "load_template"]
 
 _WHERE = {
-    "extract": "llmcli.templates.extract",
     "load_template": "llmcli.templates.loader",
     "Example": "llmcli.templates.model",
     "Template": "llmcli.templates.model",
     "Rendered": "llmcli.templates.render",
-    "render": "llmcli.templates.render",
     "Outcome": "llmcli.templates.techniques",
-    "run": "llmcli.templates.techniques",
 }
 
 

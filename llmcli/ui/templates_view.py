@@ -153,7 +153,8 @@ def totals_line(totals: dict[str, Any]) -> str:
     if totals.get("output_tokens") is not None:
         parts.append(f"{totals['output_tokens']:,} out")
     if totals.get("cost") is not None:
-        parts.append(f"${totals['cost']:.4f}")
+        cost = totals["cost"]
+        parts.append(f"${cost:.4f}" if cost >= 0.001 or cost == 0 else f"${cost:.2g}")
     parts.append(f"{totals['seconds']:.1f} s")
     return " · ".join(parts)
 
