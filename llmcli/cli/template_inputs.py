@@ -112,7 +112,9 @@ def plan(rendered: Rendered, samples: int) -> str | None:
         return ("least-to-most: this is the first call (the decomposition); each sub-question "
                 "and then the problem itself are solved in later calls")
     if samples > 1:
-        temp = rendered.options.get("temperature", 0.7)
+        from llmcli.templates.techniques import SAMPLING_TEMPERATURE
+
+        temp = rendered.options.get("temperature", SAMPLING_TEMPERATURE)
         return f"{samples} samples at temperature {temp}, answers voted ({t.vote or 'majority'})"
     return None
 
