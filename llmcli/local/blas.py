@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -55,23 +56,36 @@ def get_threads() -> int | None:
     return funcs[1]() if funcs else None
 
 
+_lock = threading.Lock()
+_depth = 0
+_saved: int | None = None
+
+
 @contextmanager
 def blas_threads(n: int) -> Iterator[None]:
-    """Run the block with BLAS limited to `n` threads, restoring the previous count."""
+    """Run the block with BLAS limited to `n` threads, restoring the previous count.
+
+    Nested and concurrent uses (several sessions on threads) share one setting: the first
+    to enter saves the count, the last to leave restores it.
+    """
+    global _depth, _saved
     funcs = _functions()
     if funcs is None:
         yield
         return
     setter, getter = funcs
-    before = getter()
-    if before == n:
-        yield
-        return
-    setter(n)
+    with _lock:
+        if _depth == 0:
+            _saved = getter()
+        _depth += 1
+        setter(n)
     try:
         yield
     finally:
-        setter(before)
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _saved is not None:
+                setter(_saved)
 
 
 def cpu_count() -> int:

@@ -165,3 +165,18 @@ def test_real_model_sliding_window_is_visible_in_the_trace(local_model):
             assert np.all(row[:, : 599 - 511] == 0)  # outside the window: exactly zero
             assert np.all(row[:, 599 - 511 :] > 0)
         np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-4)
+
+
+def test_split_products_equal_plain_ones_and_thread_count_is_restored():
+    from llmcli.local.blas import blas_threads, get_threads, split_matmul, split_matvec
+
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(1001, 64)).astype(np.float32)
+    x = rng.normal(size=(70, 64)).astype(np.float32)
+    before = get_threads()
+    with blas_threads(1):
+        if before is not None:
+            assert get_threads() == 1
+        np.testing.assert_allclose(split_matvec(w, x[0]), w @ x[0], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(split_matmul(x, w), x @ w.T, rtol=1e-5, atol=1e-5)
+    assert get_threads() == before
