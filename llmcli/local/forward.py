@@ -124,8 +124,9 @@ class KVCache:
     doubles as needed (up to the session's limit), so memory follows the text's length.
     """
 
-    def __init__(self, config: ModelConfig, capacity: int = 256):
+    def __init__(self, config: ModelConfig, capacity: int = 256, limit: int | None = None):
         self.config = config
+        self.limit = limit or config.context_length
         shape = (config.n_kv_heads, capacity, config.head_dim)
         self.keys = [np.zeros(shape, F32) for _ in range(config.n_layers)]
         self.values = [np.zeros(shape, F32) for _ in range(config.n_layers)]
@@ -137,7 +138,7 @@ class KVCache:
     def reserve(self, length: int) -> None:
         if length <= self.capacity:
             return
-        new = max(length, 2 * self.capacity)
+        new = max(length, min(2 * self.capacity, self.limit))
         for store in (self.keys, self.values):
             for i, old in enumerate(store):
                 grown = np.zeros((old.shape[0], new, old.shape[2]), F32)

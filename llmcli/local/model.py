@@ -95,7 +95,7 @@ class Session:
     def __init__(self, model: LocalModel, max_context: int):
         self.model = model
         self.max_context = max_context
-        self.cache = fw.KVCache(model.config, capacity=min(256, max_context))
+        self.cache = fw.KVCache(model.config, capacity=min(256, max_context), limit=max_context)
         self.tokens: list[int] = []
         self._last_residual: np.ndarray | None = None  # [d] before the final norm
 

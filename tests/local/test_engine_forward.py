@@ -180,3 +180,15 @@ def test_split_products_equal_plain_ones_and_thread_count_is_restored():
         np.testing.assert_allclose(split_matvec(w, x[0]), w @ x[0], rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(split_matmul(x, w), x @ w.T, rtol=1e-5, atol=1e-5)
     assert get_threads() == before
+
+
+def test_kv_cache_grows_past_its_first_capacity(tmp_path):
+    model = LocalModel.load(write_tiny_gguf(tmp_path / "long.gguf", context=400), tmp_path / "c")
+    ids = np.random.default_rng(2).integers(4, 300, 270).tolist()
+    session = model.new_session()
+    assert session.cache.capacity == 256
+    session.feed(ids[:250])
+    stepwise = [session.feed([t]) for t in ids[250:]]
+    assert session.cache.capacity == 400  # doubled, but never past the session's limit
+    full = model.new_session().feed_all(ids)[250:]
+    np.testing.assert_allclose(np.stack(stepwise), full, rtol=1e-4, atol=1e-4)
