@@ -208,8 +208,9 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
         env.stdout.flush()
         return
     print_replies(env, grid)
-    print_measurements(env, grid)
-    if stats is not None:
+    if stats is None:
+        print_measurements(env, grid)
+    else:  # every run's figures are in --json; the terminal gets medians and spread
         ui.print_stats(env, stats, show_prompt=len(grid.row_labels) > 1)
     for d in diffs or []:
         left, right = titles[d.left.cell.index], titles[d.right.cell.index]

@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 
 # Below this a cell was not held back in any way a person would notice (thread start-up).
 WAIT_NOTICE_S = 0.05
+# Tokens per second needs a stream that lasted this long after its first token; a reply that
+# arrived in one burst has no meaningful rate (it would show as tens of thousands).
+MIN_GENERATION_S = 0.05
+
+
+def tokens_per_second(response: Response | None) -> float | None:
+    """Output tokens / (total - time to first token), when that span is long enough to mean it."""
+    if response is None or response.timings.ttft is None:
+        return None
+    if response.timings.total - response.timings.ttft < MIN_GENERATION_S:
+        return None
+    return response.tokens_per_second
 
 
 @dataclass
@@ -70,6 +82,10 @@ class CellState:
         return self.held + self.backoff
 
     @property
+    def tokens_per_second(self) -> float | None:
+        return tokens_per_second(self.response)
+
+    @property
     def was_held(self) -> bool:
         return self.waited >= WAIT_NOTICE_S
 
@@ -98,7 +114,7 @@ class CellState:
             "total": r.timings.total if r else None,
             "input_tokens": r.usage.input_tokens if r else None,
             "output_tokens": r.usage.output_tokens if r else None,
-            "tokens_per_second": r.tokens_per_second if r else None,
+            "tokens_per_second": self.tokens_per_second,
             "cost": r.cost if r else None,
             "attempts": r.attempts if r else 0,
             "waited": round(self.waited, 4),

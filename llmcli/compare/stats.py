@@ -73,6 +73,8 @@ class PairStats:
     output_tokens: Spread | None
     cost: float | None  # summed over runs
     agreement: Agreement
+    waited_runs: int = 0  # runs held back by a limit or a 429
+    waited_max: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         def d(s: Spread | None) -> dict[str, Any] | None:
@@ -85,6 +87,7 @@ class PairStats:
             "tokens_per_second": d(self.tokens_per_second),
             "output_tokens": d(self.output_tokens), "cost": self.cost,
             "agreement": self.agreement.as_dict(),
+            "waited_runs": self.waited_runs, "waited_max": round(self.waited_max, 4),
         }
 
 
@@ -112,6 +115,8 @@ def agreement(answers: Sequence[str | None], *, extracted: bool = False) -> Agre
 
 def pair_stats(states: Sequence[CellState]) -> list[PairStats]:
     """Aggregate the cells of each (prompt, model) pair, in grid order."""
+    from llmcli.compare.runner import tokens_per_second
+
     groups: dict[tuple[int, int], list[CellState]] = {}
     for s in states:
         groups.setdefault(s.cell.key, []).append(s)
@@ -128,10 +133,12 @@ def pair_stats(states: Sequence[CellState]) -> list[PairStats]:
             prompt_label=group[0].cell.variant.label, runs=len(group), failed=len(group) - len(ok),
             ttft=Spread.of([r.timings.ttft for r in responses if r.timings.ttft is not None]),
             total=Spread.of([r.timings.total for r in responses]),
-            tokens_per_second=Spread.of(
-                [r.tokens_per_second for r in responses if r.tokens_per_second is not None]),
+            tokens_per_second=Spread.of([t for t in (tokens_per_second(r) for r in responses)
+                                         if t is not None]),
             output_tokens=Spread.of([float(n) for n in out_tokens]),
             cost=sum(costs) if costs else None,
             agreement=agreement(answers, extracted=extracted),
+            waited_runs=sum(1 for s in group if s.was_held),
+            waited_max=max(s.waited for s in group),
         ))
     return out

@@ -25,12 +25,12 @@ def spread_text(s: Spread | None, unit: str = " s", digits: int = 2) -> str:
     return text
 
 
-def agreement_text(p: PairStats) -> str:
+def agreement_text(p: PairStats, limit: int | None = 18) -> str:
     a = p.agreement
     if not a.total:
         return "-"
     top = a.top or ""
-    shown = top if len(top) <= 24 else top[:23] + "…"
+    shown = top if limit is None or len(top) <= limit else top[: limit - 1] + "…"
     text = f"{a.counts[0][1]}/{a.total} {shown!r}"
     if len(a.counts) > 1:
         text += f" +{len(a.counts) - 1} other" + ("s" if len(a.counts) > 2 else "")
@@ -39,14 +39,14 @@ def agreement_text(p: PairStats) -> str:
 
 def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bool) -> None:
     cols = ["model"] + (["prompt"] if show_prompt else []) + [
-        "runs", "ttft", "total", "tok/s", "cost", "answers agree"]
+        "runs", "ttft s", "total s", "tok/s", "cost", "answers agree", "waited"]
     rows = []
     for p in stats:
         ok = f"{p.runs - p.failed}/{p.runs}"
         row = [p.model] + ([p.prompt_label] if show_prompt else []) + [
-            ok, spread_text(p.ttft), spread_text(p.total),
+            ok, spread_text(p.ttft, unit=""), spread_text(p.total, unit=""),
             spread_text(p.tokens_per_second, unit="", digits=1), fmt_cost(p.cost),
-            agreement_text(p)]
+            agreement_text(p, 18 if env.stdout_isatty else None), _waited(p)]
         rows.append(row)
     _table(env, cols, rows, title="over runs: median (min–max)")
     if env.stdout_isatty:
@@ -56,11 +56,18 @@ def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bo
                 _line(env, f"[dim]{p.model} {p.prompt_label}: {counts}[/dim]")
 
 
+def _waited(p: PairStats) -> str:
+    if not p.waited_runs:
+        return "-"
+    runs = "run" if p.waited_runs == 1 else "runs"
+    return f"{p.waited_runs} {runs} ≤{p.waited_max:.1f} s"
+
+
 def print_diff(env: Environment, left: str, right: str, chunks: Sequence[Chunk],
                similarity: float) -> None:
     """Removed words struck through in red, added ones in green; git's word-diff marks in a pipe."""
     header = f"diff {left} → {right} ({similarity:.0%} of words in common)"
-    if not env.stdout_isatty:
+    if not env.stdout_isatty or not env.color:  # without colour, the marks carry the meaning
         from llmcli.compare.diff import plain
 
         env.stdout.write(f"--- {header}\n{plain(list(chunks))}\n")
@@ -101,17 +108,10 @@ def _table(env: Environment, cols: list[str], rows: list[list[Any]], *, title: s
 
         print_table(env, cols, rows)
         return
-    from rich.table import Table
-
+    from llmcli.ui.compare_view import print_rows
     from llmcli.ui.console import stdout_console
 
-    table = Table(title=title, header_style="bold", expand=False)
-    for c in cols:
-        justify = "left" if c in ("model", "prompt") else "right"
-        table.add_column(c, overflow="fold", justify=justify)
-    for row in rows:
-        table.add_row(*(str(v) for v in row))
-    stdout_console(env).print(table)
+    print_rows(stdout_console(env), cols, [[str(v) for v in row] for row in rows], title=title)
 
 
 def _line(env: Environment, markup: str) -> None:

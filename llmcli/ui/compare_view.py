@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from llmcli.environment import Environment
 
 MIN_COLUMN = 28  # narrower than this, panels are stacked instead of side by side
-WIDE_TABLE = 96  # narrower than this, measurements are shown as one card per cell
 WAIT_NOTICE_S = 0.05
 
 
@@ -39,6 +38,10 @@ class Grid:
             return None
         return next((s for s in runs if not s.done and s.status != "queued"),
                     next((s for s in runs if not s.done), runs[-1]))
+
+    def first_run(self, row: int, column: int) -> CellState | None:
+        return next((s for s in self.states
+                     if s.cell.row == row and s.cell.column == column and s.cell.run == 0), None)
 
     def title(self, state: CellState) -> str:
         parts = [self.column_labels[state.cell.column]]
@@ -175,7 +178,7 @@ def _border(state: CellState) -> str:
 def print_replies(env: Environment, grid: Grid) -> None:
     """The whole replies, once: side by side when they fit, else one after another.
     In a pipe: a '=== title ===' header before each reply."""
-    states = [s for s in (grid.current(r, c) for r in range(len(grid.row_labels))
+    states = [s for s in (grid.first_run(r, c) for r in range(len(grid.row_labels))
                           for c in range(len(grid.column_labels))) if s is not None]
     if not env.stdout_isatty:
         out = env.stdout
@@ -219,7 +222,7 @@ def print_replies(env: Environment, grid: Grid) -> None:
             table = Table.grid(expand=True, padding=(0, 1, 0, 0))
             for _ in range(cols):
                 table.add_column(ratio=1)
-            row = [grid.current(r, c) for c in range(cols)]
+            row = [grid.first_run(r, c) for c in range(cols)]
             table.add_row(*(panel(s) if s else Text("") for s in row))
             console.print(table)
     else:
@@ -278,7 +281,7 @@ def measurement_rows(grid: Grid) -> list[list[str]]:
             fmt_s(r.timings.ttft if r else None), fmt_s(r.timings.total if r else None),
             fmt_num(r.usage.input_tokens if r else None),
             fmt_num(r.usage.output_tokens if r else None),
-            fmt_num(r.tokens_per_second if r else None), fmt_cost(r.cost if r else None),
+            fmt_num(s.tokens_per_second), fmt_cost(r.cost if r else None),
             finish, waited_text(s),
         ])
     return rows
@@ -300,32 +303,45 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
 
         print_table(env, cols, rows)
         return
-    from rich.table import Table
-
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
-    if console.width < WIDE_TABLE:
-        for row in rows:
-            card = Table.grid(padding=(0, 1))
-            card.add_column(style="bold")
-            card.add_column(overflow="fold")
-            for name, value in zip(cols[1:], row[1:], strict=True):
-                card.add_row(name, _styled(name, value))
-            from rich.panel import Panel
-
-            console.print(Panel(card, title=row[0], title_align="left", expand=False))
-    else:
-        table = Table(title=title, header_style="bold", expand=False)
-        for name in cols:
-            justify = "right" if name in ("ttft", "total", "in", "out", "tok/s", "cost") else "left"
-            table.add_column(name, justify=justify, overflow="fold")
-        for row in rows:
-            table.add_row(*(_styled(n, v) for n, v in zip(cols, row, strict=True)))
-        console.print(table)
+    print_rows(console, cols, rows, title=title)
     if any(s.waited >= WAIT_NOTICE_S for s in grid.states):
         console.print("[dim]waited: held back by the per-provider concurrency limit (queued) "
                       "or backing off after a 429 (rate limit)[/dim]")
+
+
+NUMERIC = ("ttft", "total", "in", "out", "tok/s", "cost", "runs", "ttft s", "total s")
+
+
+def print_rows(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]], *,
+               title: str | None = None) -> None:
+    """A table when it fits the terminal without folding; else one card per row, titled by
+    its first column."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold", expand=False)
+    for name in cols:
+        table.add_column(name, justify="right" if name in NUMERIC else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_styled(n, v) for n, v in zip(cols, row, strict=True)))
+    from rich.measure import Measurement
+
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if natural <= console.width:
+        console.print(table)
+        return
+    if title:
+        console.print(f"[italic]{title}[/italic]")
+    for row in rows:
+        card = Table.grid(padding=(0, 1))
+        card.add_column(style="bold", no_wrap=True)
+        card.add_column(overflow="fold")
+        for name, value in zip(cols[1:], row[1:], strict=True):
+            card.add_row(name, _styled(name, value))
+        console.print(Panel(card, title=row[0], title_align="left", expand=False))
 
 
 def _styled(name: str, value: str) -> Any:

@@ -86,3 +86,13 @@ def test_grid_order_labels_and_diff_pairs():
     assert (a.cell.run, b.cell.run) == (0, 1)
     with pytest.raises(ValueError):
         build_grid(v, refs, runs=0)
+
+
+def test_tokens_per_second_only_for_a_stream_that_lasted():
+    from llmcli.compare.runner import tokens_per_second
+
+    cell = build_grid([variant("q")], [ref("a", "m")])[0]
+    burst = _state(cell, "x", 0.52, 0.50, 40).response  # everything within 20 ms
+    assert burst.tokens_per_second == pytest.approx(2000) and tokens_per_second(burst) is None
+    steady = _state(cell, "x", 1.5, 0.5, 40).response
+    assert tokens_per_second(steady) == pytest.approx(40.0)
