@@ -1,0 +1,180 @@
+"""How a chat becomes the text a local model continues, and where its reply stops.
+
+Three ways, chosen by the model file and the request:
+
+- the model's own chat template (GGUF `tokenizer.chat_template`), rendered with a sandboxed
+  jinja2 environment; its control tokens (`<start_of_turn>`...) are parsed as tokens and the
+  reply ends at the model's end-of-turn token.
+- a transcript, for base models whose file carries no template (the default Gemma 3 270M):
+  a short primer with two example exchanges, then `User:` / `Assistant:` turns. The model
+  continues the transcript; the reply ends where it starts the next turn, and a mild
+  repetition penalty keeps a small model from looping. llama.cpp would instead fall back to a
+  foreign template, and the base model answers with nothing or loops.
+- completion (`raw`): the text as is, nothing added but the BOS token, no stop strings, no
+  repetition penalty unless asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmcli.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import ChatRequest
+
+USER, ASSISTANT = "User:", "Assistant:"
+PRIMER = (
+    "A conversation between a curious user and a helpful, knowledgeable assistant. "
+    "The assistant answers correctly, briefly and to the point."
+)
+# Two worked exchanges: a 270M base model follows the pattern it has just seen.
+EXAMPLES = (
+    ("What is the largest planet in the Solar System?", "Jupiter is the largest planet."),
+    ("How many legs does a spider have?", "A spider has eight legs."),
+)
+TRANSCRIPT_STOPS = ("\nUser:", "\nAssistant:", "\nUSER:", "\n\n\n")
+TRANSCRIPT_PENALTY = 1.15
+
+
+@dataclass
+class Prompt:
+    """What to tokenize and how, plus the format's stop strings and default penalty."""
+
+    text: str
+    add_bos: bool = True
+    special: bool = False  # parse control-token text into tokens (templates only)
+    stop: list[str] = field(default_factory=list)
+    repetition_penalty: float | None = None
+    kind: str = "raw"  # raw | transcript | template
+
+
+def build_prompt(
+    request: ChatRequest,
+    *,
+    template: str | None = None,
+    bos_token: str = "",
+    eos_token: str = "",
+    add_bos: bool = True,
+) -> Prompt:
+    """The prompt for a request: raw text, the model's template, or the transcript."""
+    if request.raw:
+        text = "\n\n".join(m.content for m in request.messages)
+        return Prompt(text=text, add_bos=add_bos, kind="raw")
+    if template:
+        text = render_template(request, template, bos_token, eos_token)
+        # Templates usually write the BOS themselves; a second one confuses the model.
+        has_bos = bool(bos_token) and text.startswith(bos_token)
+        return Prompt(text=text, add_bos=add_bos and not has_bos, special=True, kind="template")
+    return Prompt(
+        text=transcript(request),
+        add_bos=add_bos,
+        stop=list(TRANSCRIPT_STOPS),
+        repetition_penalty=TRANSCRIPT_PENALTY,
+        kind="transcript",
+    )
+
+
+def transcript(request: ChatRequest) -> str:
+    """Primer, examples, the turns so far, and an open `Assistant:` line to continue."""
+    lines = [request.system.strip() if request.system else PRIMER, ""]
+    for question, answer in EXAMPLES:
+        lines += [f"{USER} {question}", f"{ASSISTANT} {answer}", ""]
+    for message in request.turns:
+        who = USER if message.role == "user" else ASSISTANT
+        lines += [f"{who} {message.content.strip()}"]
+        if message.role == "assistant":
+            lines.append("")
+    # No space after the colon: the model's first token carries its own leading space.
+    return "\n".join(lines) + f"\n{ASSISTANT}"
+
+
+def render_template(request: ChatRequest, template: str, bos_token: str, eos_token: str) -> str:
+    """Render a GGUF chat template (Hugging Face conventions) in a jinja2 sandbox."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message: str) -> None:
+        raise InvalidInput(f"the model's chat template refused the conversation: {message}")
+
+    def strftime_now(fmt: str) -> str:
+        import datetime
+
+        return datetime.datetime.now().strftime(fmt)
+
+    # The same environment settings as Hugging Face's apply_chat_template.
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
+    )
+    env.globals.update(raise_exception=raise_exception, strftime_now=strftime_now)
+    messages: list[dict[str, Any]] = [
+        {"role": m.role, "content": m.content} for m in request.messages
+    ]
+    try:
+        return env.from_string(template).render(
+            messages=messages,
+            add_generation_prompt=True,
+            bos_token=bos_token,
+            eos_token=eos_token,
+        )
+    except TemplateError as exc:
+        raise InvalidInput(
+            f"the model's chat template cannot be rendered: {exc}",
+            hint="use --raw to send text as is",
+        ) from None
+
+
+class StopMatcher:
+    """Streams text while watching for stop strings that may arrive split across tokens.
+
+    `feed` returns the text that is safe to show: anything that could still turn out to be the
+    start of a stop string is held back until the next token decides. With `trim`, the reply's
+    leading and trailing whitespace is dropped too (a transcript reply starts with a space and
+    often ends with the newline before the next turn).
+    """
+
+    def __init__(self, stops: list[str] | None, *, trim: bool = False):
+        self.stops = [s for s in (stops or []) if s]
+        self.trim = trim
+        self._held = ""
+        self._started = False
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        if self.stopped or not text:
+            return ""
+        buffer = self._held + text
+        cut = min((i for i in (buffer.find(s) for s in self.stops) if i >= 0), default=-1)
+        if cut >= 0:
+            self.stopped = True
+            self._held = ""
+            return self._trimmed(buffer[:cut], final=True)
+        keep = self._partial_tail(buffer)
+        if self.trim:
+            keep = max(keep, len(buffer) - len(buffer.rstrip()))
+        self._held = buffer[len(buffer) - keep :] if keep else ""
+        return self._trimmed(buffer[: len(buffer) - keep], final=False)
+
+    def flush(self) -> str:
+        """At the end of generation: whatever was held back is reply text after all."""
+        text, self._held = ("" if self.stopped else self._held), ""
+        return self._trimmed(text, final=True)
+
+    def _trimmed(self, text: str, *, final: bool) -> str:
+        if not self.trim:
+            return text
+        if not self._started:
+            text = text.lstrip()
+            self._started = bool(text)
+        return text.rstrip() if final else text
+
+    def _partial_tail(self, buffer: str) -> int:
+        """Length of the longest end of `buffer` that begins some stop string."""
+        best = 0
+        for stop in self.stops:
+            for k in range(min(len(stop) - 1, len(buffer)), best, -1):
+                if buffer.endswith(stop[:k]):
+                    best = k
+                    break
+        return best
