@@ -139,6 +139,19 @@ class CsvSink(Sink):
         self._pending_header = False
 
 
+def check_output(path: Path | None, *, append: bool) -> None:
+    """An output file may exist only when it is being continued (--resume, --retry-failed)."""
+    if path is None or not path.exists():
+        return
+    if path.is_dir():
+        raise InvalidInput(f"output {path} is a directory", hint="give a file name with -O")
+    if not append:
+        raise InvalidInput(
+            f"output file {path} exists",
+            hint="pass --resume to continue it, --retry-failed to rerun its failures, or remove it",
+        )
+
+
 def open_sink(path: Path | None, stdout: TextIO, fmt: OutputFormat, *, append: bool) -> Sink:
     """A sink on stdout, or on `path`, which must not exist unless `append` (resume)."""
     cls = CsvSink if fmt == "csv" else JsonlSink
@@ -146,14 +159,7 @@ def open_sink(path: Path | None, stdout: TextIO, fmt: OutputFormat, *, append: b
         if cls is CsvSink:
             return CsvSink(stdout, name="standard output", owns=False, header=True)
         return JsonlSink(stdout, name="standard output", owns=False)
-    exists = path.exists()
-    if exists and not append:
-        raise InvalidInput(
-            f"output file {path} exists",
-            hint="pass --resume to continue it, --retry-failed to rerun its failures, or remove it",
-        )
-    if exists and path.is_dir():
-        raise InvalidInput(f"output {path} is a directory", hint="give a file name with -O")
+    check_output(path, append=append)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         stream = path.open("a", encoding="utf-8", newline="")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmcli.batch.inputs import BadLine, Item
 from llmcli.batch.outputs import OutputError, Reorder, make_record
+from llmcli.batch.summary import ModelStats
 from llmcli.core.errors import (
     Interrupted,
     InvalidInput,
@@ -77,6 +78,7 @@ class BatchConfig:
     policy: RetryPolicy = field(default_factory=RetryPolicy)  # backoff and the Retry-After ceiling
     stream: bool = True
     window: int | None = None
+    budget_window: float = 60.0  # seconds the rpm/tpm budgets count over
     tick: float = 0.25  # how often the progress hook is called while waiting
 
     def limit(self, provider: str) -> int:
@@ -145,13 +147,17 @@ class BatchRunner:
         self.hooks = hooks or Hooks()
         self.skip = skip
         stats.answer_label = "answer" if builder.extracts else "reply"
+        for t in targets:  # the summary lists models in the order they were given
+            stats.models.setdefault(t.label, ModelStats())
         names = list(dict.fromkeys(t.provider_name for t in targets))
         self._cancel = threading.Event()  # cut waits short (budgets)
         self._abort = threading.Event()  # also stop reading replies mid-stream
         self._budgets: dict[str, RateBudget] = {}
         if config.rpm or config.tpm:
             self._budgets = {
-                n: RateBudget(config.rpm, config.tpm, sleep=self._budget_sleep) for n in names
+                n: RateBudget(config.rpm, config.tpm, window=config.budget_window,
+                              sleep=self._budget_sleep)
+                for n in names
             }
         self._limits = {n: config.limit(n) for n in names}
         self._sched = Scheduler(
@@ -195,6 +201,28 @@ class BatchRunner:
                     self._interrupted()
         finally:
             self._finish()
+        return self.stats
+
+    def dry_run(self, records: Iterable[Item | BadLine]) -> BatchStats:
+        """Read and check every input, build its requests, send nothing: how many requests
+        there would be (`stats.submitted`) and their estimated input tokens."""
+        try:
+            for rec in records:
+                if isinstance(rec, BadLine):
+                    self._bad(rec.line, rec.reason)
+                    if self._stop_reading:
+                        break
+                    continue
+                self._add(rec)
+                for queue in self._ready.values():
+                    while queue:
+                        unit = queue.popleft()
+                        self.stats.agreement.drop(unit.item_no)
+                        self.stats.submitted += 1
+                        self.stats.estimated_tokens += self._estimate_input(unit.request)
+        finally:
+            self._sched.shutdown(cancel=True)
+            self.stats.ended = time.monotonic()
         return self.stats
 
     def _step(self) -> bool:
@@ -258,14 +286,18 @@ class BatchRunner:
             self._seq += 1
             self._ready[t.provider_name].append(unit)
 
+    @staticmethod
+    def _estimate_input(request: ChatRequest) -> int:
+        """About 4 characters a token, plus a few for each message's framing."""
+        return sum(len(m.content) for m in request.messages) // 4 + 4 * len(request.messages)
+
     def _estimate(self, request: ChatRequest, t: Target) -> int:
-        """Tokens for the budget: about 4 characters a token in, and the usual reply out."""
-        chars = sum(len(m.content) for m in request.messages)
+        """Tokens for the budget: the input estimate, and the usual reply out."""
         out = request.options.max_tokens
         if out is None:
             total, n = self._out_tokens.get(t.label, (0, 0))
             out = total // n if n else DEFAULT_OUTPUT_GUESS
-        tokens = chars // 4 + 4 * len(request.messages) + out
+        tokens = self._estimate_input(request) + out
         return min(tokens, self.config.tpm) if self.config.tpm else tokens
 
     def _release_delayed(self, now: float) -> None:

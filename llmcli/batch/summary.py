@@ -105,6 +105,7 @@ class BatchStats:
     bad_line_numbers: list[int] = field(default_factory=list)
     skipped: int = 0  # units already answered (resume)
     submitted: int = 0
+    estimated_tokens: int = 0  # input tokens, estimated (--dry-run)
     in_flight: int = 0
     retried: int = 0  # item-level resubmissions after a failed request
     ok: int = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -43,6 +44,7 @@ def batch(
     retries: int | None = typer.Option(None, "--retries", min=0, max=20, help=RETRIES_HELP),
     summary: bool = typer.Option(False, "--summary", help="Print the summary even in a pipe."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the calls."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the input; send nothing."),
 ) -> int:
     """Run every input through the model(s); one JSON (or CSV) record per input per model.
 
@@ -54,7 +56,7 @@ def batch(
     from llmcli.batch.summary import BatchStats
     from llmcli.core.errors import InvalidInput
     from llmcli.store.logs import new_id
-    from llmcli.ui.batch_progress import print_summary, reporter
+    from llmcli.ui.batch_progress import PlainReporter, print_dry_run, print_summary, reporter
 
     app_ctx = app_context(ctx)
     env = app_ctx.env
@@ -66,11 +68,15 @@ def batch(
     builder = _builder(app_ctx, template, system)
     targets = _targets(app_ctx, model or [None], option, builder)
 
-    _warm_up(targets)
     answered = None
     if output is not None and output.exists() and (resume or retry_failed):
         answered = resume_mod.scan(output, out_fmt)
-    sink = outputs.open_sink(output, env.stdout, out_fmt, append=resume or retry_failed)
+    if dry_run:
+        outputs.check_output(output, append=resume or retry_failed)
+        sink = outputs.open_sink(None, io.StringIO(), out_fmt, append=False)
+    else:
+        _warm_up(targets)
+        sink = outputs.open_sink(output, env.stdout, out_fmt, append=resume or retry_failed)
     stream = env.stdin if source == "-" else _open_input(source)
     stats = BatchStats(batch_id=(answered.batch if answered else None) or new_id())
     if source != "-":
@@ -82,20 +88,24 @@ def batch(
         per_provider=_limits(app_ctx, targets, jobs),
     )
     log = None
-    if not no_log:
+    if not (no_log or dry_run):
 
         def log(request, response):
             return app_ctx.logs.log(
                 request, response, batch_id=stats.batch_id, template=builder.template_name
             )
 
-    hooks = reporter(env, strict=strict)
+    hooks = PlainReporter(env, strict=strict) if dry_run else reporter(env, strict=strict)
     runner = BatchRunner(
         targets, builder, sink, config, stats, log=log, hooks=hooks,
         skip=plan.skipper(answered, resume=resume, retry_failed=retry_failed) if output else None,
     )
+    records = inputs.read_items(stream, in_fmt, needs_prompt=template is None)
     try:
-        runner.run(inputs.read_items(stream, in_fmt, needs_prompt=template is None))
+        if dry_run:
+            runner.dry_run(records)
+        else:
+            runner.run(records)
     finally:
         hooks.close()
         sink.close()
@@ -106,7 +116,9 @@ def batch(
     superseded = answered is not None and (retry_failed or answered.superseded > 0)
     if output is not None and clean_end and superseded and not answered.unreadable:
         resume_mod.compact(output, out_fmt)
-    if env.stderr_isatty or summary:
+    if dry_run:
+        print_dry_run(env, stats, len(targets))
+    elif env.stderr_isatty or summary:
         print_summary(env, stats.as_dict())
     return _exit(app_ctx, runner, stats, output, no_log)
 
@@ -205,9 +217,10 @@ def _exit(
     err = runner.output_error
     if err is not None:
         done = f"{stats.written:,} records written, {stats.unwritten:,} finished but not written"
+        if output is None:
+            _silence_stdout(env)  # what is left in its buffer can never be written
         if err.closed_pipe and output is None:
             warn_line(env, f"output closed after {stats.written:,} records; stopped{logged}")
-            _silence_stdout(env)
             return 0
         err.hint = f"{done}; {again}"
         raise err

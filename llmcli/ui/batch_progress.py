@@ -162,7 +162,8 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     a = s.get("agreement")
     if a:
         lines.append(
-            f"agreement of {a['of']}s across models: {a['rate']:.0%} "
+            f"agreement of {'answers' if a['of'] == 'answer' else 'replies'} across models: "
+            f"{a['rate']:.0%} "
             f"({a['agreed']:,} of {a['compared']:,} inputs)"
         )
     if s["stopped"]:
@@ -184,4 +185,15 @@ def print_summary(env: Environment, summary: dict[str, Any]) -> None:
         return
     for line in lines:
         env.stderr.write(line + "\n")
+    env.stderr.flush()
+
+
+def print_dry_run(env: Environment, stats: Any, n_models: int) -> None:
+    """What a real run would send (stats from BatchRunner.dry_run)."""
+    skipped = f", {stats.skipped:,} already done" if stats.skipped else ""
+    env.stderr.write(
+        f"dry run: {stats.read:,} inputs read, {stats.bad_lines:,} malformed{skipped}; "
+        f"{stats.submitted:,} requests to {n_models} model(s), about "
+        f"{stats.estimated_tokens:,} input tokens; nothing was sent\n"
+    )
     env.stderr.flush()

@@ -119,20 +119,9 @@ def test_per_provider_limit_and_pool_size():
 
 
 def test_rpm_budget_is_honoured_per_window():
-    from llmcli.core.scheduler import RateBudget
-
     p = Scripted(latency=0.0)
-    original = RateBudget.__init__
-
-    def short_window(self, *a, **kw):
-        original(self, *a, **{**kw, "window": 0.5})
-
-    RateBudget.__init__ = short_window
-    try:
-        data = jsonl([f"p{i}" for i in range(9)])
-        _recs, stats, _, _ = run_batch([target(p)], data, jobs=4, rpm=3)
-    finally:
-        RateBudget.__init__ = original
+    data = jsonl([f"p{i}" for i in range(9)])
+    _recs, stats, _, _ = run_batch([target(p)], data, jobs=4, rpm=3, budget_window=0.5)
     starts = sorted(t for _, t in p.calls)
     assert stats.ok == 9
     for i, t in enumerate(starts):  # never more than 3 requests in any 0.5 s
