@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from llmcli.chat import commands
@@ -100,6 +102,38 @@ def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
 
 
 # -- terminal ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def no_echo(stream=None) -> Iterator[None]:
+    """Keys typed while a reply streams are not echoed (Ctrl-C still interrupts).
+
+    Without this the terminal prints '^C' after the partial reply, which wraps the live
+    region's full-width line and leaves a stale copy of it on screen; and type-ahead would be
+    printed into the middle of the reply. Type-ahead is kept: the next prompt reads it.
+    """
+    try:
+        import termios
+
+        fd = (stream or sys.stdin).fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError, AttributeError):
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    except (OSError, termios.error):
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        except (OSError, termios.error):
+            pass
 
 
 class Repl:
@@ -227,9 +261,11 @@ class Repl:
             self.ui.error("no editor found (set $EDITOR)")
             return None
         fd, name = tempfile.mkstemp(prefix="llmcli-chat-", suffix=".md")
+        echo = _echo_on()
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(initial)
+            echo.__enter__()  # the editor gets the terminal as the user left it
             try:
                 subprocess.call([*shlex.split(editor), name])
             except OSError as exc:
@@ -238,6 +274,7 @@ class Repl:
             with open(name, encoding="utf-8", errors="replace") as fh:
                 return fh.read()
         finally:
+            echo.__exit__(None, None, None)
             os.unlink(name)
 
     def warm_up(self) -> None:
@@ -290,8 +327,9 @@ class Repl:
             if not text.strip():
                 continue
             try:
-                if self.turn(text).exit:
-                    return 0
+                with no_echo():
+                    if self.turn(text).exit:
+                        return 0
             except KeyboardInterrupt:
                 # Ctrl-C outside a reply (a slow command, a redraw): back to the prompt.
                 self.view.interrupted()
@@ -306,6 +344,29 @@ class Repl:
             text = result.send
         self.session.send(commands.unescape(text), self.ui)
         return Result()
+
+
+@contextmanager
+def _echo_on() -> Iterator[None]:
+    """Undo `no_echo` for a while (for an editor), then put it back."""
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        loud = list(saved)
+        loud[3] |= termios.ECHO | termios.ECHOCTL
+        termios.tcsetattr(fd, termios.TCSANOW, loud)
+    except (ImportError, OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        except (OSError, termios.error):
+            pass
 
 
 def _continuation(width: int, line: int, wrap: int) -> str:

@@ -328,11 +328,13 @@ class ChatSession:
             ui.interrupted()
             err = exc if isinstance(exc, Interrupted) else Interrupted("interrupted")
             return Outcome("interrupted", error=err)
-        except LlmcliError as exc:
-            # A stream broken after text arrived keeps that text, as Ctrl-C does.
+        except Exception as exc:
+            # A stream broken after text arrived keeps that text, as Ctrl-C does. A bug in a
+            # provider is one line too: the conversation matters more than the traceback.
+            err = exc if isinstance(exc, LlmcliError) else self._internal(exc)
             self._keep_partial(text, tee.text, template)
-            ui.error(exc.one_line() + ("" if tee.text else " (/retry to send it again)"))
-            return Outcome("error", error=exc)
+            ui.error(err.one_line() + ("" if tee.text else " (/retry to send it again)"))
+            return Outcome("error", error=err)
         self.turns.append(
             Turn(text, response.text, "complete", str(self.ref), response.log_id, template)
         )
@@ -344,6 +346,19 @@ class ChatSession:
         else:
             self.recount()
         return Outcome("complete", response=response)
+
+    def _internal(self, exc: Exception) -> LlmcliError:
+        import traceback
+
+        from llmcli.core.errors import redact
+
+        env = self.app.env
+        if env.debug:
+            env.stderr.write(redact(traceback.format_exc()))
+        return LlmcliError(
+            f"internal error in {self.ref.provider}: {type(exc).__name__}: {exc}",
+            hint=None if env.debug else "run with --debug for the traceback",
+        )
 
     def _keep_partial(self, text: str, partial: str, template: Choice | None) -> None:
         if partial:

@@ -157,3 +157,13 @@ def test_multi_call_templates_are_refused_for_chat(app):
         templating.load(templating.parse("least-to-most"), app.paths)
     with pytest.raises(InvalidInput, match="unknown template"):
         templating.load(templating.parse("nope-nope"), app.paths)
+
+
+def test_a_bug_in_a_provider_is_one_line_and_the_chat_goes_on(app, ui, scripted):
+    s = new_session(app)
+    scripted.script = [ZeroDivisionError("division by zero"), "fine"]
+    out = s.send("hi", ui)
+    assert out.status == "error" and out.error.exit_code == 1
+    assert ui.errors == ["internal error in script: ZeroDivisionError: division by zero "
+                         "(run with --debug for the traceback) (/retry to send it again)"]
+    assert s.retry(ui).status == "complete"
