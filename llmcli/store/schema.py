@@ -73,4 +73,64 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX votes_comparison ON votes(comparison_id);
     """,
+    # 3: retrieval indexes from `llmcli rag index`: documents, chunks with float32 vectors,
+    # and full-text search over the chunks for hybrid (BM25 + vector) retrieval.
+    # A document is 'pending' while a re-index writes its new chunks, 'ready' once they replace
+    # the old ones, so an interrupted run never leaves an index half-updated.
+    """
+    CREATE TABLE rag_indexes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        embed_model TEXT NOT NULL,
+        dimension INTEGER,
+        chunk_size INTEGER NOT NULL,
+        overlap INTEGER NOT NULL,
+        roots TEXT NOT NULL DEFAULT '[]',
+        globs TEXT NOT NULL DEFAULT '[]',
+        generation INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE rag_documents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        index_id INTEGER NOT NULL REFERENCES rag_indexes(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        indexed TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'pending'))
+    );
+    CREATE UNIQUE INDEX rag_documents_path ON rag_documents(index_id, path)
+        WHERE state = 'ready';
+    CREATE TABLE rag_chunks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        index_id INTEGER NOT NULL REFERENCES rag_indexes(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES rag_documents(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        start_at INTEGER NOT NULL,
+        end_at INTEGER NOT NULL,
+        heading TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE INDEX rag_chunks_hash ON rag_chunks(index_id, hash);
+    CREATE INDEX rag_chunks_document ON rag_chunks(document_id);
+    CREATE VIRTUAL TABLE rag_chunks_fts USING fts5(
+        text, content='rag_chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER rag_chunks_ai AFTER INSERT ON rag_chunks BEGIN
+        INSERT INTO rag_chunks_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER rag_chunks_ad AFTER DELETE ON rag_chunks BEGIN
+        INSERT INTO rag_chunks_fts(rag_chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER rag_chunks_au AFTER UPDATE OF text ON rag_chunks BEGIN
+        INSERT INTO rag_chunks_fts(rag_chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO rag_chunks_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    """,
 ]
