@@ -307,7 +307,7 @@ class Tokenizer:
         """Cut special tokens out of the text: a list of raw strings and token ids."""
         matcher, specials = self._matcher(special)
         if not specials:
-            return [text]
+            return [text] if text else []
         if matcher is None:
             return _partition_reference(text, specials, self._ids)
         out: list[str | int] = []
@@ -436,7 +436,7 @@ def _trie_regex(words: list[str]) -> str:
 def _partition_reference(text: str, specials: list[str], ids: Mapping[str, int]) -> list[str | int]:
     """llama.cpp's tokenizer_st_partition as written: each special, longest first, splits every
     raw fragment at its non-overlapping occurrences, left to right."""
-    parts: list[str | int] = [text]
+    parts: list[str | int] = [text] if text else []
     for special in specials:
         tid = ids[special]
         new: list[str | int] = []
