@@ -106,7 +106,7 @@ def render_heatmaps(console: Console, maps: Sequence[Heatmap], *, color: bool) -
         total = label_w + 1 + len(maps) * (cols * cell + 2) - 2
         if len(maps) > 1 and total <= width:
             _side_by_side(console, maps, cell, label_w, color)
-            console.print(_legend(first, color))
+            _print_legend(console, first, color)
             return
     for hm in maps:
         if hm.title:
@@ -120,7 +120,7 @@ def render_heatmaps(console: Console, maps: Sequence[Heatmap], *, color: bool) -
             console.print(_header(hm, lo, hi, cell, label_w), markup=False, style=dim)
             for r in range(rows):
                 console.print(_row(hm, r, lo, hi, cell, label_w, color), no_wrap=True, crop=False)
-    console.print(_legend(first, color))
+    _print_legend(console, first, color)
 
 
 def _side_by_side(console: Console, maps: Sequence[Heatmap], cell: int, label_w: int,
@@ -221,3 +221,9 @@ def _rjust(label: str, width: int) -> str:
     from rich.cells import cell_len
 
     return " " * (width - cell_len(label)) + label
+
+
+def _print_legend(console: Console, hm: Heatmap, color: bool) -> None:
+    if hm.show_values and not color:
+        return  # the numbers are in the cells; a shading scale would explain nothing
+    console.print(_legend(hm, color))

@@ -111,13 +111,18 @@ def render_layers(env: Environment, view: Any) -> None:
 def render_next(env: Environment, result: Any) -> None:
     """Per step: the top tokens with their probability after each sampling stage as columns,
     a bar for the final distribution, and the token sampling picked."""
+    from rich.text import Text
+
     from llmcli.ui.bars import bar, percent
     from llmcli.ui.heatmap import fit
 
     console = console_for(env)
     dim = "dim" if env.color else None
-    settings = ", ".join(f"{k}={v}" for k, v in result.options.items()) or "defaults"
-    console.print(f"{result.model} · {settings}", markup=False, soft_wrap=True,
+    settings = ", ".join(f"{k}={v}" for k, v in result.options.items()) or (
+        "no options: temperature 1, no filters")
+    if "seed" not in result.options and result.steps and result.steps[0].chosen_id is not None:
+        settings += " · no seed: the pick may change from run to run"
+    console.print(f"{result.model} · {settings}", markup=False,
                   style="bold" if env.color else None)
     width = max(30, console.width)
     for step in result.steps:
@@ -132,12 +137,13 @@ def render_next(env: Environment, result: Any) -> None:
         for row in step.top:
             last = row.probs.get(stages[-1]) if stages else None
             picked = _is_pick(row, step)
-            line = ("→ " if picked else "  ") + f"{fit(row.piece, 15)}" + "".join(
-                f"{percent(row.probs.get(s)):>8}" for s in stages)
+            line = Text(("→ " if picked else "  ") + f"{fit(row.piece, 15)}" + "".join(
+                f"{percent(row.probs.get(s)):>8}" for s in stages),
+                style="bold" if (picked and env.color) else "")
             if bar_w >= 4:
-                line += f"  {bar(last or 0.0, bar_w)}"
-            console.print(line.rstrip(), markup=False, no_wrap=True, overflow="ellipsis",
-                          style="bold" if (picked and env.color) else None)
+                line.append("  " + bar(last or 0.0, bar_w).rstrip(),
+                            ("green" if picked else "cyan") if env.color else "")
+            console.print(line, no_wrap=True, overflow="ellipsis")
         if step.chosen_piece and not any(_is_pick(r, step) for r in step.top):
             console.print(f"→ {step.chosen_piece} (outside the top {len(step.top)})",
                           markup=False)

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-import llmcli.cli.inspect  # noqa: F401  (registers the commands even before app.py lists them)
+# Registers the commands even before app.py lists them.
+import llmcli.cli.inspect
+import llmcli.cli.inspect_model  # noqa: F401
 from tests.stubs.base import Reply
 
 TEXT = "your cat is a lovely cat"
@@ -168,3 +170,26 @@ def test_similar_embeds_the_file_once(cli, openai_server, tmp_path):
     assert r2.exit_code == 0
     assert len(openai_server.requests_for("embeddings")) == calls  # all cached
     assert "1. +1.000" in r2.stdout and "dog" in r2.stdout
+
+
+# -- model-inside commands on remote models ------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ["inspect", "attention", "hi", "-m", "openai"],
+    ["inspect", "layers", "hi", "-m", "gemini"],
+    ["inspect", "embedding", "cat", "-m", "groq"],
+])
+def test_inside_views_need_the_local_model(cli, args):
+    r = cli(*args)
+    assert r.exit_code == 13
+    assert "needs the local model's weights" in r.stderr and "-m local" in r.stderr
+
+
+def test_next_on_a_provider_without_logprobs(cli):
+    r = cli("next", "The capital of France is", "-m", "groq")
+    assert r.exit_code == 13
+    assert "returns no token probabilities" in r.stderr
+
+
+def test_next_rejects_bad_counts(cli):
+    assert "--steps" in cli("next", "x", "--steps", "0").stderr
+    assert "--top" in cli("next", "x", "--top", "0").stderr
