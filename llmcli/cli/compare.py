@@ -74,22 +74,13 @@ def compare(
     texts = setup.prompt_texts(read_stdin(env), text, prompts or [])
     variants = setup.build_variants(texts, templates or [], system=system, paths=app_ctx.paths)
     refs = [app_ctx.registry.resolve(m) for m in model]
-    make_request = setup.request_builder(
-        variants, refs, parse_pairs(option), lambda r: provider_class(r.adapter).options_model
-    )
     labels = column_labels(refs)
     blind_map: dict[str, str] = {}
     if blind:
-        from llmcli.compare.elo import blind_labels
-
-        order = setup.blind_order(len(refs))
-        refs = [refs[i] for i in order]
-        shown = blind_labels(len(refs))
-        blind_map = dict(zip(shown, (str(r) for r in refs), strict=True))
-        labels = shown
-        make_request = setup.request_builder(
-            variants, refs, parse_pairs(option), lambda r: provider_class(r.adapter).options_model
-        )
+        refs, labels, blind_map = _blind_columns(refs)
+    make_request = setup.request_builder(
+        variants, refs, parse_pairs(option), lambda r: provider_class(r.adapter).options_model
+    )
     cells = build_grid(variants, refs, runs)
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
@@ -129,6 +120,19 @@ def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> No
         from llmcli.cli.vote_input import open_terminal
 
         open_terminal(env).close()  # fail now, not after the models have answered
+
+
+def _blind_columns(refs: list[ModelRef]) -> tuple[list[ModelRef], list[str], dict[str, str]]:
+    """The models in a random order, labelled A, B, C...; and which label hides which model."""
+    from llmcli.compare.elo import blind_labels
+    from llmcli.compare.setup import blind_order
+    from llmcli.core.errors import InvalidInput
+
+    if len({str(r) for r in refs}) < len(refs):
+        raise InvalidInput("--blind needs different models", hint="each -m once")
+    refs = [refs[i] for i in blind_order(len(refs))]
+    labels = blind_labels(len(refs))
+    return refs, labels, dict(zip(labels, (str(r) for r in refs), strict=True))
 
 
 def _providers(app_ctx: AppContext, refs: list[ModelRef]) -> dict[str, Any]:

@@ -192,18 +192,22 @@ class Comparison:
         futures: dict[Future[TaskResult], tuple[CellState, int]] = {}
         interrupted = False
         try:
+            unavailable = []
             for state in self.states:
                 name = state.cell.ref.provider
                 target = self.providers.get(name)
                 if not isinstance(target, Provider):
                     err = target or LlmcliError(f"provider '{name}' is unavailable")
-                    self._finish(state, _empty(state, "error", err.one_line()), err, log)
+                    unavailable.append((state, err))
                     continue
                 tokens = _estimate_tokens(state, self.make_request)
                 fut = scheduler.submit(
                     name, lambda s=state, p=target: self._work(s, p), tokens=tokens
                 )
                 futures[fut] = (state, tokens)
+            # Only once every runnable cell is on its way: logging takes the main thread.
+            for state, err in unavailable:
+                self._finish(state, _empty(state, "error", err.one_line()), err, log)
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=tick, return_when=FIRST_COMPLETED)
