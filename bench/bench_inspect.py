@@ -31,9 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import shared_cache_dir  # noqa: E402
 
-SENTENCE_64 = (
+PARAGRAPH = (
     "O gato subiu no telhado porque viu um pássaro, e o pássaro, assustado, voou para a "
-    "árvore mais alta do jardim enquanto o cachorro latia lá embaixo sem entender nada"
+    "árvore mais alta do jardim enquanto o cachorro latia lá embaixo sem entender nada. "
+    "A menina, que lia um livro na varanda, levantou os olhos, sorriu e voltou à página "
+    "onde o herói finalmente encontrava o mapa do tesouro escondido."
 )
 # Commands may not be registered in app.py yet while the module is new: import them here.
 RUNNER = ("import sys, llmcli.cli.inspect, llmcli.cli.inspect_model; "
@@ -116,6 +118,16 @@ def run_cli(args: list[str], env: dict[str, str], stdin: bytes = b"") -> tuple[f
     return elapsed, proc.stdout.decode("utf-8")
 
 
+def sentence_of(tok, n: int) -> str:
+    """A prefix of PARAGRAPH that is exactly `n` tokens with <bos>."""
+    ids = tok.encode(PARAGRAPH, add_bos=False)
+    for k in range(n - 1, 0, -1):
+        text = tok.decode(ids[:k])
+        if len(tok.encode(text)) == n:
+            return text
+    raise RuntimeError(f"no prefix of the paragraph is {n} tokens")
+
+
 def attention_figures(env: dict[str, str], runs: int, cache: Path) -> dict:
     from llmcli.inspect.attention import attention_map
     from llmcli.inspect.trace_data import trace_text
@@ -127,18 +139,19 @@ def attention_figures(env: dict[str, str], runs: int, cache: Path) -> dict:
     model = LocalModel.load(ensure_default_model(cache), cache)
     tok = Tokenizer.from_metadata(model.metadata)
     load = time.perf_counter() - start
-    n = len(tok.encode(SENTENCE_64))
+    sentence = sentence_of(tok, 64)
+    n = len(tok.encode(sentence))
     traces, views = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        trace = trace_text(model, tok, SENTENCE_64)
+        trace = trace_text(model, tok, sentence)
         t1 = time.perf_counter()
         attention_map("local", trace, 5)
         views.append(time.perf_counter() - t1)
         traces.append(t1 - t0)
-    cli = [run_cli(["inspect", "attention", SENTENCE_64, "--layer", "5"], env)[0]
+    cli = [run_cli(["inspect", "attention", sentence, "--layer", "5"], env)[0]
            for _ in range(runs + 1)][1:]  # the first run warms the page cache
-    cli_json = [run_cli(["inspect", "attention", SENTENCE_64, "--layer", "5", "--json"], env)[0]
+    cli_json = [run_cli(["inspect", "attention", sentence, "--layer", "5", "--json"], env)[0]
                 for _ in range(runs)]
     return {
         "tokens": n,
