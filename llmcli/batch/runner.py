@@ -42,7 +42,7 @@ from llmcli.core.errors import (
 from llmcli.core.messages import ChatRequest
 from llmcli.core.options import Options
 from llmcli.core.runner import RetryPolicy, Run
-from llmcli.core.scheduler import RateBudget, Scheduler, TaskResult
+from llmcli.core.scheduler import BudgetClosed, RateBudget, Scheduler, TaskResult
 
 if TYPE_CHECKING:
     from llmcli.batch.build import Builder
@@ -122,7 +122,7 @@ class _Outcome:
 
 
 class _Cancelled(Exception):
-    """A wait for a budget was cut short: the run is stopping."""
+    """A request not started because the run is stopping."""
 
 
 class BatchRunner:
@@ -150,18 +150,19 @@ class BatchRunner:
         for t in targets:  # the summary lists models in the order they were given
             stats.models.setdefault(t.label, ModelStats())
         names = list(dict.fromkeys(t.provider_name for t in targets))
-        self._cancel = threading.Event()  # cut waits short (budgets)
+        self._cancel = threading.Event()  # start no more requests
         self._abort = threading.Event()  # also stop reading replies mid-stream
         self._budgets: dict[str, RateBudget] = {}
         if config.rpm or config.tpm:
-            self._budgets = {
-                n: RateBudget(config.rpm, config.tpm, window=config.budget_window,
-                              sleep=self._budget_sleep)
-                for n in names
-            }
+            # A 1% longer window: the server counts a request when it arrives, a moment after
+            # the budget reserved it, and a new connection arrives later than a reused one.
+            window = config.budget_window * 1.01
+            self._budgets = {n: RateBudget(config.rpm, config.tpm, window=window) for n in names}
         self._limits = {n: config.limit(n) for n in names}
+        # Daemon workers: a request left running after Ctrl-C twice never delays the exit.
         self._sched = Scheduler(
-            max_workers=config.jobs, per_provider=dict(self._limits), budgets=self._budgets
+            max_workers=config.jobs, per_provider=dict(self._limits), budgets=self._budgets,
+            daemon=True,
         )
         self._once = RetryPolicy(max_retries=0, max_retry_wait=config.policy.max_retry_wait)
         self._ready: dict[str, deque[_Unit]] = {n: deque() for n in names}
@@ -335,10 +336,6 @@ class BatchRunner:
         return max(0.005, min(times))
 
     # -- on a worker ------------------------------------------------------------------------------
-    def _budget_sleep(self, seconds: float) -> None:
-        if self._cancel.wait(seconds):
-            raise _Cancelled
-
     def _call(self, unit: _Unit) -> _Outcome:
         t = unit.target
         if self._cancel.is_set():
@@ -377,7 +374,7 @@ class BatchRunner:
         self.stats.in_flight = len(self._pending)
         try:
             result = fut.result()
-        except (_Cancelled, CancelledError):  # raised by a budget wait cut short
+        except (_Cancelled, BudgetClosed, CancelledError):  # the run is stopping
             self._drop(unit)
             return
         unit.waited += result.waited
@@ -490,6 +487,8 @@ class BatchRunner:
             return
         self._stopping = True
         self.stats.stopped = self.stats.stopped or reason
+        for budget in self._budgets.values():  # requests waiting for a budget give up
+            budget.close()
         for queue in self._ready.values():
             while queue:
                 self._drop(queue.popleft())

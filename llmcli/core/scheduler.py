@@ -19,8 +19,16 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+class BudgetClosed(Exception):
+    """Raised by `RateBudget.acquire` once the budget was closed (the run is stopping)."""
+
+
 class RateBudget:
-    """A sliding 60-second window of requests and tokens: `acquire` blocks until both fit."""
+    """A sliding 60-second window of requests and tokens: `acquire` blocks until both fit.
+
+    In real time (the default `sleep`) a waiter also wakes when `settle` gives tokens back or
+    `close` ends the run, rather than sleeping until the oldest reservation expires.
+    """
 
     def __init__(
         self,
@@ -38,15 +46,22 @@ class RateBudget:
         self.sleep = sleep
         self._events: deque[tuple[float, int]] = deque()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # settle() and close() wake waiters
+        self._closed = False
 
     def acquire(self, tokens: int = 0) -> float:
-        """Reserve one request of `tokens` estimated tokens; returns seconds spent waiting."""
+        """Reserve one request of `tokens` estimated tokens; returns seconds spent waiting.
+
+        Raises BudgetClosed once `close` has been called.
+        """
         if self.rpm is None and self.tpm is None:
             return 0.0
-        waited = 0.0
+        start = self.clock()
         tokens = min(tokens, self.tpm) if self.tpm else tokens  # a huge item still gets through
         while True:
             with self._lock:
+                if self._closed:
+                    raise BudgetClosed("the rate budget was closed")
                 now = self.clock()
                 while self._events and now - self._events[0][0] >= self.window:
                     self._events.popleft()
@@ -55,10 +70,12 @@ class RateBudget:
                 fits_t = self.tpm is None or used_tokens + tokens <= self.tpm
                 if fits_r and fits_t:
                     self._events.append((now, tokens))
-                    return waited
+                    return now - start
                 delay = self._next_release(now, tokens, fits_r)
+                if self.sleep is time.sleep:
+                    self._changed.wait(delay)  # releases the lock while it waits
+                    continue
             self.sleep(delay)
-            waited += delay
 
     def _next_release(self, now: float, tokens: int, fits_r: bool) -> float:
         if not fits_r:
@@ -81,7 +98,14 @@ class RateBudget:
                 start, t = self._events[i]
                 if t == estimated:
                     self._events[i] = (start, actual)
+                    self._changed.notify_all()
                     return
+
+    def close(self) -> None:
+        """Stop: every waiting and later `acquire` raises BudgetClosed."""
+        with self._lock:
+            self._closed = True
+            self._changed.notify_all()
 
 
 @dataclass
