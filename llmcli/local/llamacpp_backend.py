@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,12 @@ _log_callback: Any = None  # kept referenced: llama.cpp calls it for the life of
 
 def available() -> bool:
     """True when llama-cpp-python is installed (checked without importing it)."""
-    return importlib.util.find_spec("llama_cpp") is not None
+    if "llama_cpp" in sys.modules:
+        return sys.modules["llama_cpp"] is not None  # None: import blocked on purpose
+    try:
+        return importlib.util.find_spec("llama_cpp") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def import_llama_cpp() -> Any:

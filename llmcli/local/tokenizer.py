@@ -25,14 +25,20 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from llmcli.local.tokenizer_special import (
+    CONTROL_TEXTS,
+    EOG_TEXTS,
+    partition_reference,
+    scan_is_exact,
+    trie_regex,
+)
+
 # GGUF token types (llama.cpp's llama_token_type).
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 SPACE = "▁"  # U+2581, SentencePiece's visible space
 _LONG_CHUNK = 48  # chunks longer than this are cut further at every safe point
 _CACHE_LIMIT = 1 << 20
 _VISIBLE = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
 class Tokenizer:
     """A SentencePiece (SPM) vocabulary with llama.cpp's encoding rules."""
 
@@ -61,10 +67,17 @@ class Tokenizer:
         # Like llama.cpp: a later duplicate piece wins the text -> id map.
         self._ids = {piece: i for i, piece in enumerate(self.tokens)}
         self._byte_ids = [self._byte_token(b) for b in range(256)]
-        self.eot_ids = {i for i in eot_ids} | {i for i in (eos_id,) if i is not None}
-        end_of_turn = self._ids.get("<end_of_turn>")
-        if end_of_turn is not None and self.types[end_of_turn] == CONTROL:
-            self.eot_ids.add(end_of_turn)
+        # llama.cpp treats some tokens as control tokens by their text whatever their GGUF type
+        # (end of turn, fill-in-the-middle...), and ends generation at a subset of them.
+        self._control = {i for i, t in enumerate(self.types) if t in (CONTROL, UNKNOWN)}
+        self._control.update(self._ids[t] for t in CONTROL_TEXTS if t in self._ids)
+        self.eot_ids = {*eot_ids, *(i for i in (eos_id,) if i is not None)}
+        self.eot_ids.update(self._ids[t] for t in EOG_TEXTS if t in self._ids)
+        s_id = self._ids.get("</s>")
+        if s_id is not None and ("<|tool_response>" in self._ids or "<|plamo:eos|>" in self._ids):
+            self._control.discard(s_id)  # llama.cpp: a normal token in these vocabularies
+            self.eot_ids.discard(s_id)
+            self.types[s_id] = NORMAL
         # Characters c for which "c▁" occurs inside some piece: no cut before such a ▁.
         glued = {p[p.index(SPACE, 1) - 1] for p in self.tokens if SPACE in p[1:]}
         before = "[^" + "".join(re.escape(c) for c in sorted(glued)) + "]" if glued else r"[\s\S]"
@@ -72,7 +85,7 @@ class Tokenizer:
         self._cache: dict[str, tuple[int, ...]] = {}
         self._pairs: set[str] | None = None
         self._matchers: dict[bool, Any] = {}
-        self._decoded: list[bytes] | None = None
+        self._decoded: dict[int, bytes] = {}
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -140,7 +153,7 @@ class Tokenizer:
 
     def is_special(self, token_id: int) -> bool:
         """Control and unknown tokens: never produced from text unless `special=True`."""
-        return self.types[token_id] in (CONTROL, UNKNOWN)
+        return token_id in self._control
 
     def token_id(self, piece: str) -> int | None:
         return self._ids.get(piece)
@@ -309,7 +322,7 @@ class Tokenizer:
         if not specials:
             return [text] if text else []
         if matcher is None:
-            return _partition_reference(text, specials, self._ids)
+            return partition_reference(text, specials, self._ids)
         out: list[str | int] = []
         pos = 0
         for m in matcher.finditer(text):
@@ -323,32 +336,37 @@ class Tokenizer:
 
     def _matcher(self, special: bool) -> tuple[Any, list[str]]:
         if special not in self._matchers:
-            wanted = {USER_DEFINED, CONTROL, UNKNOWN} if special else {USER_DEFINED}
-            specials = sorted(
-                (p for p, t in zip(self.tokens, self.types, strict=True) if t in wanted and p),
-                key=lambda p: (-len(p), self._ids[p]),
-            )
-            exact = bool(specials) and _scan_is_exact(specials)
-            regex = re.compile(_trie_regex(specials)) if exact else None
+            # Control tokens only when asked; user-defined ones always (as llama.cpp does).
+            control = self._control
+            wanted = {i for i, t in enumerate(self.types) if t == USER_DEFINED} - control
+            if special:
+                wanted |= control
+            pieces = (self.tokens[i] for i in wanted if self.tokens[i])
+            specials = sorted(pieces, key=lambda p: (-len(p), self._ids[p]))
+            exact = bool(specials) and scan_is_exact(specials)
+            regex = re.compile(trie_regex(specials)) if exact else None
             self._matchers[special] = (regex, specials)
         return self._matchers[special]
 
     # -- decoding -----------------------------------------------------------------------------
     def token_bytes(self, token_id: int, *, special: bool = True) -> bytes:
         """The bytes one token stands for; control tokens give their text only if `special`."""
-        if self._decoded is None:
-            self._decoded = [self._piece_bytes(i) for i in range(len(self.tokens))]
-        if not special and self.types[token_id] in (CONTROL, UNKNOWN, UNUSED):
+        if not special and token_id in self._control:
             return b""
-        return self._decoded[token_id]
+        found = self._decoded.get(token_id)
+        if found is None:
+            found = self._decoded[token_id] = self._piece_bytes(token_id)
+        return found
 
     def _piece_bytes(self, i: int) -> bytes:
         piece, kind = self.tokens[i], self.types[i]
-        if kind == BYTE:
-            return bytes([int(piece[3:5], 16)]) if piece.startswith("<0x") else piece.encode()
+        if i in self._control or kind == USER_DEFINED:
+            return piece.encode("utf-8", "surrogateescape")  # as written
         if kind == NORMAL:
             return piece.replace(SPACE, " ").encode("utf-8", "surrogateescape")
-        return piece.encode("utf-8", "surrogateescape")  # user-defined and control: as written
+        if kind == BYTE:
+            return bytes([int(piece[3:5], 16)]) if piece.startswith("<0x") else piece.encode()
+        return b""  # unused and undefined tokens stand for nothing, as in llama.cpp
 
     def decode(self, ids: Iterable[int], *, special: bool = True) -> str:
         """Ids -> text. With `special` (the default) control tokens show as their text, so
@@ -382,73 +400,3 @@ class StreamDecoder:
 
     def flush(self) -> str:
         return self._decoder.decode(b"", final=True)
-
-
-def _scan_is_exact(specials: list[str]) -> bool:
-    """True when a leftmost-longest scan cuts exactly as llama.cpp's longest-first passes.
-
-    That holds unless one special ends with what another begins with (they could overlap and
-    the order of passes would decide); runs of one repeated character are the exception, since
-    both methods cut a run into the same longest-first pieces.
-    """
-
-    def is_run(p: str) -> bool:
-        return len(set(p)) == 1
-
-    # For each proper prefix of a special: is it the start of a special that is not a run?
-    starts_other: dict[str, bool] = {}
-    for p in specials:
-        for k in range(1, len(p)):
-            starts_other[p[:k]] = starts_other.get(p[:k], False) or not is_run(p)
-    for p in specials:
-        for k in range(1, len(p)):
-            owner_not_run = starts_other.get(p[k:])
-            if owner_not_run is None:
-                continue
-            # A run's tail that starts only other runs of the same character is harmless.
-            if owner_not_run or not is_run(p):
-                return False
-        # A special inside another (not at its start) is fine: the longer one wins either way.
-    return True
-
-
-def _trie_regex(words: list[str]) -> str:
-    """A regex matching the longest of `words` at each position (a trie, longer paths first)."""
-    trie: dict[str, Any] = {}
-    for w in words:
-        node = trie
-        for c in w:
-            node = node.setdefault(c, {})
-        node[""] = True
-
-    def build(node: dict[str, Any]) -> str:
-        end = "" in node
-        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        # Stopping here (when a word ends here) is tried only after every longer one failed.
-        return f"(?:{body})?" if end else body
-
-    return build(trie)
-
-
-def _partition_reference(text: str, specials: list[str], ids: Mapping[str, int]) -> list[str | int]:
-    """llama.cpp's tokenizer_st_partition as written: each special, longest first, splits every
-    raw fragment at its non-overlapping occurrences, left to right."""
-    parts: list[str | int] = [text] if text else []
-    for special in specials:
-        tid = ids[special]
-        new: list[str | int] = []
-        for part in parts:
-            if isinstance(part, int) or special not in part:
-                new.append(part)
-                continue
-            pieces = part.split(special)
-            for k, piece in enumerate(pieces):
-                if k:
-                    new.append(tid)
-                if piece:
-                    new.append(piece)
-        parts = new
-    return parts

@@ -22,8 +22,8 @@ from llmcli.local.tokenizer import (
     NORMAL,
     USER_DEFINED,
     Tokenizer,
-    _partition_reference,
 )
+from llmcli.local.tokenizer_special import partition_reference
 
 CORPUS = [
     "Hello world",
@@ -150,7 +150,7 @@ def test_fast_partition_matches_llama_cpp_algorithm(tok: Tokenizer, parts: list[
     for special in (False, True):
         regex, specials = tok._matcher(special)
         assert regex is not None  # this vocabulary allows the fast scan
-        assert tok._partition(text, special) == _partition_reference(text, specials, tok._ids)
+        assert tok._partition(text, special) == partition_reference(text, specials, tok._ids)
 
 
 def test_ten_megabytes_in_well_under_a_minute(tok: Tokenizer) -> None:
