@@ -263,7 +263,14 @@ def waited_text(state: CellState) -> str:
     return ", ".join(why) or f"{state.waited:.1f} s"
 
 
-def measurement_rows(grid: Grid) -> list[list[str]]:
+PLAIN_COLUMNS = ["model", "prompt", "ttft_s", "total_s", "in", "out", "tok_s", "cost_usd",
+                 "finish", "waited"]
+
+
+def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
+    """One row per cell; `plain` gives bare numbers (seconds, USD) for a pipe."""
+    secs = (lambda v: "-" if v is None else f"{v:.3f}") if plain else fmt_s
+    cost = (lambda v: "-" if v is None else f"{v:.8f}") if plain else fmt_cost
     rows = []
     for s in grid.states:
         r = s.response
@@ -278,10 +285,10 @@ def measurement_rows(grid: Grid) -> list[list[str]]:
         prompt = grid.row_labels[s.cell.row] + (f" #{s.cell.run + 1}" if _runs(grid) > 1 else "")
         rows.append([
             title, prompt,
-            fmt_s(r.timings.ttft if r else None), fmt_s(r.timings.total if r else None),
+            secs(r.timings.ttft if r else None), secs(r.timings.total if r else None),
             fmt_num(r.usage.input_tokens if r else None),
             fmt_num(r.usage.output_tokens if r else None),
-            fmt_num(s.tokens_per_second), fmt_cost(r.cost if r else None),
+            fmt_num(s.tokens_per_second), cost(r.cost if r else None),
             finish, waited_text(s),
         ])
     return rows
@@ -292,9 +299,11 @@ def _runs(grid: Grid) -> int:
 
 
 def print_measurements(env: Environment, grid: Grid, *, title: str | None = None) -> None:
-    """One row per cell (a card per cell on a narrow terminal); TSV in a pipe."""
-    rows = measurement_rows(grid)
-    cols = list(COLUMNS)
+    """One row per cell (a card per cell on a narrow terminal); TSV with bare numbers in a
+    pipe."""
+    plain = not env.stdout_isatty
+    rows = measurement_rows(grid, plain=plain)
+    cols = list(PLAIN_COLUMNS if plain else COLUMNS)
     if len(grid.row_labels) == 1 and _runs(grid) == 1:
         cols.remove("prompt")
         rows = [r[:1] + r[2:] for r in rows]

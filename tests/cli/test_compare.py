@@ -97,7 +97,7 @@ def test_one_model_failing_never_stops_the_others(cli, openai_server, groq_serve
     assert res.exit_code == UnknownModel.exit_code
     assert "1 of 2 cells failed" in res.stderr and "openai:no-such-model" in res.stderr
     assert "=== groq:llama-3.1-8b-instant ===\nHello from the stub." in res.stdout
-    table = res.stdout.split("model\tttft")[1]
+    table = res.stdout.split("model\tttft_s")[1]
     assert "error: " in table and "no-such-model" in table
     logged = rows()
     assert {r["status"] for r in logged} == {"complete", "error"}
@@ -119,7 +119,7 @@ def test_rate_limited_cell_backs_off_and_the_table_says_it_waited(cli, openai_se
     res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant")
     assert res.exit_code == 0, res.stderr
     assert len(openai_server.requests_for("chat")) == 2  # the 429, then the retry
-    lines = res.stdout.split("model\tttft")[1].splitlines()
+    lines = res.stdout.split("model\tttft_s")[1].splitlines()
     row = next(ln for ln in lines if ln.startswith("openai:gpt-4o-mini"))
     free = next(ln for ln in lines if ln.startswith("groq:"))
     assert row.endswith("rate limit 0.4 s")
