@@ -126,3 +126,18 @@ def test_bad_layer_and_position(cli):
     assert r.exit_code == 2 and "outside" in r.stderr
     r = cli("inspect", "attention", SENTENCE, "--from", "cachorro")
     assert r.exit_code == 2 and "not in the text" in r.stderr
+
+
+def test_embed_and_similar_local(cli, tmp_path):
+    data = js(cli("embed", "o gato dorme", "the cat sleeps", "-m", "local", "--json"))
+    assert data["model"] == "local:gemma-3-270m" and data["dimension"] == 640
+    sim = data["similarity"]
+    assert sim[0][1] == pytest.approx(sim[1][0]) and sim[0][0] == pytest.approx(1.0)
+    lines = tmp_path / "notes.txt"
+    lines.write_text("o gato dorme\no carro é rápido\nthe cat sleeps\n", encoding="utf-8")
+    first = js(cli("similar", "o gato dorme", "--file", str(lines), "-m", "local", "--json"))
+    assert first["hits"][0]["line"] == 1 and first["hits"][0]["score"] == pytest.approx(1.0)
+    # Both texts of the embed call above come from the cache: only the car line is new.
+    assert (first["embedded"], first["cached"]) == (1, 3)
+    again = js(cli("similar", "um gato", "--file", str(lines), "-m", "local", "--json"))
+    assert again["embedded"] == 1 and again["cached"] == 3  # only the new query
