@@ -321,7 +321,8 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
                       "or backing off after a 429 (rate limit)[/dim]")
 
 
-NUMERIC = ("ttft", "total", "in", "out", "tok/s", "cost", "runs", "ttft s", "total s")
+NUMERIC = ("ttft", "total", "in", "out", "tok/s", "cost", "runs", "ttft s", "total s", "#", "elo",
+           "votes", "wins", "ties", "losses")
 
 
 def print_rows(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]], *,
@@ -368,13 +369,17 @@ def _styled(name: str, value: str) -> Any:
 def markdown_report(grid: Grid) -> str:
     """A Markdown table of measurements, then each reply under its own heading."""
     rows = measurement_rows(grid)
+    cols = list(COLUMNS)
+    if len(grid.row_labels) == 1 and _runs(grid) == 1:
+        cols.remove("prompt")
+        rows = [r[:1] + r[2:] for r in rows]
 
     def cell(v: str) -> str:
         return v.replace("|", "\\|").replace("\n", " ")
 
     numeric = ("ttft", "total", "in", "out", "tok/s", "cost")
-    lines = ["| " + " | ".join(COLUMNS) + " |",
-             "|" + "|".join("---:" if c in numeric else "---" for c in COLUMNS) + "|"]
+    lines = ["| " + " | ".join(cols) + " |",
+             "|" + "|".join("---:" if c in numeric else "---" for c in cols) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     for s in grid.states:
         text = s.response.text if s.response else s.text

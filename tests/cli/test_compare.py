@@ -207,9 +207,9 @@ def test_jsonl_has_one_record_per_cell_with_every_measurement(cli, two_models):
 def test_markdown_report(cli, two_models):
     res = cli("compare", "hi", *AB, "--markdown")
     lines = res.stdout.splitlines()
-    assert lines[0].startswith("| model | prompt | ttft | total |")
-    assert lines[1].startswith("|---|---|---:|")
-    assert lines[2].startswith("| openai:model-a | prompt |")
+    assert lines[0] == "| model | ttft | total | in | out | tok/s | cost | finish | waited |"
+    assert lines[1] == "|---|---:|---:|---:|---:|---:|---:|---|---|"
+    assert lines[2].startswith("| openai:model-a | ") and lines[2].endswith(" | stop | - |")
     assert "### openai:model-b" in res.stdout and "beta reply" in res.stdout
 
 
