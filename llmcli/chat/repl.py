@@ -280,7 +280,7 @@ class Repl:
     def warm_up(self) -> None:
         """Import the SDK and build its client while the user types, not after Enter.
 
-        Uses the provider's `warm_up()` when it has one; otherwise touches its lazily built
+        Uses the provider's `warm_up(model)` when it has one; otherwise touches its lazily built
         `client`. Failures are ignored here: the first message reports them properly.
         """
         name = self.session.ref.provider
@@ -292,11 +292,13 @@ class Repl:
         except Exception:
             return
 
+        model = self.session.ref.model
+
         def work() -> None:
             try:
                 hook = getattr(provider, "warm_up", None)
                 if callable(hook):
-                    hook()
+                    hook(model)
                 elif isinstance(getattr(type(provider), "client", None), property):
                     provider.client  # noqa: B018 - building it is the point
             except Exception:
