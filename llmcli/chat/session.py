@@ -341,6 +341,7 @@ class ChatSession:
         self.pending = None
         self.last = response
         u = response.usage
+        self.meter.observe(request.messages, u.input_tokens)
         if u.input_tokens is not None and u.output_tokens is not None:
             self.used = Count(u.input_tokens + u.output_tokens, True, "reported by the provider")
         else:

@@ -69,6 +69,24 @@ class TokenMeter:
         self.source = self._source_name() if self.can_count else ESTIMATE
         self._exact: dict[str, int] = {}
         self._broken = False  # the counter failed once: stop asking, estimate instead
+        # Tokens the provider adds around the messages (a chat template, a primer), learned
+        # from the usage it reports; only exact counts carry it.
+        self.overhead = 0
+        self._observed: tuple[list[Message], int] | None = None
+
+    def observe(self, messages: list[Message], input_tokens: int | None) -> None:
+        """Remember what a request held and what the provider said it cost (for `overhead`)."""
+        if self.can_count and input_tokens is not None:
+            self._observed = (messages, input_tokens)
+
+    def _calibrate(self) -> None:
+        if self._observed is None:
+            return
+        messages, reported = self._observed
+        self._observed = None
+        counted, exact = self.tokens(messages, exact=True, framed=False)
+        if exact:
+            self.overhead = max(0, reported - counted)
 
     def _source_name(self) -> str:
         if self.provider.has(Capability.TOKENIZE):
@@ -92,17 +110,25 @@ class TokenMeter:
         self._exact[text] = n
         return n
 
-    def tokens(self, messages: list[Message], *, exact: bool) -> tuple[int, bool]:
-        """Tokens of some messages with the per-message overhead, and whether the count is exact."""
+    def tokens(
+        self, messages: list[Message], *, exact: bool, framed: bool = False
+    ) -> tuple[int, bool]:
+        """Tokens of some messages with the per-message overhead, and whether the count is exact.
+
+        `framed` adds what the provider puts around a whole request (learned, exact only).
+        """
         if exact and self.can_count:
             per = [self.exact_text(m.content) for m in messages]
             if None not in per:
-                return sum(n + PER_MESSAGE for n in per if n is not None), True
+                if framed:
+                    self._calibrate()
+                total = sum(n + PER_MESSAGE for n in per if n is not None)
+                return total + (self.overhead if framed else 0), True
         return sum(estimate(m.content) + PER_MESSAGE for m in messages), False
 
     def count(self, messages: list[Message], *, exact: bool = False) -> Count:
         """Tokens of a message list: exact when asked and possible, an estimate otherwise."""
-        n, is_exact = self.tokens(messages, exact=exact)
+        n, is_exact = self.tokens(messages, exact=exact, framed=True)
         return Count(n, is_exact, self.source if is_exact else ESTIMATE)
 
     def fit(
@@ -117,7 +143,9 @@ class TokenMeter:
         if window is None:
             return Fit(None, rough, reserve, 0)
         want_exact = self.can_count and rough.tokens + reserve > window * EXACT_ABOVE
-        parts = [self.tokens(head, exact=want_exact), self.tokens(tail, exact=want_exact)]
+        # the request's framing is counted once, with the new message
+        parts = [self.tokens(head, exact=want_exact),
+                 self.tokens(tail, exact=want_exact, framed=True)]
         per_turn = [self.tokens(t, exact=want_exact) for t in turns]
         all_exact = want_exact and all(e for _, e in parts + per_turn)
         total = sum(n for n, _ in parts + per_turn)

@@ -28,6 +28,7 @@ class ScriptedProvider(Provider):
     default_model: ClassVar[str] = "small"
     script: ClassVar[list[Any]] = []
     requests: ClassVar[list[Any]] = []
+    framing: ClassVar[int] = 0  # tokens the "chat template" adds to the reported input
 
     def known_models(self) -> list[ModelInfo]:
         return [
@@ -45,8 +46,8 @@ class ScriptedProvider(Provider):
             words = item.split(" ")
             for i, w in enumerate(words):
                 yield TextDelta(w if i == len(words) - 1 else w + " ")
-            yield Usage(input_tokens=sum(len(m.content.split()) for m in request.messages),
-                        output_tokens=len(words))
+            n_in = sum(len(m.content.split()) for m in request.messages) + type(self).framing
+            yield Usage(input_tokens=n_in, output_tokens=len(words))
             yield Finish("stop")
             return
         for piece in item:
@@ -104,6 +105,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> type[ScriptedProvider]:
     ScriptedProvider.requests = []
     TokenizingProvider.requests = []
     TokenizingProvider.tokenize_calls = 0
+    TokenizingProvider.framing = 0
     ExtraOptionProvider.requests = []
     yield ScriptedProvider
     registry.provider_class.cache_clear()

@@ -120,3 +120,16 @@ def test_piped_input_drops_old_turns_by_itself_and_says_so(cli, scripted):
     assert len(scripted.requests[-1].messages) < 2 * 4 + 1  # not every earlier turn went along
     res = cli("chat", "-m", "script:small", input="word " * 300 + "\n")
     assert res.exit_code == 9 and res.stdout == "" and "too long even alone" in res.stderr
+
+
+def test_exact_counts_learn_what_the_provider_adds_around_the_messages(app, ui, scripted):
+    TokenizingProvider.framing = 30  # e.g. a chat template's role markers and primer
+    s = new_session(app, "scriptcount:small")
+    s.send("a b c", ui)
+    # history: "a b c" (3 + 4) and "reply 1" (2 + 4); the provider reported 3 + 30 for a
+    # request the meter counts as 7, so 26 more come with every request
+    count = s.count_exact()
+    assert count.exact and count.tokens == 13 + 26
+    ui.answers = [False]
+    assert s.send("x " * 60, ui).status == "not_sent"  # 13 + 64 = 77 would fit 100; +26 not
+    assert "counted" in ui.questions[0]
