@@ -237,11 +237,13 @@ class Comparison:
         cell's time to first token measures the provider, not llmcli's start-up. A provider
         that fails here (no key) fails its cells; the others run."""
         prepared = dict(self.providers)
-        for name, target in self.providers.items():
+        pairs = dict.fromkeys((s.cell.ref.provider, s.cell.ref.model) for s in self.states)
+        for name, model in pairs:
+            target = prepared.get(name)
             if not isinstance(target, Provider):
                 continue
             try:
-                prepare(target)
+                warm_up(target, model)
             except LlmcliError as exc:
                 prepared[name] = exc
             except Exception:  # let the cell meet the problem and report it
@@ -346,12 +348,12 @@ class Comparison:
             response.log_id = state.log_id
 
 
-def prepare(provider: Provider) -> None:
-    """Load what the first request would load: `prepare()` when the adapter has one, else
-    its lazily built SDK `client`."""
-    hook = getattr(provider, "prepare", None)
+def warm_up(provider: Provider, model: str) -> None:
+    """Load what the first request would load: the adapter's `warm_up(model)` when it has one
+    (the local model's weights), else its lazily built SDK `client` (the same rule as chat)."""
+    hook = getattr(provider, "warm_up", None)
     if callable(hook):
-        hook()
+        hook(model)
     elif isinstance(getattr(type(provider), "client", None), property):
         _ = provider.client  # type: ignore[attr-defined]
 

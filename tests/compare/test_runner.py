@@ -131,3 +131,32 @@ def test_runs_repeat_every_cell_and_extract_is_applied():
     result = comparison(cells, {"a": p}).run()
     assert [s.cell.run for s in result.cells] == [0, 1, 2]
     assert [s.answer for s in result.cells] == ["42", "42", "42"]
+
+
+def test_providers_are_warmed_up_per_model_before_the_clock_starts():
+    class Slow(Scripted):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.warmed = []
+
+        def warm_up(self, model):
+            time.sleep(0.3)  # an SDK import, or the local model's weights
+            self.warmed.append(model)
+
+    p = Slow("a", delay=0.1)
+    cells = build_grid([variant("hi")], [ref("a", "m1"), ref("a", "m2"), ref("a", "m1")])
+    result = comparison(cells, {"a": p}).run()
+    assert p.warmed == ["m1", "m2"]
+    assert result.wall < 0.4  # the 0.6 s of warm-up is not in the comparison's time
+    assert all(s.response.timings.ttft < 0.3 for s in result.cells)
+
+
+def test_a_warm_up_that_fails_fails_that_providers_cells():
+    class NoKey(Scripted):
+        def warm_up(self, model):
+            raise MissingKey("no API key for a", hint="set A_KEY")
+
+    cells = build_grid([variant("hi")], [ref("a", "m"), ref("b", "n")])
+    result = comparison(cells, {"a": NoKey("a"), "b": Scripted("b")}).run()
+    assert result.cells[0].response.error == "no API key for a (set A_KEY)"
+    assert result.cells[1].response.status == "complete"
