@@ -104,25 +104,31 @@ def llmcli_cmd(name: str, *extra: str) -> list[str]:
     return [LLMCLI, "prompt", "-m", f"{name}:{MODELS[name]}", PROMPT, *extra]
 
 
-def timed_pipe(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time of a run with stdout piped, and the moment (monotonic) its output ended."""
+def timed_pipe(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall time of a run with stdout piped, when its output ended (monotonic), its CPU time."""
     t0 = time.perf_counter()
     p = subprocess.Popen(
         cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    assert p.stdout is not None
+    assert p.stdout is not None and p.stderr is not None
     while os.read(p.stdout.fileno(), 65536):
         pass
     end = time.monotonic()
-    err = p.stderr.read() if p.stderr else b""
-    p.wait()
+    err = p.stderr.read()
+    return _reap(p, t0, end, cmd, err)
+
+
+def _reap(p: subprocess.Popen, t0: float, end: float, cmd: list[str], err: bytes) -> tuple:
+    # wait4 gives the child's own CPU time: on a shared machine it is steadier than wall time.
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed ({p.returncode}): {err.decode()[-400:]}")
-    return dt, end
+    return dt, end, usage.ru_utime + usage.ru_stime
 
 
-def timed_pty(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+def timed_pty(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Wall time of a run whose stdout is a terminal (100x40), draining the terminal as it goes."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
@@ -140,21 +146,26 @@ def timed_pty(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
         except OSError:  # EIO: the child closed the terminal
             break
     end = time.monotonic()
-    p.wait()
-    dt = time.perf_counter() - t0
     os.close(master)
-    if p.returncode != 0:
-        raise SystemExit(f"{cmd[:4]} failed under pty: {p.stderr.read().decode()[-400:]}")
-    return dt, end
+    err = p.stderr.read() if p.stderr else b""
+    return _reap(p, t0, end, cmd, err)
 
 
 def median_times(variants: dict[str, tuple], runs: int) -> dict[str, float]:
-    """Interleave the variants run by run, so machine noise hits them alike."""
-    samples: dict[str, list[float]] = {k: [] for k in variants}
+    """Interleave the variants run by run, so machine noise hits them alike.
+
+    Gives the median wall time of each (`<name>`) and its median CPU time (`<name>_cpu`).
+    """
+    walls: dict[str, list[float]] = {k: [] for k in variants}
+    cpus: dict[str, list[float]] = {k: [] for k in variants}
     for _ in range(runs):
         for key, (fn, cmd, env) in variants.items():
-            samples[key].append(fn(cmd, env)[0])
-    return {k: round(statistics.median(v), 4) for k, v in samples.items()}
+            wall, _end, cpu = fn(cmd, env)
+            walls[key].append(wall)
+            cpus[key].append(cpu)
+    out = {k: round(statistics.median(v), 4) for k, v in walls.items()}
+    out.update({f"{k}_cpu": round(statistics.median(v), 4) for k, v in cpus.items()})
+    return out
 
 
 def bench_overhead(providers: list[str], runs: int) -> dict:
@@ -172,6 +183,7 @@ def bench_overhead(providers: list[str], runs: int) -> dict:
             )
             med["added_s"] = round(med["llmcli_s"] - med["bare_sdk_s"], 4)
             med["added_no_log_s"] = round(med["llmcli_no_log_s"] - med["bare_sdk_s"], 4)
+            med["added_cpu_s"] = round(med["llmcli_s_cpu"] - med["bare_sdk_s_cpu"], 4)
             out[name] = med
     return out
 
@@ -196,7 +208,7 @@ def bench_stream(providers: list[str], runs: int, chunks: int) -> dict:
                         ("bare", bare_cmd(name)),
                         ("llmcli", llmcli_cmd(name, *extra)),
                     ):
-                        wall, end = fn(cmd, env)
+                        wall, end, _cpu = fn(cmd, env)
                         walls[who].append(wall)
                         streams[who].append(end - stub.requests[-1].at)
                 rates = {w: round(chunks / statistics.median(v)) for w, v in streams.items()}
@@ -235,6 +247,7 @@ def bench_anchor(runs: int, llm: str) -> dict:
         )
         version = subprocess.run([llm, "--version"], capture_output=True, text=True).stdout.strip()
     med["ratio_llmcli_to_llm"] = round(med["llmcli_s"] / med["llm_s"], 3)
+    med["ratio_cpu_llmcli_to_llm"] = round(med["llmcli_s_cpu"] / med["llm_s_cpu"], 3)
     med["llm_version"] = version
     return med
 
@@ -257,12 +270,14 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
     }
+    result["load_average_before"] = os.getloadavg()
     if "overhead" in only:
         result["overhead"] = bench_overhead(providers, args.runs)
     if "stream" in only:
         result["stream"] = bench_stream(providers, args.stream_runs, args.chunks)
     if "anchor" in only:
         result["anchor"] = bench_anchor(args.runs, args.llm)
+    result["load_average_after"] = os.getloadavg()
     print(json.dumps(result, indent=2))
 
 
