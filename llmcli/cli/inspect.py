@@ -28,7 +28,7 @@ def tokenize(
 ) -> None:
     """Show how models cut text into tokens: pieces, ids, count, characters per token.
 
-    Example: llmcli tokenize "your cat is a lovely cat" -m local -m gpt-4o-mini -m groq
+    Example: llmcli tokenize "your cat is a lovely cat" -m local -m openai:gpt-4o-mini -m groq
     """
     from llmcli.core.errors import LlmcliError
     from llmcli.inspect import tokens as tk

@@ -21,6 +21,7 @@ TOKEN_COLOURS = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6
 TOKEN_COLOURS_16 = ["bright_yellow", "bright_green", "bright_cyan", "bright_magenta", "yellow",
                     "cyan"]
 DISPLAY_LIMIT = 2000  # tokens painted in a terminal before "… N more"
+PLAIN_LIMIT = 200  # tokens listed one per line without colour
 
 
 def console_for(env: Environment) -> Console:
@@ -44,12 +45,15 @@ def render_token_views(env: Environment, views: Sequence[TokenView]) -> None:
         _summary(console, view, env.color)
         if view.error or not view.ids:
             continue
+        limit = DISPLAY_LIMIT if env.color else PLAIN_LIMIT
         if env.color:
-            _painted(console, view)
+            _painted(console, view, limit)
         else:
-            _plain_tokens(console, view)
-        if view.truncated:
-            console.print(f"… {view.count - view.shown:,} more tokens not shown", markup=False)
+            _plain_tokens(console, view, limit)
+        hidden = (view.count or 0) - min(view.shown, limit)
+        if hidden > 0:
+            console.print(f"… {hidden:,} more tokens not shown (--ids or --json list them all)",
+                          markup=False)
 
 
 def _summary(console: Console, view: TokenView, color: bool) -> None:
@@ -73,10 +77,10 @@ def _summary(console: Console, view: TokenView, color: bool) -> None:
                       soft_wrap=True)
 
 
-def _painted(console: Console, view: TokenView) -> None:
+def _painted(console: Console, view: TokenView, limit: int) -> None:
     from rich.text import Text
 
-    limit = min(view.shown, DISPLAY_LIMIT)
+    limit = min(view.shown, limit)
     body = Text()
     chips = Text()
     rich_colours = console.color_system in ("truecolor", "256")
@@ -91,8 +95,8 @@ def _painted(console: Console, view: TokenView) -> None:
     console.print(chips)
 
 
-def _plain_tokens(console: Console, view: TokenView) -> None:
-    limit = min(view.shown, DISPLAY_LIMIT)
+def _plain_tokens(console: Console, view: TokenView, limit: int) -> None:
+    limit = min(view.shown, limit)
     console.print("|".join(view.pieces[:limit]), markup=False, soft_wrap=True)
     width = max(len(str(i)) for i in view.ids[:limit])
     for k in range(limit):
