@@ -70,6 +70,9 @@ def _records(path: Path, fmt: OutputFormat) -> Iterator[dict[str, Any] | None]:
             reader = csv.DictReader(fh)
             if reader.fieldnames is None:
                 return
+            if not {"id", "model", "status"} <= set(reader.fieldnames):
+                yield None  # not a batch output's header: not a file to resume
+                return
             while True:
                 try:
                     row = next(reader)
@@ -91,12 +94,14 @@ def _records(path: Path, fmt: OutputFormat) -> Iterator[dict[str, Any] | None]:
                 yield rec if isinstance(rec, dict) and "model" in rec and "status" in rec else None
 
 
-def scan(path: Path, fmt: OutputFormat) -> Answered:
-    """Read an earlier run's output (after cutting a torn last line)."""
+def scan(path: Path, fmt: OutputFormat, *, repair: bool = True) -> Answered:
+    """Read an earlier run's output, first cutting a torn last line (unless `repair` is off:
+    then that line is only counted as unreadable)."""
     state = Answered()
     if not path.exists():
         return state
-    state.cut_bytes = repair_tail(path)
+    if repair:
+        state.cut_bytes = repair_tail(path)
     try:
         for rec in _records(path, fmt):
             if rec is None:

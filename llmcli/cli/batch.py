@@ -70,7 +70,13 @@ def batch(
 
     answered = None
     if output is not None and output.exists() and (resume or retry_failed):
-        answered = resume_mod.scan(output, out_fmt)
+        answered = resume_mod.scan(output, out_fmt, repair=not dry_run)
+        if answered.unreadable and not answered.records:
+            raise InvalidInput(
+                f"{output} holds no {out_fmt.upper()} batch records "
+                f"({answered.unreadable:,} unreadable)",
+                hint="check --format, or give another -O file",
+            )
     if dry_run:
         outputs.check_output(output, append=resume or retry_failed)
         sink = outputs.open_sink(None, io.StringIO(), out_fmt, append=False)

@@ -92,7 +92,8 @@ def test_csv_in_and_csv_out(cli, openai_server, tmp_path):
     assert [(r["id"], r["reply"], r["status"]) for r in rows] == [
         ("a", "uma, duas", "ok"), ("b", "linha\nnova", "ok")
     ]
-    assert rows[0]["model"] == "openai:gpt-4o-mini" and rows[0]["line"] == "2" and rows[1]["line"] == "3"
+    assert rows[0]["model"] == "openai:gpt-4o-mini"
+    assert rows[0]["line"] == "2" and rows[1]["line"] == "3"
     # --format csv writes CSV to stdout too.
     res = cli("batch", "-", *M, "--format", "csv", "--no-log", input="prompt\nhi\n")
     assert next(csv.DictReader(io.StringIO(res.stdout)))["reply"] == "hi"
@@ -100,7 +101,8 @@ def test_csv_in_and_csv_out(cli, openai_server, tmp_path):
 
 def test_malformed_lines_are_reported_with_their_numbers_and_skipped(cli, openai_server, tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text('{"prompt": "a"}\n{"prompt": \n{"text": "b"}\n{"prompt": "c"}\n', encoding="utf-8")
+    text = '{"prompt": "a"}\n{"prompt": \n{"text": "b"}\n{"prompt": "c"}\n'
+    src.write_text(text, encoding="utf-8")
     res = cli("batch", str(src), *M, "--no-log")
     assert res.exit_code == 2
     assert len(records(res.stdout)) == 2
@@ -174,18 +176,19 @@ def test_several_models_one_record_each_and_agreement_in_the_summary(cli, openai
     res = cli("batch", str(src), *M, "-m", "openai:gpt-4o", "--ordered", "--summary", "--no-log")
     assert res.exit_code == 0
     assert [(r["id"], r["model"]) for r in records(res.stdout)] == [
-        (1, "openai:gpt-4o-mini"), (1, "openai:gpt-4o"), (2, "openai:gpt-4o-mini"), (2, "openai:gpt-4o")
+        (1, "openai:gpt-4o-mini"), (1, "openai:gpt-4o"),
+        (2, "openai:gpt-4o-mini"), (2, "openai:gpt-4o"),
     ]
-    assert "2 of 2 inputs" in res.stderr and "agreement of replies across models: 100%" in res.stderr
+    assert "agreement of replies across models: 100%" in res.stderr
+    assert "(2 of 2 inputs)" in res.stderr
     assert "openai:gpt-4o: 2 ok, 0 failed, mean latency" in res.stderr
 
 
 def test_template_fills_from_fields_and_extracts_the_answer(cli, openai_server, tmp_path):
     openai_server.reply_text = "Let me think. 6 times 7.\nAnswer: 42"
     tpl = tmp_path / "math.yaml"
-    tpl.write_text(
-        "name: math\nprompt: 'Solve: {{ problem }}'\nextract:\n  marker: 'Answer:'\n", encoding="utf-8"
-    )
+    yaml = "name: math\nprompt: 'Solve: {{ problem }}'\nextract:\n  marker: 'Answer:'\n"
+    tpl.write_text(yaml, encoding="utf-8")
     src = tmp_path / "in.jsonl"
     src.write_text('{"problem": "6*7", "id": "p1"}\n', encoding="utf-8")
     res = cli("batch", str(src), *M, "-t", str(tpl))
@@ -213,6 +216,25 @@ def test_bad_flags_are_refused_before_any_request(cli, openai_server, tmp_path):
     res = cli("batch", str(src), "-m", "openai:gpt-4o-mini", "-o", "temperature=9")
     assert res.exit_code == 2 and "temperature" in res.stderr
     assert openai_server.requests_for("chat") == []
+
+
+def test_dry_run_checks_and_counts_without_sending(cli, openai_server, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"prompt": "aaaa aaaa"}\nbad\n{"prompt": "b"}\n', encoding="utf-8")
+    res = cli("batch", str(src), *M, "-m", "openai:gpt-4o", "--dry-run")
+    assert res.exit_code == 2 and res.stdout == ""
+    assert "line 2: not valid JSON" in res.stderr
+    assert "dry run: 2 inputs read, 1 malformed; 4 requests to 2 model(s)" in res.stderr
+    assert openai_server.requests == []
+
+
+def test_resume_refuses_a_file_of_another_format(cli, openai_server, tmp_path):
+    src = prompts_file(tmp_path, ["a"])
+    out = tmp_path / "out.csv"
+    assert cli("batch", str(src), *M, "-O", str(tmp_path / "out.jsonl"), "--no-log").exit_code == 0
+    (tmp_path / "out.jsonl").rename(out)  # JSONL records under a .csv name
+    res = cli("batch", str(src), *M, "-O", str(out), "--resume", "--no-log")
+    assert res.exit_code == 2 and "holds no CSV batch records" in res.stderr
 
 
 # -- as a process: kill, closed pipe, full disk ---------------------------------------------------
