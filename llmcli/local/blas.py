@@ -1,11 +1,14 @@
-"""How many threads numpy's BLAS uses, switched per phase of generation.
+"""How the engine uses the cores: numpy's BLAS thread count, and splitting work ourselves.
 
 Why: decoding multiplies small matrices by one vector (a [1024, 640] projection takes ~20 us).
-OpenBLAS splits such a product across its threads, and when the other core is busy (2 cores,
-shared machine) every split waits for a scheduler tick: the same product then takes 4-8 ms and
-a token 70-150 ms instead of 40. So one decode step runs BLAS single-threaded and splits only
-the one large product (the 262,144-row output projection) itself; prompt processing
-(matrix-matrix products, enough work per call to amortise the hand-off) keeps every thread.
+On an idle machine OpenBLAS's own threads do that best (a decode step ~26 ms on 2 cores). But
+when another process holds a core (a shared 2-core machine), every product OpenBLAS splits
+waits for a scheduler tick: the same step then takes 70-170 ms. Single-threaded BLAS with only
+the 262,144-row output projection split by us (`split_matvec`) stays near 35-40 ms there.
+`DecodeThreads` measures both ways as decoding goes and keeps the faster one.
+
+Prompts (matrix-matrix products) always run single-threaded BLAS on row blocks split across
+the cores (`split_matmul`): as fast as OpenBLAS's threads when idle, and no stalls when busy.
 
 numpy's wheels bundle OpenBLAS under prefixed names (`scipy_openblas_set_num_threads64_`);
 we find the loaded library in /proc/self/maps and call it through ctypes. Where it cannot be
@@ -117,10 +120,9 @@ def split_matvec(w, x):  # type: ignore[no-untyped-def]
     import numpy as np
 
     parts = cpu_count()
+    if parts < 2 or (get_threads() or 1) > 1:  # BLAS threads already share the work
+        return w @ x
     out = np.empty(w.shape[0], dtype=np.result_type(w, x))
-    if parts < 2:
-        np.matmul(w, x, out=out)
-        return out
     bounds = np.linspace(0, w.shape[0], parts + 1).astype(int)
 
     def run(i: int) -> None:
@@ -156,3 +158,30 @@ def split_matmul(x, w):  # type: ignore[no-untyped-def]
     for future in futures:
         future.result()
     return out
+
+
+class DecodeThreads:
+    """Chooses, step by step, the BLAS thread count of a decode step by measured step time.
+
+    Two modes: every core (OpenBLAS threads) or one (with the output projection split by
+    `split_matvec`). Each mode's step time is tracked as a moving average; the faster mode
+    runs, and the other is tried again every `probe_every` steps, so the choice follows the
+    machine's load (another process starting or stopping) at a cost of one step in 32.
+    """
+
+    def __init__(self, probe_every: int = 32):
+        self.probe_every = probe_every
+        self.cost: dict[int, float | None] = {cpu_count(): None, 1: None}
+        self.steps = 0
+
+    def pick(self) -> int:
+        self.steps += 1
+        untried = [mode for mode, cost in self.cost.items() if cost is None]
+        if untried:
+            return untried[0]
+        ranked = sorted(self.cost, key=lambda mode: self.cost[mode] or 0.0)
+        return ranked[1] if self.steps % self.probe_every == 0 else ranked[0]
+
+    def record(self, mode: int, seconds: float) -> None:
+        old = self.cost[mode]
+        self.cost[mode] = seconds if old is None else 0.7 * old + 0.3 * seconds

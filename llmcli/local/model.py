@@ -11,6 +11,7 @@ tail so a chat can reuse the shared prefix of the next turn.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 
 from llmcli.core.errors import ContextTooLong, InvalidInput
 from llmcli.local import forward as fw
-from llmcli.local.blas import blas_threads
+from llmcli.local.blas import DecodeThreads, blas_threads
 from llmcli.local.gguf_cache import open_model_cache
 from llmcli.local.modelconfig import SUPPORTED_ARCHS, ModelConfig
 from llmcli.local.weights import Weights, weights_from_tensors
@@ -40,6 +41,7 @@ class LocalModel:
         self.metadata = metadata
         self.weights = weights
         self.cache_path = cache_path
+        self.decode_threads = DecodeThreads()
 
     @classmethod
     def load(
@@ -106,9 +108,19 @@ class Session:
 
     def feed(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Process `ids` after the current position; logits [vocab] of the last one."""
-        with blas_threads(1):  # the engine splits work across cores itself (blas.py)
+        if len(ids) != 1:  # a prompt: row blocks split across cores by split_matmul
+            with blas_threads(1):
+                self._run(ids, keep_all=False)
+                return self.last_logits()
+        # One decode step: the thread count that has been fastest lately (see blas.py).
+        policy = self.model.decode_threads
+        mode = policy.pick()
+        start = time.perf_counter()
+        with blas_threads(mode):
             self._run(ids, keep_all=False)
-            return self.last_logits()
+            logits = self.model.logits_from_hidden(self._residual())
+        policy.record(mode, time.perf_counter() - start)
+        return logits
 
     def feed_all(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Process `ids`; logits [n, vocab] for every new position (parity checks, logit lens)."""
