@@ -192,3 +192,20 @@ def test_kv_cache_grows_past_its_first_capacity(tmp_path):
     assert session.cache.capacity == 400  # doubled, but never past the session's limit
     full = model.new_session().feed_all(ids)[250:]
     np.testing.assert_allclose(np.stack(stepwise), full, rtol=1e-4, atol=1e-4)
+
+
+def test_decode_thread_policy_keeps_the_faster_mode_and_probes_the_other():
+    from llmcli.local.blas import DecodeThreads
+
+    policy = DecodeThreads(probe_every=4)
+    policy.cost = {2: None, 1: None}
+    first, second = policy.pick(), None
+    policy.record(first, 0.030)
+    second = policy.pick()
+    assert {first, second} == {1, 2}
+    policy.record(second, 0.090)  # the second mode is slower
+    picks = [policy.pick() for _ in range(8)]
+    assert picks.count(first) == 6 and picks.count(second) == 2  # probed every 4th step
+    for _ in range(10):
+        policy.record(first, 0.300)  # the machine got busy: the first mode slows down
+    assert policy.pick() == second
