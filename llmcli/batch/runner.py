@@ -17,112 +17,42 @@ before a request and settled with the real count after it.
 from __future__ import annotations
 
 import heapq
+import queue
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from llmcli.batch.config import BatchConfig, Hooks, LogFn, SkipFn, Target
+from llmcli.batch.feeder import END, Feeder
 from llmcli.batch.inputs import BadLine, Item
 from llmcli.batch.outputs import OutputError, Reorder, make_record
 from llmcli.batch.summary import ModelStats
+from llmcli.batch.worker import Cancelled, Outcome, Unit, call
 from llmcli.core.errors import (
-    Interrupted,
     InvalidInput,
     LlmcliError,
-    ProviderError,
     RateLimited,
     StorageError,
     is_retryable,
 )
 from llmcli.core.messages import ChatRequest
-from llmcli.core.options import Options
-from llmcli.core.runner import RetryPolicy, Run
+from llmcli.core.runner import RetryPolicy
 from llmcli.core.scheduler import BudgetClosed, RateBudget, Scheduler, TaskResult
 
 if TYPE_CHECKING:
     from llmcli.batch.build import Builder
     from llmcli.batch.outputs import Sink
     from llmcli.batch.summary import BatchStats
-    from llmcli.core.provider import ModelInfo, Provider
     from llmcli.core.response import Response
 
+__all__ = ["BatchConfig", "BatchRunner", "Hooks", "Target"]
+
 DEFAULT_OUTPUT_GUESS = 256  # output tokens assumed for the budget before any reply is seen
-
-
-@dataclass(frozen=True)
-class Target:
-    """One model of the run: how records name it, and what to send through."""
-
-    label: str  # provider:model, as records and the log show it
-    provider_name: str  # the scheduling key: limits and budgets are per provider
-    model: str
-    provider: Provider
-    info: ModelInfo | None = None
-    options: Options = field(default_factory=Options)
-
-
-@dataclass
-class BatchConfig:
-    jobs: int = 4
-    per_provider: dict[str, int] = field(default_factory=dict)
-    rpm: int | None = None
-    tpm: int | None = None
-    ordered: bool = False
-    strict: bool = False
-    retries: int = 2  # further attempts for an item whose request failed in a retryable way
-    policy: RetryPolicy = field(default_factory=RetryPolicy)  # backoff and the Retry-After ceiling
-    stream: bool = True
-    window: int | None = None
-    budget_window: float = 60.0  # seconds the rpm/tpm budgets count over
-    tick: float = 0.25  # how often the progress hook is called while waiting
-
-    def limit(self, provider: str) -> int:
-        return max(1, min(self.jobs, self.per_provider.get(provider, self.jobs)))
-
-
-class Hooks:
-    """What the face is told as the run goes. The default tells nobody."""
-
-    def tick(self, stats: BatchStats) -> None: ...
-
-    def bad_line(self, line: int, reason: str) -> None: ...
-
-    def failed(self, rec: dict[str, Any]) -> None: ...
-
-    def notice(self, text: str) -> None: ...
-
-
-LogFn = Callable[[ChatRequest, "Response"], Any]
-SkipFn = Callable[[Item, Target], bool]
-
-
-@dataclass(slots=True, eq=False)
-class _Unit:
-    seq: int
-    item_no: int
-    item: Item
-    target: Target
-    request: ChatRequest
-    tokens: int  # estimated for the budget
-    attempt: int = 0  # resubmissions so far
-    requests: int = 0
-    waited: float = 0.0
-
-
-@dataclass(slots=True)
-class _Outcome:
-    response: Response
-    error: LlmcliError | None
-    cancelled: bool = False
-
-
-class _Cancelled(Exception):
-    """A request not started because the run is stopping."""
 
 
 class BatchRunner:
@@ -154,9 +84,10 @@ class BatchRunner:
         self._abort = threading.Event()  # also stop reading replies mid-stream
         self._budgets: dict[str, RateBudget] = {}
         if config.rpm or config.tpm:
-            # A 1% longer window: the server counts a request when it arrives, a moment after
-            # the budget reserved it, and a new connection arrives later than a reused one.
-            window = config.budget_window * 1.01
+            # A slightly longer window (1%, at least 0.25 s): the server counts a request when
+            # it arrives, a moment after the budget reserved it, and that moment varies (a new
+            # connection, a loaded machine) by up to ~0.1 s here.
+            window = config.budget_window + max(0.01 * config.budget_window, 0.25)
             self._budgets = {n: RateBudget(config.rpm, config.tpm, window=window) for n in names}
         self._limits = {n: config.limit(n) for n in names}
         # Daemon workers: a request left running after Ctrl-C twice never delays the exit.
@@ -165,17 +96,17 @@ class BatchRunner:
             daemon=True,
         )
         self._once = RetryPolicy(max_retries=0, max_retry_wait=config.policy.max_retry_wait)
-        self._ready: dict[str, deque[_Unit]] = {n: deque() for n in names}
+        self._ready: dict[str, deque[Unit]] = {n: deque() for n in names}
         self._inflight = dict.fromkeys(names, 0)
         self._paused_until = dict.fromkeys(names, 0.0)
-        self._pending: dict[Future[TaskResult], _Unit] = {}
-        self._delayed: list[tuple[float, int, _Unit]] = []
+        self._pending: dict[Future[TaskResult], Unit] = {}
+        self._delayed: list[tuple[float, int, Unit]] = []
         self._reorder = Reorder(config.ordered)
         per_unit = 4 if config.ordered else 2
         self._window = config.window or per_unit * config.jobs + len(targets)
         self._out_tokens: dict[str, tuple[int, int]] = {}
         self._rng = random.Random()
-        self._records: Iterator[Item | BadLine] = iter(())
+        self._feeder: Feeder | None = None
         self._seq = 0
         self._exhausted = False
         self._stop_reading = False
@@ -192,7 +123,7 @@ class BatchRunner:
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, records: Iterable[Item | BadLine]) -> BatchStats:
         """Run everything; returns the stats. Ctrl-C once drains what is in flight, twice leaves."""
-        self._records = iter(records)
+        self._feeder = Feeder(records, self._window)
         try:
             while True:
                 try:
@@ -215,9 +146,9 @@ class BatchRunner:
                         break
                     continue
                 self._add(rec)
-                for queue in self._ready.values():
-                    while queue:
-                        unit = queue.popleft()
+                for ready in self._ready.values():
+                    while ready:
+                        unit = ready.popleft()
                         self.stats.agreement.drop(unit.item_no)
                         self.stats.submitted += 1
                         self.stats.estimated_tokens += self._estimate_input(unit.request)
@@ -238,6 +169,9 @@ class BatchRunner:
             if self._delayed or any(self._ready.values()):
                 time.sleep(self._timeout(now))  # everything left waits for a backoff or a pause
                 return True
+            if self._reading:
+                self._take(self.config.tick)  # nothing in hand: wait for the next input
+                return True
             return False
         done, _ = wait(list(self._pending), timeout=self._timeout(now), return_when=FIRST_COMPLETED)
         for fut in done:
@@ -249,17 +183,30 @@ class BatchRunner:
         queued = sum(len(q) for q in self._ready.values())
         return queued + len(self._pending) + len(self._delayed) + self._reorder.held
 
+    @property
+    def _reading(self) -> bool:
+        return not self._exhausted and not self._stop_reading and not self._stopping
+
     def _fill(self) -> None:
-        while not self._exhausted and not self._stop_reading and self._open() < self._window:
-            try:
-                rec = next(self._records)
-            except StopIteration:
-                self._exhausted = True
+        while self._reading and self._open() < self._window:
+            if not self._take(None):
                 return
-            if isinstance(rec, BadLine):
-                self._bad(rec.line, rec.reason)
-            else:
-                self._add(rec)
+
+    def _take(self, timeout: float | None) -> bool:
+        """Handle the next input if one is ready (waiting up to `timeout`); False if none."""
+        assert self._feeder is not None
+        try:
+            rec = self._feeder.get(timeout)
+        except queue.Empty:
+            return False
+        if rec is END:
+            self._exhausted = True
+            return False
+        if isinstance(rec, BadLine):
+            self._bad(rec.line, rec.reason)
+        else:
+            self._add(rec)
+        return True
 
     def _bad(self, line: int, reason: str) -> None:
         self.stats.bad(line)
@@ -283,7 +230,7 @@ class BatchRunner:
         self.stats.agreement.expect(item_no, len(targets))
         for t in targets:
             request = ChatRequest(model=t.model, messages=messages, options=t.options)
-            unit = _Unit(self._seq, item_no, item, t, request, self._estimate(request, t))
+            unit = Unit(self._seq, item_no, item, t, request, self._estimate(request, t))
             self._seq += 1
             self._ready[t.provider_name].append(unit)
 
@@ -310,15 +257,15 @@ class BatchRunner:
         moved = True
         while moved and len(self._pending) < self.config.jobs:
             moved = False
-            for name, queue in self._ready.items():  # round robin across providers
+            for name, ready in self._ready.items():  # round robin across providers
                 if len(self._pending) >= self.config.jobs:
                     break
                 free = self._inflight[name] < self._limits[name]
-                if queue and free and self._paused_until[name] <= now:
-                    self._submit(queue.popleft())
+                if ready and free and self._paused_until[name] <= now:
+                    self._submit(ready.popleft())
                     moved = True
 
-    def _submit(self, unit: _Unit) -> None:
+    def _submit(self, unit: Unit) -> None:
         name = unit.target.provider_name
         fut = self._sched.submit(name, partial(self._call, unit), tokens=unit.tokens)
         self._pending[fut] = unit
@@ -336,35 +283,11 @@ class BatchRunner:
         return max(0.005, min(times))
 
     # -- on a worker ------------------------------------------------------------------------------
-    def _call(self, unit: _Unit) -> _Outcome:
-        t = unit.target
+    def _call(self, unit: Unit) -> Outcome:
         if self._cancel.is_set():
-            raise _Cancelled
-        run = Run(t.provider, unit.request, t.provider_name, stream=self.config.stream,
-                  policy=self._once, info=t.info)
-        pieces = iter(run)
-        error: LlmcliError | None = None
-        try:
-            for _ in pieces:
-                if self._abort.is_set():
-                    stopped = Interrupted("stopped before the reply was complete")
-                    response = run.response.model_copy(
-                        update={"status": "interrupted", "error": stopped.one_line()}
-                    )
-                    return _Outcome(response, stopped, cancelled=True)
-        except LlmcliError:
-            error = run.error
-        except Exception as exc:  # an SDK surprise: this item fails, the run goes on
-            error = ProviderError(f"internal error: {type(exc).__name__}: {exc}")
-        finally:
-            pieces.close()
-        response = run.response
-        if error is not None and response.status == "complete":
-            response = response.model_copy(update={"status": "error", "error": error.one_line()})
-        budget = self._budgets.get(t.provider_name)
-        if budget is not None and budget.tpm:
-            budget.settle(unit.tokens, response.usage.total_tokens or unit.tokens)
-        return _Outcome(response, error)
+            raise Cancelled
+        return call(unit, policy=self._once, stream=self.config.stream, abort=self._abort,
+                    budget=self._budgets.get(unit.target.provider_name))
 
     # -- back on the calling thread ---------------------------------------------------------------
     def _complete(self, fut: Future[TaskResult]) -> None:
@@ -374,16 +297,16 @@ class BatchRunner:
         self.stats.in_flight = len(self._pending)
         try:
             result = fut.result()
-        except (_Cancelled, BudgetClosed, CancelledError):  # the run is stopping
+        except (Cancelled, BudgetClosed, CancelledError):  # the run is stopping
             self._drop(unit)
             return
         unit.waited += result.waited
         if result.error is not None:  # outside the provider call: a bug; the item fails
-            if isinstance(result.error, _Cancelled):
+            if isinstance(result.error, Cancelled):
                 self._drop(unit)
                 return
             raise result.error
-        out: _Outcome = result.value
+        out: Outcome = result.value
         response = out.response
         unit.requests += response.attempts
         self._log(unit, response)
@@ -410,7 +333,7 @@ class BatchRunner:
         self.stats.fail_codes[code] = self.stats.fail_codes.get(code, 0) + 1
         self._emit(unit, self._record(unit, response, ok=False))
 
-    def _retry_delay(self, unit: _Unit, err: LlmcliError | None) -> float | None:
+    def _retry_delay(self, unit: Unit, err: LlmcliError | None) -> float | None:
         if self._stopping or err is None or not is_retryable(err):
             return None
         if unit.attempt >= self.config.retries:
@@ -421,7 +344,7 @@ class BatchRunner:
             return max(0.0, err.retry_after)
         return self.config.policy.backoff(unit.attempt, self._rng)
 
-    def _record(self, unit: _Unit, r: Response, *, ok: bool) -> dict[str, Any]:
+    def _record(self, unit: Unit, r: Response, *, ok: bool) -> dict[str, Any]:
         answer = self.builder.extract(r.text) if ok and self.builder.extracts else None
         return make_record(
             id=unit.item.id,
@@ -442,7 +365,7 @@ class BatchRunner:
             batch=self.stats.batch_id,
         )
 
-    def _emit(self, unit: _Unit, rec: dict[str, Any]) -> None:
+    def _emit(self, unit: Unit, rec: dict[str, Any]) -> None:
         self.stats.finished(rec)
         ok = rec["status"] == "ok"
         compared = (rec.get("answer") if self.builder.extracts else rec["reply"]) if ok else None
@@ -452,7 +375,7 @@ class BatchRunner:
         for r in self._reorder.push(unit.seq, rec):
             self._write(r)
 
-    def _drop(self, unit: _Unit) -> None:
+    def _drop(self, unit: Unit) -> None:
         """The unit ends with no record (the run is stopping); later ones may go out."""
         self.stats.agreement.drop(unit.item_no)
         for r in self._reorder.push(unit.seq, None):
@@ -472,7 +395,7 @@ class BatchRunner:
             self._abort.set()  # nothing more can be written: stop paying for replies
             self._stop("output closed" if exc.closed_pipe else exc.one_line())
 
-    def _log(self, unit: _Unit, response: Response) -> None:
+    def _log(self, unit: Unit, response: Response) -> None:
         if self.log is None or self._log_broken:
             return
         try:
@@ -489,9 +412,9 @@ class BatchRunner:
         self.stats.stopped = self.stats.stopped or reason
         for budget in self._budgets.values():  # requests waiting for a budget give up
             budget.close()
-        for queue in self._ready.values():
-            while queue:
-                self._drop(queue.popleft())
+        for ready in self._ready.values():
+            while ready:
+                self._drop(ready.popleft())
         delayed, self._delayed = self._delayed, []
         for _, _, unit in sorted(delayed, key=lambda d: d[2].seq):
             self._drop(unit)
@@ -511,6 +434,8 @@ class BatchRunner:
             self._abandon = True
 
     def _finish(self) -> None:
+        if self._feeder is not None:
+            self._feeder.close()
         self.stats.abandoned = len(self._pending)
         for rec in self._reorder.drain():
             self._write(rec)
@@ -518,3 +443,4 @@ class BatchRunner:
         self.stats.in_flight = 0
         self.stats.ended = time.monotonic()
         self.hooks.tick(self.stats)
+

@@ -64,7 +64,9 @@ def test_work_in_hand_is_bounded_not_the_whole_input():
     runner = BatchRunner([target(p)], PromptBuilder(), sink, BatchConfig(jobs=4), stats)
     runner.run(records())
     assert stats.ok == 600 and sink.written == 600
-    assert open_at_first_write[0] <= 2 * 4 + 1 + 1  # the window: 2 x jobs + models, plus one
+    # In hand: the window (2 x jobs + models); read ahead by the reader thread: one more window.
+    window = 2 * 4 + 1
+    assert open_at_first_write[0] <= 2 * window + 1
     assert p.peak <= 4
 
 
@@ -275,3 +277,40 @@ def test_elapsed_is_close_to_the_ideal_for_a_parallel_batch():
     _recs, stats, _, _ = run_batch([target(p)], jsonl([f"p{i}" for i in range(40)]), jobs=8)
     wall = time.monotonic() - start
     assert stats.ok == 40 and wall < 40 * 0.1 / 8 * 1.6
+
+
+def test_a_slow_producer_never_holds_back_finished_records():
+    p = Scripted(latency=0.0)
+    written_at = []
+    produced_second = []
+
+    class Timed(JsonlSink):
+        def write(self, rec):
+            written_at.append(time.monotonic())
+            super().write(rec)
+
+    def records():
+        yield Item(line=1, id=1, prompt="first")
+        time.sleep(1.0)  # like `slow_generator | llmcli batch -`
+        produced_second.append(time.monotonic())
+        yield Item(line=2, id=2, prompt="second")
+
+    stats = BatchStats(batch_id="b")
+    runner = BatchRunner([target(p)], PromptBuilder(), Timed(io.StringIO(), name="m", owns=False),
+                         BatchConfig(jobs=2), stats)
+    runner.run(records())
+    assert stats.ok == 2
+    assert written_at[0] < produced_second[0] - 0.5  # the first record went out at once
+
+
+def test_an_error_while_reading_reaches_the_caller():
+    from llmcli.core.errors import InvalidInput
+
+    p = Scripted()
+
+    def records():
+        yield Item(line=1, id=1, prompt="a")
+        raise InvalidInput("the CSV header has no 'prompt' column")
+
+    with pytest.raises(InvalidInput, match="no 'prompt' column"):
+        run_batch([target(p)], records())
