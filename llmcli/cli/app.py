@@ -46,8 +46,11 @@ def main(
 def _register() -> None:
     # Each module adds its commands to `app`; none imports an SDK, numpy or rich at import time.
     from llmcli.cli import keys, logs, models, prompt  # noqa: F401
+    from llmcli.cli import compare, leaderboard  # noqa: F401
     from llmcli.cli import templates  # noqa: F401
     from llmcli.cli import chat  # noqa: F401
+    from llmcli.cli import batch  # noqa: F401
+    from llmcli.cli import inspect, inspect_model  # noqa: F401
 
 
 _register()
