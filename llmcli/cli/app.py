@@ -49,6 +49,7 @@ def _register() -> None:
     from llmcli.cli import compare, leaderboard  # noqa: F401
     from llmcli.cli import templates  # noqa: F401
     from llmcli.cli import chat  # noqa: F401
+    from llmcli.cli import rag  # noqa: F401
     from llmcli.cli import batch  # noqa: F401
     from llmcli.cli import inspect, inspect_model  # noqa: F401
 

@@ -43,12 +43,22 @@ def prompt(
     samples: int | None = typer.Option(
         None, "--samples", min=1, max=64, help="Sample N replies, vote on the answer."
     ),
+    rag: str | None = typer.Option(
+        None, "--rag", help="Answer from this index's passages, citing them (see 'llmcli rag')."
+    ),
+    rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages to retrieve."),
+    rag_mode: str = typer.Option("hybrid", "--rag-mode", help="hybrid, vector or keyword."),
+    show_context: bool = typer.Option(
+        False, "--show-context", help="With --rag: print what was retrieved and sent (stderr)."
+    ),
 ) -> None:
     """Send one prompt and print the reply.
 
     Example: echo "long text" | llmcli prompt "summarise" -m groq -o temperature=0.2
 
     With a template: llmcli prompt -t chain-of-thought "Quanto é 17 x 23?" --answer-only
+
+    From your files: llmcli prompt --rag receitas "Monte um almoço com 40 g de proteína"
     """
     from llmcli.cli.exchange import run_exchange
     from llmcli.cli.inputs import combine, read_stdin, require_text
@@ -63,6 +73,14 @@ def prompt(
 
     targs = PromptArgs(template, text, var, examples, model, system, option, no_stream, as_json,
                        raw, plain, no_log, show_prompt, answer_only, samples)
+    if rag is not None or show_context:
+        from llmcli.cli.rag_prompt import RagArgs, run_rag_prompt
+
+        if rag is None:
+            from llmcli.core.errors import InvalidInput
+
+            raise InvalidInput("--show-context needs --rag NAME", hint="see 'llmcli rag list'")
+        return run_rag_prompt(app_ctx, targs, RagArgs(rag, rag_top, rag_mode, show_context))
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))

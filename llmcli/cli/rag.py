@@ -1,0 +1,210 @@
+"""`llmcli rag`: index folders, list, show and remove indexes, search them.
+
+Asking with the retrieved context is `llmcli prompt --rag NAME` (see rag_prompt.py), `/rag
+NAME` in chat, and `--rag NAME` in compare and batch. The index lives in the logs database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from llmcli.cli.app import app
+from llmcli.cli.context import app_context
+
+if TYPE_CHECKING:
+    from llmcli.cli.context import AppContext
+    from llmcli.rag.retrieve import Embedder, Retriever
+
+DEFAULT_EMBED_MODEL = "local"  # works offline; `[rag] embed_model = "gemini"` in the config
+
+rag_app = typer.Typer(
+    help="Retrieval-augmented prompts: index your files, search them, ask with cited sources.",
+    no_args_is_help=True,
+)
+app.add_typer(rag_app, name="rag")
+
+MODE_HELP = "hybrid (vectors + keywords, the default), vector or keyword."
+
+
+# -- helpers other commands use ------------------------------------------------------------------
+def embedder(app_ctx: AppContext, spec: str | None) -> tuple[str, Embedder]:
+    """('provider:model', embed function) for -m; a provider without embeddings is refused
+    with the core Unsupported error naming the ones that have them."""
+    from llmcli.cli.inspect import embedding_target
+
+    ref, name, provider = embedding_target(app_ctx, spec)
+    return f"{ref.provider}:{name}", lambda texts: provider.embed(texts, name)  # type: ignore[attr-defined]
+
+
+def default_model(app_ctx: AppContext) -> str:
+    return str(app_ctx.settings.raw.get("rag", {}).get("embed_model") or DEFAULT_EMBED_MODEL)
+
+
+def open_retriever(app_ctx: AppContext, name: str, model: str | None = None,
+                   conn=None) -> Retriever:
+    """The index `name` ready to search, with its own model's embedder (-m must agree)."""
+    from llmcli.rag.index import get_index
+    from llmcli.rag.retrieve import Retriever, check_model
+
+    conn = conn if conn is not None else app_ctx.logs.conn
+    info = get_index(conn, name)
+    if model is not None:
+        key, embed = embedder(app_ctx, model)
+        check_model(info, key)
+    else:
+        _, embed = embedder(app_ctx, info.embed_model)
+    return Retriever(conn, info, embed, _query_cache(app_ctx))
+
+
+def _query_cache(app_ctx: AppContext):
+    from llmcli.inspect.embeddings import EmbeddingCache
+
+    return EmbeddingCache(app_ctx.paths.data_dir / "embeddings.db")
+
+
+def check_mode(mode: str) -> str:
+    from llmcli.rag.search import MODES
+
+    if mode not in MODES:
+        from llmcli.core.errors import InvalidInput
+
+        raise InvalidInput(f"unknown --mode '{mode}'", hint=f"use {', '.join(MODES)}")
+    return mode
+
+
+# -- commands ------------------------------------------------------------------------------------
+@rag_app.command("index")
+def rag_index(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Index name (letters, digits, - _ .)."),
+    paths: list[Path] | None = typer.Argument(
+        None, help="Files and folders to index. None: refresh the paths the index was built from."),
+    model: str | None = typer.Option(
+        None, "-m", "--model",
+        help="Embedding model (default: local; an existing index keeps its own)."),
+    chunk_size: int | None = typer.Option(
+        None, "--chunk-size", help="Characters per chunk (default 1000)."),
+    overlap: int | None = typer.Option(
+        None, "--overlap", help="Characters repeated between chunks of a section (default 150)."),
+    glob: list[str] | None = typer.Option(
+        None, "--glob", help="Only files matching, e.g. '*.md' (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Index files: read, chunk, embed and store them; again later, only changes are embedded.
+
+    Reads text, Markdown, CSV/TSV, JSON lines and PDF. Example:
+    llmcli rag index receitas ./cardapio --glob '*.md' --glob '*.csv'
+    """
+    from llmcli.core.errors import Interrupted
+    from llmcli.rag.index import build, check_name, find_index
+    from llmcli.ui.rag_view import IndexProgress, print_stats
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    check_name(name)
+    conn = app_ctx.logs.conn
+    existing = find_index(conn, name)
+    spec = model or (existing.embed_model if existing else default_model(app_ctx))
+    key, embed = embedder(app_ctx, spec)
+    try:
+        with IndexProgress(app_ctx.env, name) as progress:
+            stats = build(conn, name, paths or [], embed=embed, model=key, chunk_size=chunk_size,
+                          overlap=overlap, globs=glob, progress=progress)
+    except KeyboardInterrupt:
+        raise Interrupted("indexing interrupted; the files done so far are kept",
+                          hint=f"run 'llmcli rag index {name}' to finish") from None
+    if as_json:
+        print_json(app_ctx.env, stats.to_json())
+    else:
+        print_stats(app_ctx.env, stats)
+    if not stats.chunks:
+        from llmcli.core.errors import InvalidInput
+
+        where = ", ".join(str(p) for p in paths or []) or "its paths"
+        raise InvalidInput(f"nothing to index in {where}: no readable text files",
+                           hint="check the path and --glob; supported: .txt .md .csv .jsonl .pdf "
+                                "and other UTF-8 text")
+
+
+@rag_app.command("list")
+def rag_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The indexes: model, documents, chunks. Example: llmcli rag list"""
+    from llmcli.rag.index import list_indexes
+    from llmcli.ui.rag_view import print_indexes
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    infos = list_indexes(app_ctx.logs.conn)
+    if as_json:
+        print_json(app_ctx.env, [i.to_json() for i in infos])
+    else:
+        print_indexes(app_ctx.env, infos)
+
+
+@rag_app.command("show")
+def rag_show(ctx: typer.Context, name: str = typer.Argument(..., help="Index name."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """An index's settings and documents. Example: llmcli rag show receitas"""
+    from llmcli.rag.index import documents, get_index
+    from llmcli.ui.rag_view import print_index
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    conn = app_ctx.logs.conn
+    info = get_index(conn, name)
+    docs = documents(conn, info)
+    if as_json:
+        print_json(app_ctx.env, {**info.to_json(), "documents_list": docs})
+    else:
+        print_index(app_ctx.env, info, docs)
+
+
+@rag_app.command("rm")
+def rag_rm(ctx: typer.Context, name: str = typer.Argument(..., help="Index name.")) -> None:
+    """Delete an index (the files are not touched). Example: llmcli rag rm receitas"""
+    from llmcli.rag.index import remove_index
+    from llmcli.ui.console import warn_line
+
+    app_ctx = app_context(ctx)
+    info = remove_index(app_ctx.logs.conn, name)
+    warn_line(app_ctx.env, f"removed index '{info.name}' ({info.documents} documents, "
+                           f"{info.chunks} chunks)")
+
+
+@rag_app.command("search")
+def rag_search(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Index name."),
+    query: str | None = typer.Argument(None, help="What to look for (or piped stdin)."),
+    top: int = typer.Option(5, "--top", "-n", min=1, max=100, help="How many chunks."),
+    mode: str = typer.Option("hybrid", "--mode", help=MODE_HELP),
+    model: str | None = typer.Option(
+        None, "-m", "--model", help="Embedding model; must be the index's own."),
+    full: bool = typer.Option(False, "--full", help="Show whole chunks, not their first lines."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The chunks nearest to a query, with scores and sources.
+
+    Example: llmcli rag search receitas "quanto de proteína tem o frango?" --top 5
+    """
+    from llmcli.cli.inputs import combine, read_stdin, require_text
+    from llmcli.ui.rag_view import print_hits
+    from llmcli.ui.tables import print_json
+
+    app_ctx = app_context(ctx)
+    text = require_text(combine(read_stdin(app_ctx.env), query))
+    retriever = open_retriever(app_ctx, name, model)
+    try:
+        hits = retriever.search(text, top, check_mode(mode))  # type: ignore[arg-type]
+    finally:
+        retriever.close()
+    info = retriever.info
+    if as_json:
+        print_json(app_ctx.env, {"index": info.name, "model": info.embed_model, "mode": mode,
+                                 "query": text, "hits": [h.to_json() for h in hits]})
+        return
+    head = f"{info.name} · {info.embed_model} · {mode} · {info.chunks} chunks"
+    print_hits(app_ctx.env, hits, head, full=full)

@@ -1,0 +1,11 @@
+"""Retrieval-augmented prompts: read a folder, chunk it, embed the chunks, search them, and
+put the best ones in a prompt that cites its sources.
+
+    readers.py   files -> Document (text, Markdown, CSV, JSON lines, PDF); skips with reasons
+    chunking.py  Document -> Chunk list that respects headings and paragraphs
+    index.py     build / refresh an index in the logs database (only changed files re-embedded)
+    search.py    exact cosine search over the stored matrix (+ optional BM25 fusion)
+    prompt.py    the `rag` template filled with the top chunks; citations and sources
+
+Nothing here imports numpy, an SDK or pypdf at import time.
+"""

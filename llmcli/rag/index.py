@@ -1,0 +1,483 @@
+"""Building and refreshing an index in the logs database (tables of migration 3).
+
+    stats = build(conn, "notes", [Path("~/notes")], embed=fn, model="local:gemma-3-270m")
+
+Two passes over the files. The first reads and hashes each one and compares the hash with the
+stored document: unchanged files cost a read, nothing more. The second reads the changed
+files one at a time, chunks them and embeds the chunks in batches; a chunk whose text is
+already in the index (same hash, so same vector) is copied, not embedded again. Files that
+are gone are dropped at the end.
+
+Nothing waits on the embedding model inside a write transaction: new chunks are written in
+short transactions under a 'pending' document, and one more short transaction swaps it for
+the old version. Other llmcli processes logging exchanges never find the database locked
+for long, and an interrupted run leaves every document either old or new, never half.
+Memory holds one batch of chunks and the set of paths seen, whatever the folder's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmcli.core.errors import InvalidInput, ProviderError, StorageError
+from llmcli.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, Chunk, check_sizes, chunk_document
+from llmcli.rag.readers import Document, Skip, discover, read
+
+Embedder = Callable[[list[str]], list[list[float]]]
+BATCH = 32  # chunks per embedding call: the progress bar moves, memory stays small
+
+
+def chunk_hash(text: str) -> str:
+    """The same key as the embedding cache (llmcli.inspect.embeddings.EmbeddingCache.key)."""
+    from llmcli.inspect.embeddings import EmbeddingCache
+
+    return EmbeddingCache.key(text)
+
+
+def now_iso() -> str:
+    from llmcli.store.logs import now_iso as _now
+
+    return _now()
+
+
+# -- what an index is ----------------------------------------------------------------------------
+@dataclass
+class IndexInfo:
+    id: int
+    name: str
+    embed_model: str
+    dimension: int | None
+    chunk_size: int
+    overlap: int
+    roots: list[str]
+    globs: list[str]
+    created: str
+    updated: str
+    generation: int
+    documents: int = 0
+    chunks: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in (
+            "name", "embed_model", "dimension", "chunk_size", "overlap", "roots", "globs",
+            "created", "updated", "documents", "chunks")}
+
+
+_INFO_SQL = """
+SELECT i.*,
+  (SELECT COUNT(*) FROM rag_documents d WHERE d.index_id = i.id AND d.state = 'ready') AS ndocs,
+  (SELECT COUNT(*) FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id
+    WHERE c.index_id = i.id AND d.state = 'ready') AS nchunks
+FROM rag_indexes i
+"""
+
+
+def _info(row: sqlite3.Row) -> IndexInfo:
+    return IndexInfo(
+        id=row["id"], name=row["name"], embed_model=row["embed_model"],
+        dimension=row["dimension"], chunk_size=row["chunk_size"], overlap=row["overlap"],
+        roots=json.loads(row["roots"]), globs=json.loads(row["globs"]), created=row["created"],
+        updated=row["updated"], generation=row["generation"], documents=row["ndocs"],
+        chunks=row["nchunks"],
+    )
+
+
+def list_indexes(conn: sqlite3.Connection) -> list[IndexInfo]:
+    return [_info(r) for r in conn.execute(_INFO_SQL + " ORDER BY i.name")]
+
+
+def find_index(conn: sqlite3.Connection, name: str) -> IndexInfo | None:
+    row = conn.execute(_INFO_SQL + " WHERE i.name = ?", (name,)).fetchone()
+    return _info(row) if row else None
+
+
+def get_index(conn: sqlite3.Connection, name: str) -> IndexInfo:
+    """The index called `name`; an unknown name says which exist."""
+    info = find_index(conn, name)
+    if info is None:
+        import difflib
+
+        names = [r[0] for r in conn.execute("SELECT name FROM rag_indexes ORDER BY name")]
+        close = difflib.get_close_matches(name, names, n=1)
+        if close:
+            hint = f"did you mean '{close[0]}'? 'llmcli rag list' shows them all"
+        elif names:
+            hint = f"indexes: {', '.join(names)}"
+        else:
+            hint = f"create one with: llmcli rag index {name} PATH"
+        raise InvalidInput(f"no index named '{name}'", hint=hint)
+    return info
+
+
+def remove_index(conn: sqlite3.Connection, name: str) -> IndexInfo:
+    info = get_index(conn, name)
+    with _write(conn):
+        conn.execute("DELETE FROM rag_chunks WHERE index_id = ?", (info.id,))
+        conn.execute("DELETE FROM rag_documents WHERE index_id = ?", (info.id,))
+        conn.execute("DELETE FROM rag_indexes WHERE id = ?", (info.id,))
+    return info
+
+
+def documents(conn: sqlite3.Connection, info: IndexInfo) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT d.source, d.path, d.kind, d.size, d.indexed, COUNT(c.id) AS chunks "
+        "FROM rag_documents d LEFT JOIN rag_chunks c ON c.document_id = d.id "
+        "WHERE d.index_id = ? AND d.state = 'ready' GROUP BY d.id ORDER BY d.source",
+        (info.id,),
+    )
+    return [dict(r) for r in rows]
+
+
+def check_name(name: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+        raise InvalidInput(f"'{name}' is not a valid index name",
+                           hint="use letters, digits, '-', '_' and '.' (e.g. receitas)")
+    return name
+
+
+# -- building ------------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    """What the progress bar shows: files and bytes to process, chunks embedded so far."""
+
+    phase: str  # "scan" or "embed"
+    files_done: int = 0
+    files_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    current: str = ""
+
+
+@dataclass
+class Stats:
+    name: str
+    model: str
+    files: int = 0  # files found (readable or not)
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    chunks: int = 0  # chunks in the index at the end
+    embedded: int = 0  # chunks sent to the model
+    reused: int = 0  # chunks whose vector was already in the index
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        """Chunks embedded per second of embedding."""
+        return self.embedded / self.embed_seconds if self.embed_seconds > 0 else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.name, "model": self.model, "files": self.files, "added": self.added,
+            "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
+            "skipped": [{"path": str(s.path), "reason": s.reason} for s in self.skipped],
+            "notes": self.notes, "chunks": self.chunks, "embedded": self.embedded,
+            "reused": self.reused, "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.rate, 2) if self.rate else None,
+        }
+
+
+@dataclass
+class _Changed:
+    path: Path
+    root: Path
+    size: int
+    digest: str
+    old_id: int | None
+
+
+def build(
+    conn: sqlite3.Connection,
+    name: str,
+    paths: Sequence[Path] = (),
+    *,
+    embed: Embedder,
+    model: str,
+    chunk_size: int | None = None,
+    overlap: int | None = None,
+    globs: Sequence[str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    batch: int = BATCH,
+) -> Stats:
+    """Create or refresh index `name` from `paths` (none: the paths it was built from)."""
+    check_name(name)
+    started = time.perf_counter()
+    info = find_index(conn, name)
+    if info is not None and info.embed_model != model:
+        raise InvalidInput(
+            f"index '{name}' was built with {info.embed_model}, not {model}",
+            hint=f"re-index with -m {info.embed_model}, or 'llmcli rag rm {name}' to start over",
+        )
+    reuse_roots = not paths
+    if reuse_roots:
+        if info is None:
+            raise InvalidInput(f"index '{name}' does not exist yet: give the files or folders",
+                               hint=f"e.g. llmcli rag index {name} ./notes")
+        paths = [Path(p) for p in info.roots]
+    size = chunk_size if chunk_size is not None else (info.chunk_size if info else DEFAULT_SIZE)
+    over = overlap if overlap is not None else (info.overlap if info else DEFAULT_OVERLAP)
+    if chunk_size is not None and overlap is None and over >= size // 2:
+        over = min(DEFAULT_OVERLAP, size // 5)
+    check_sizes(size, over)
+    patterns = list(globs) if globs else (info.globs if info and reuse_roots else [])
+    roots = [str(Path(p).expanduser().resolve()) for p in paths]
+    files = list(discover([Path(p) for p in paths], patterns))  # validates the paths first
+    info = _ensure(conn, info, name, model, size, over)
+    resize = (info.chunk_size, info.overlap) != (size, over)
+    stats = Stats(name, model, files=len(files))
+    _drop_pending(conn, info.id)
+
+    report = progress or (lambda p: None)
+    changed, seen = _scan(conn, info, files, resize, stats, report)
+    total_bytes = sum(c.size for c in changed)
+    state = Progress("embed", 0, len(changed), 0, total_bytes)
+    report(state)
+    indexer = _Indexer(conn, info, embed, model, size, over, batch, stats, state, report)
+    for item in changed:
+        state.current = str(item.path)
+        indexer.index_file(item, seen)
+        state.files_done += 1
+        state.bytes_done += item.size
+        report(state)
+    stats.removed = _drop_missing(conn, info.id, seen)
+    with _write(conn):
+        conn.execute(
+            "UPDATE rag_indexes SET updated = ?, chunk_size = ?, overlap = ?, roots = ?, globs = ?,"
+            " dimension = COALESCE(?, dimension), generation = generation + 1 WHERE id = ?",
+            (now_iso(), size, over, json.dumps(roots, ensure_ascii=False),
+             json.dumps(patterns, ensure_ascii=False), indexer.dimension, info.id),
+        )
+    final = get_index(conn, name)
+    stats.chunks = final.chunks
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _ensure(conn: sqlite3.Connection, info: IndexInfo | None, name: str, model: str,
+            size: int, over: int) -> IndexInfo:
+    if info is not None:
+        return info
+    with _write(conn):
+        stamp = now_iso()
+        conn.execute(
+            "INSERT INTO rag_indexes (name, created, updated, embed_model, chunk_size, overlap) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (name, stamp, stamp, model, size, over))
+    return get_index(conn, name)
+
+
+def _scan(conn: sqlite3.Connection, info: IndexInfo, files: list[tuple[Path, Path]],
+          resize: bool, stats: Stats, report: Callable[[Progress], None],
+          ) -> tuple[list[_Changed], set[str]]:
+    """Hash every file; the ones whose hash differs from the stored one need indexing."""
+    stored = {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT path, hash, id FROM rag_documents WHERE index_id = ? AND state = 'ready'",
+        (info.id,))}
+    changed: list[_Changed] = []
+    seen: set[str] = set()
+    state = Progress("scan", files_total=len(files))
+    for path, root in files:
+        state.current = str(path)
+        digest, size, problem = _file_hash(path)
+        old = stored.get(str(path))
+        if digest is None:
+            stats.skipped.append(Skip(path, problem))
+        elif old is not None and old[0] == digest and not resize:
+            stats.unchanged += 1
+            seen.add(str(path))
+        else:
+            changed.append(_Changed(path, root, size, digest, old[1] if old else None))
+        state.files_done += 1
+        if state.files_done % 64 == 0:
+            report(state)
+    report(state)
+    return changed, seen
+
+
+def _file_hash(path: Path) -> tuple[str | None, int, str]:
+    """(sha256, size, "") or (None, 0, why it cannot be read)."""
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                h.update(block)
+                size += len(block)
+    except OSError as exc:
+        return None, 0, f"unreadable ({exc.strerror or exc})"
+    return h.hexdigest(), size, ""
+
+
+class _Indexer:
+    """Turns changed files into chunks with vectors, a bounded batch at a time."""
+
+    def __init__(self, conn: sqlite3.Connection, info: IndexInfo, embed: Embedder, model: str,
+                 size: int, overlap: int, batch: int, stats: Stats, state: Progress,
+                 report: Callable[[Progress], None]):
+        self.conn, self.info, self.embed, self.model = conn, info, embed, model
+        self.size, self.overlap, self.batch = size, overlap, max(1, batch)
+        self.stats, self.state, self.report = stats, state, report
+        self.dimension: int | None = info.dimension
+
+    def index_file(self, item: _Changed, seen: set[str]) -> None:
+        doc = read(item.path)
+        if isinstance(doc, Skip):
+            self.stats.skipped.append(doc)
+            return  # not seen: a previous version is dropped at the end
+        chunks = chunk_document(doc, self.size, self.overlap)
+        for note in doc.notes:
+            self.stats.notes.append(f"{_display(item)}: {note}")
+        doc_id = self._pending_document(item, doc)
+        for lo in range(0, len(chunks), self.batch):
+            self._write_batch(doc_id, lo, chunks[lo : lo + self.batch])
+        with _write(self.conn):
+            if item.old_id is not None:
+                self.conn.execute("DELETE FROM rag_chunks WHERE document_id = ?", (item.old_id,))
+                self.conn.execute("DELETE FROM rag_documents WHERE id = ?", (item.old_id,))
+            self.conn.execute("UPDATE rag_documents SET state = 'ready' WHERE id = ?", (doc_id,))
+        if item.old_id is None:
+            self.stats.added += 1
+        else:
+            self.stats.updated += 1
+        seen.add(str(item.path))
+
+    def _pending_document(self, item: _Changed, doc: Document) -> int:
+        with _write(self.conn):
+            cur = self.conn.execute(
+                "INSERT INTO rag_documents (index_id, path, source, kind, unit, hash, size, "
+                "indexed, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (self.info.id, str(item.path), _display(item), doc.kind, doc.unit, item.digest,
+                 item.size, now_iso()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def _write_batch(self, doc_id: int, first: int, chunks: list[Chunk]) -> None:
+        import numpy as np
+
+        hashes = [chunk_hash(c.text) for c in chunks]
+        known = self._known_vectors(hashes)
+        todo = list(dict.fromkeys(h for h in hashes if h not in known))
+        if todo:
+            texts = {h: c.text for h, c in zip(hashes, chunks, strict=True)}
+            began = time.perf_counter()
+            vectors = self.embed([texts[h] for h in todo])
+            self.stats.embed_seconds += time.perf_counter() - began
+            if len(vectors) != len(todo):
+                raise ProviderError(f"{self.model} returned {len(vectors)} vectors "
+                                    f"for {len(todo)} texts")
+            for h, vec in zip(todo, vectors, strict=True):
+                arr = np.asarray(vec, dtype=np.float32)
+                self._check_dimension(arr)
+                known[h] = arr.tobytes()
+        self.stats.embedded += len(todo)
+        self.stats.reused += len(chunks) - len(todo)
+        self.state.chunks_embedded = self.stats.embedded
+        self.state.chunks_reused = self.stats.reused
+        rows = [(self.info.id, doc_id, first + i, c.start, c.end, c.heading, c.text, h, known[h])
+                for i, (c, h) in enumerate(zip(chunks, hashes, strict=True))]
+        with _write(self.conn):
+            self.conn.executemany(
+                "INSERT INTO rag_chunks (index_id, document_id, position, start_at, end_at, "
+                "heading, text, hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.report(self.state)
+
+    def _known_vectors(self, hashes: list[str]) -> dict[str, bytes]:
+        unique = list(dict.fromkeys(hashes))
+        marks = ",".join("?" * len(unique))
+        rows = self.conn.execute(
+            f"SELECT hash, vector FROM rag_chunks WHERE index_id = ? AND hash IN ({marks})",
+            [self.info.id, *unique])
+        return {h: bytes(v) for h, v in rows}
+
+    def _check_dimension(self, arr: Any) -> None:
+        if arr.ndim != 1 or arr.size == 0:
+            raise ProviderError(f"{self.model} returned an empty or malformed vector")
+        if self.dimension is None:
+            self.dimension = int(arr.size)
+            with _write(self.conn):
+                self.conn.execute("UPDATE rag_indexes SET dimension = ? WHERE id = ?",
+                                  (self.dimension, self.info.id))
+        elif arr.size != self.dimension:
+            raise ProviderError(
+                f"{self.model} returned {arr.size} dimensions; index '{self.info.name}' holds "
+                f"{self.dimension}", hint="the model changed: rebuild the index")
+
+
+def _display(item: _Changed) -> str:
+    """The path shown as a source: relative to the folder it was found in."""
+    try:
+        rel = item.path.relative_to(item.root).as_posix()
+    except ValueError:
+        rel = item.path.name
+    return rel
+
+
+def _drop_pending(conn: sqlite3.Connection, index_id: int) -> None:
+    """Leftovers of an interrupted run (never visible to searches)."""
+    with _write(conn):
+        conn.execute("DELETE FROM rag_chunks WHERE document_id IN (SELECT id FROM rag_documents "
+                     "WHERE index_id = ? AND state = 'pending')", (index_id,))
+        conn.execute("DELETE FROM rag_documents WHERE index_id = ? AND state = 'pending'",
+                     (index_id,))
+
+
+def _drop_missing(conn: sqlite3.Connection, index_id: int, seen: set[str]) -> int:
+    rows = conn.execute("SELECT id, path FROM rag_documents WHERE index_id = ? AND state = 'ready'",
+                        (index_id,)).fetchall()
+    gone = [r[0] for r in rows if r[1] not in seen]
+    for lo in range(0, len(gone), 500):
+        part = gone[lo : lo + 500]
+        marks = ",".join("?" * len(part))
+        with _write(conn):
+            conn.execute(f"DELETE FROM rag_chunks WHERE document_id IN ({marks})", part)
+            conn.execute(f"DELETE FROM rag_documents WHERE id IN ({marks})", part)
+    return len(gone)
+
+
+class _write:
+    """A short IMMEDIATE transaction (the connection is in autocommit mode)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write the index: {exc}",
+                               hint="another llmcli may be writing; retry") from None
+        return self.conn
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is None:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                self.conn.execute("ROLLBACK")
+                raise StorageError(f"cannot write the index: {err}") from None
+        else:
+            self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(f"cannot write the index: {exc}") from None
+
+
+def iter_chunks(conn: sqlite3.Connection, info: IndexInfo) -> Iterator[sqlite3.Row]:
+    """Every ready chunk of an index with its document's fields (for show and evaluation)."""
+    yield from conn.execute(
+        "SELECT c.id, c.position, c.start_at, c.end_at, c.heading, c.text, d.source, d.path, "
+        "d.unit FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id "
+        "WHERE c.index_id = ? AND d.state = 'ready' ORDER BY d.source, c.position", (info.id,))

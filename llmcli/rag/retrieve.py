@@ -1,0 +1,60 @@
+"""A retriever: one index, the embedder of its model, and the query cache, ready to search.
+
+Queries go through the embedding cache of `llmcli embed` (llmcli.inspect.embeddings): a
+question asked twice, or asked in `compare` of several models, is embedded once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from llmcli.core.errors import InvalidInput
+from llmcli.rag.index import IndexInfo
+from llmcli.rag.search import Hit, Mode, search
+
+if TYPE_CHECKING:
+    from llmcli.inspect.embeddings import EmbeddingCache
+
+Embedder = Callable[[list[str]], list[list[float]]]
+DEFAULT_TOP = 4
+DEFAULT_MODE: Mode = "hybrid"
+
+
+@dataclass
+class Retriever:
+    conn: sqlite3.Connection
+    info: IndexInfo
+    embed: Embedder
+    cache: EmbeddingCache | None = None
+
+    def query_vector(self, question: str):
+        from llmcli.inspect.embeddings import embed_cached
+
+        if not question.strip():
+            raise InvalidInput("empty question", hint="give the question to search for")
+        return embed_cached(self.embed, self.info.embed_model, [question], self.cache).vectors[0]
+
+    def search(self, question: str, top: int = DEFAULT_TOP, mode: Mode = DEFAULT_MODE) -> list[Hit]:
+        if self.info.chunks == 0:
+            raise InvalidInput(f"index '{self.info.name}' holds no chunks",
+                               hint=f"add files: llmcli rag index {self.info.name} PATH")
+        vector = self.query_vector(question) if mode != "keyword" else None
+        return search(self.conn, self.info, question, vector, top, mode)
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
+
+
+def check_model(info: IndexInfo, asked: str) -> None:
+    """Refuse to query an index with another model's vectors: the scores would be noise."""
+    if asked != info.embed_model:
+        raise InvalidInput(
+            f"index '{info.name}' was embedded with {info.embed_model}; a query embedded by "
+            f"{asked} cannot be compared with it",
+            hint=f"use -m {info.embed_model} (or leave -m out)",
+        )
