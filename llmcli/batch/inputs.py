@@ -92,7 +92,7 @@ def _read_jsonl(stream: BinaryIO, needs_prompt: bool) -> Iterator[Record]:
         try:
             value = json.loads(text)
         except ValueError as exc:
-            yield BadLine(number, f"not valid JSON ({_json_reason(exc)})")
+            yield BadLine(number, f"not valid JSON {_json_reason(exc)}")
             continue
         if isinstance(value, str):  # a bare JSON string is a prompt
             value = {"prompt": value}
@@ -174,9 +174,10 @@ def _item(number: int, obj: dict[str, Any], needs_prompt: bool, csv_id: bool = F
 
 
 def _json_reason(exc: ValueError) -> str:
-    msg = getattr(exc, "msg", str(exc))
+    msg = getattr(exc, "msg", str(exc)).removesuffix(" at")  # "...starting at" needs a place
+    msg = msg[:1].lower() + msg[1:]
     col = getattr(exc, "colno", None)
-    return f"{msg} at column {col}" if col else msg
+    return f"at column {col}: {msg}" if col else msg
 
 
 def _json_type(value: Any) -> str:

@@ -50,7 +50,7 @@ def make_record(
         rec["answer"] = answer
     rec["reply"] = reply
     rec["usage"] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
-    rec["cost"] = cost
+    rec["cost"] = None if cost is None else float(f"{cost:.6g}")  # USD; no float noise
     rec["timings"] = {"ttft": _secs(ttft), "total": _secs(total), "waited": _secs(waited)}
     rec["attempts"] = attempts
     rec["error"] = error

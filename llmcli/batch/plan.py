@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmcli.batch.resume import answer_key
+from llmcli.batch.summary import plural
 from llmcli.core.errors import InvalidInput, LlmcliError
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def outcome_error(stats: BatchStats, *, output: Path | None) -> LlmcliError | No
         nums = ", ".join(str(n) for n in stats.bad_line_numbers)
         more = ", …" if stats.bad_lines > len(stats.bad_line_numbers) else ""
         return BatchIncomplete(
-            f"{stats.bad_lines:,} malformed line(s) skipped (line {nums}{more})",
+            f"{plural(stats.bad_lines, 'malformed line')} skipped (line {nums}{more})",
             exit_code=2,
             hint=f"fix them and run again with --resume{again}" if output else None,
         )

@@ -213,7 +213,7 @@ class BatchRunner:
         self.hooks.bad_line(line, reason)
         if self.config.strict:
             self._stop_reading = True
-            self.stats.stopped = f"line {line} is malformed (--strict)"
+            self.stats.stopped = f"malformed line {line} (--strict)"
 
     def _add(self, item: Item) -> None:
         self.stats.read += 1

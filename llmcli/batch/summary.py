@@ -88,6 +88,11 @@ class Agreement:
         return self.agreed / self.compared if self.compared else None
 
 
+def plural(n: int, word: str) -> str:
+    """'1 record', '2 records', '1,000 records'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).strip(" .").casefold()
 

@@ -214,6 +214,7 @@ def _exit(
 ) -> int:
     """Decide the exit status; say what was done when the run ended early."""
     from llmcli.batch.plan import outcome_error
+    from llmcli.batch.summary import plural
     from llmcli.core.errors import Interrupted, InvalidInput
     from llmcli.ui.console import warn_line
 
@@ -222,19 +223,21 @@ def _exit(
     again = f"run again with --resume -O {output}" if output else "use -O FILE to resume"
     err = runner.output_error
     if err is not None:
-        done = f"{stats.written:,} records written, {stats.unwritten:,} finished but not written"
+        done = (f"{plural(stats.written, 'record')} written, "
+                f"{stats.unwritten:,} more finished but not written")
         if output is None:
             _silence_stdout(env)  # what is left in its buffer can never be written
         if err.closed_pipe and output is None:
-            warn_line(env, f"output closed after {stats.written:,} records; stopped{logged}")
+            closed = f"output closed after {plural(stats.written, 'record')}; stopped{logged}"
+            warn_line(env, closed)
             return 0
         err.hint = f"{done}; {again}"
         raise err
     if runner.interrupted:
-        raise Interrupted("interrupted", hint=f"{stats.written:,} records written; {again}")
+        raise Interrupted("interrupted", hint=f"{plural(stats.written, 'record')} written; {again}")
     if runner.config.strict and stats.stopped:
-        hint = f"{stats.written:,} records written; fix it and {again}"
-        raise InvalidInput(f"stopped: {stats.stopped}", hint=hint)
+        hint = f"{plural(stats.written, 'record')} written; fix the line and {again}"
+        raise InvalidInput(f"stopped at {stats.stopped}", hint=hint)
     err = outcome_error(stats, output=output)
     if err is not None:
         raise err

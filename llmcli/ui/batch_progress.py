@@ -149,7 +149,8 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     if s["bad_lines"]:
         nums = ", ".join(str(n) for n in s["bad_line_numbers"])
         more = "…" if s["bad_lines"] > len(s["bad_line_numbers"]) else ""
-        lines.append(f"{s['bad_lines']:,} malformed line(s) skipped: {nums}{more}")
+        what = "malformed line" if s["bad_lines"] == 1 else "malformed lines"
+        lines.append(f"{s['bad_lines']:,} {what} skipped: {nums}{more}")
     for model, m in s["models"].items():
         lat = f"{m['mean_latency']:.3f} s" if m["mean_latency"] is not None else "-"
         ttft = f"{m['mean_ttft']:.3f} s" if m["mean_ttft"] is not None else "-"

@@ -109,7 +109,7 @@ def test_malformed_lines_are_reported_with_their_numbers_and_skipped(cli, openai
     err = res.stderr.splitlines()
     assert err[0].startswith("llmcli: error: line 2: not valid JSON") and err[0].endswith("skipped")
     assert err[1].startswith("llmcli: error: line 3: no 'prompt' field")
-    assert err[2] == "llmcli: error: 2 malformed line(s) skipped (line 2, 3)"
+    assert err[2] == "llmcli: error: 2 malformed lines skipped (line 2, 3)"
 
 
 def test_strict_stops_at_the_first_malformed_line(cli, openai_server, tmp_path):
@@ -119,7 +119,7 @@ def test_strict_stops_at_the_first_malformed_line(cli, openai_server, tmp_path):
     res = cli("batch", str(src), *M, "--strict", "-O", str(out), "--no-log")
     assert res.exit_code == 2
     assert "line 2: not valid JSON" in res.stderr and "stopping (--strict)" in res.stderr
-    assert "stopped: line 2 is malformed (--strict)" in res.stderr and "--resume" in res.stderr
+    assert "stopped at malformed line 2 (--strict)" in res.stderr and "--resume" in res.stderr
     assert [last_user(r) for r in openai_server.requests_for("chat")] == ["a"]
     assert [r["id"] for r in records(out.read_text(encoding="utf-8"))] == [1]
 
