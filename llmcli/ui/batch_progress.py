@@ -107,7 +107,7 @@ def _progress_line(stats: Any) -> Any:
         parts.append(f"ETA {_duration(eta)}")
     parts.append(f"{stats.input_tokens + stats.output_tokens:,} tok")
     if stats.cost:
-        parts.append(f"${stats.cost:.4f}")
+        parts.append(f"${stats.cost:.2f}" if stats.cost >= 0.01 else f"${stats.cost:.2g}")
     if stats.in_flight:
         parts.append(f"[dim]{stats.in_flight} in flight[/dim]")
     if total:
