@@ -1,0 +1,169 @@
+"""The llama.cpp backend, and the numpy engine measured against it.
+
+Needs llama-cpp-python (skipped with the install command otherwise). The parity figures (top-1,
+top-10 overlap, max |log-prob difference|) are printed with `-s` and kept in the test report
+through `record_property`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from llmcli.core.errors import ContextTooLong, InvalidInput, LocalModelError
+from llmcli.local import llamacpp_backend
+from llmcli.local.tokenizer import Tokenizer
+
+pytest.importorskip(
+    "llama_cpp", reason="llama-cpp-python is not installed: pip install 'llmcli[llamacpp]'"
+)
+pytestmark = pytest.mark.llamacpp
+
+NEAR_TIE = 0.3  # nats: about the largest log-prob difference measured between the engines
+PROMPTS = [
+    "The capital of France is",
+    "O gato subiu no telhado porque viu um",
+    "def fibonacci(n):\n    ",
+    "1, 2, 3, 4, 5,",
+    "User: What is the capital of France?\nAssistant:",
+    "Once upon a time, in a small village by the sea, there lived",
+]
+
+
+@pytest.fixture(scope="module")
+def llama(default_gguf: Path) -> Any:
+    model = llamacpp_backend.LlamaCppModel(default_gguf, n_ctx=1024)
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="module")
+def tok(default_gguf: Path) -> Tokenizer:
+    return Tokenizer.from_gguf(default_gguf)
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    z = x.astype(np.float64) - x.max()
+    return z - np.log(np.exp(z).sum())
+
+
+def test_uses_every_core_and_no_logits_all(llama: Any) -> None:
+    assert llama.n_threads == os.cpu_count()
+    assert llama.llm.context_params.n_threads == os.cpu_count()
+    assert llama.llm.context_params.n_threads_batch == os.cpu_count()
+    assert llama.llm._logits_all is False
+
+
+def test_session_feeds_rewinds_and_limits(llama: Any, tok: Tokenizer) -> None:
+    session = llama.new_session(max_context=16)
+    ids = tok.encode("The capital of France is")
+    first = session.feed(ids)
+    assert first.shape == (262_144,) and session.pos == len(ids)
+    session.feed([int(np.argmax(first))])
+    session.rewind(len(ids))  # back to the prompt: the same logits again
+    np.testing.assert_allclose(session.last_logits(), first, atol=1e-3)
+    with pytest.raises(ContextTooLong, match="by"):
+        session.feed([5] * 20)
+    with pytest.raises(InvalidInput, match="outside the vocabulary"):
+        session.feed([999_999])
+
+
+def test_logit_parity_with_numpy(local_model: Any, llama: Any, tok: Tokenizer,
+                                 record_property: Any) -> None:
+    worst, overlaps = 0.0, []
+    for prompt in PROMPTS:
+        ids = tok.encode(prompt)
+        ours = log_softmax(local_model.new_session().feed(ids))
+        theirs = log_softmax(llama.new_session().feed(ids))
+        assert int(np.argmax(ours)) == int(np.argmax(theirs)), prompt
+        top_ours, top_theirs = np.argsort(-ours)[:10], np.argsort(-theirs)[:10]
+        overlap = len(set(top_ours.tolist()) & set(top_theirs.tolist()))
+        overlaps.append(overlap)
+        assert overlap >= 8, prompt
+        worst = max(worst, float(np.abs(ours[top_theirs] - theirs[top_theirs]).max()))
+    record_property("max_abs_logprob_diff_top10", round(worst, 4))
+    record_property("top10_overlaps", overlaps)
+    print(f"\nlogit parity: top-10 overlaps {overlaps}, max |dlogp| over top-10 {worst:.4f}")
+    assert worst < 0.5
+
+
+def test_greedy_generations_agree(local_model: Any, llama: Any, tok: Tokenizer,
+                                  record_property: Any) -> None:
+    """32 greedy tokens from llama.cpp, fed to both engines: at every step the numpy engine
+    picks llama.cpp's token, except at a near tie (top-2 within NEAR_TIE nats), where the two
+    engines' rounding (llama.cpp quantizes activations to 8 bits) may decide either way."""
+    from llmcli.local.generate import generate
+    from llmcli.local.sampling import Sampler, SamplingParams
+
+    agreed = []
+    for prompt in PROMPTS:
+        ids = tok.encode(prompt)
+        greedy = Sampler(SamplingParams(temperature=0))
+        reference = [t.id for t in generate(llama.new_session(), ids, greedy, 32)]
+        ours = [t.id for t in generate(local_model.new_session(), ids, greedy, 32)]
+        same = [a == b for a, b in zip(ours, reference, strict=True)]
+        agreed.append(same.index(False) if False in same else 32)
+        numpy_session, llama_session = local_model.new_session(), llama.new_session()
+        mine, theirs = numpy_session.feed(ids), llama_session.feed(ids)
+        for step, token in enumerate(reference):
+            margin = float(np.diff(np.sort(log_softmax(theirs))[-2:])[0])
+            if margin >= NEAR_TIE:
+                assert int(np.argmax(mine)) == token, (prompt, step, margin)
+            mine, theirs = numpy_session.feed([token]), llama_session.feed([token])
+    record_property("greedy_tokens_agreeing", agreed)
+    print(f"\ngreedy 32-token runs: tokens agreeing before the first difference {agreed}")
+    assert sum(a == 32 for a in agreed) >= len(PROMPTS) // 2
+
+
+def test_same_seed_same_output_on_each_backend(local_model: Any, llama: Any,
+                                               tok: Tokenizer) -> None:
+    from llmcli.local.generate import generate
+    from llmcli.local.sampling import Sampler, SamplingParams
+
+    ids = tok.encode("Once upon a time")
+    params = SamplingParams(temperature=1.0, top_k=50, top_p=0.95, seed=1234)
+    for model in (local_model, llama):
+        runs = [[t.id for t in generate(model.new_session(), ids, Sampler(params), 12)]
+                for _ in range(2)]
+        assert runs[0] == runs[1]
+        other = Sampler(SamplingParams(temperature=1.0, top_k=50, top_p=0.95, seed=99))
+        assert [t.id for t in generate(model.new_session(), ids, other, 12)] != runs[0]
+
+
+def test_nothing_reaches_stderr(default_gguf: Path) -> None:
+    """Loading and generating must not print llama.cpp's log (a KV-cache warning included)."""
+    script = (
+        "import sys\n"
+        "from llmcli.local.llamacpp_backend import LlamaCppModel\n"
+        f"m = LlamaCppModel({str(default_gguf)!r}, n_ctx=256)\n"
+        "s = m.new_session()\n"
+        "logits = s.feed(m.tokenize('Hello there'))\n"
+        "s.feed([int(logits.argmax())])\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.stdout.decode().strip() == "ok"
+    assert proc.stderr == b""
+
+
+def test_missing_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import now raises ImportError
+    assert llamacpp_backend.available() is False
+    with pytest.raises(LocalModelError) as info:
+        llamacpp_backend.import_llama_cpp()
+    assert "pip install 'llmcli[llamacpp]'" in info.value.one_line()
+
+
+def test_bad_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf at all")
+    with pytest.raises(LocalModelError, match=r"llama\.cpp cannot load bad\.gguf"):
+        llamacpp_backend.LlamaCppModel(bad)
+    with pytest.raises(LocalModelError, match="not found"):
+        llamacpp_backend.LlamaCppModel(tmp_path / "missing.gguf")
