@@ -184,6 +184,22 @@ def test_several_models_one_record_each_and_agreement_in_the_summary(cli, openai
     assert "openai:gpt-4o: 2 ok, 0 failed, mean latency" in res.stderr
 
 
+def test_three_providers_side_by_side(cli, openai_server, groq_server, gemini_server, tmp_path):
+    openai_server.echo = gemini_server.echo = True
+    src = prompts_file(tmp_path, ["um", "dois"])
+    res = cli("batch", str(src), *M, "-m", "groq", "-m", "gemini", "--ordered", "--no-log")
+    assert res.exit_code == 0, res.stderr
+    recs = records(res.stdout)
+    assert [(r["id"], r["model"]) for r in recs] == [
+        (i, m) for i in (1, 2)
+        for m in ("openai:gpt-4o-mini", "groq:llama-3.1-8b-instant", "gemini:gemini-2.5-flash")
+    ]
+    assert all(r["status"] == "ok" and r["usage"]["output_tokens"] for r in recs)
+    echoed = [r["reply"] for r in recs if not r["model"].startswith("groq")]
+    assert echoed == ["um", "um", "dois", "dois"]
+    assert len(groq_server.requests_for("chat")) == 2 and len(gemini_server.requests) >= 2
+
+
 def test_template_fills_from_fields_and_extracts_the_answer(cli, openai_server, tmp_path):
     openai_server.reply_text = "Let me think. 6 times 7.\nAnswer: 42"
     tpl = tmp_path / "math.yaml"
