@@ -208,6 +208,33 @@ def _template(ctx: CommandContext, arg: str) -> None:
     ctx.ui.note(f"the next message goes through template '{choice}'")
 
 
+@command("rag", "/rag [NAME [TOP] | off]",
+         "answer from an index's passages, with sources (see 'llmcli rag'); alone: show it")
+def _rag(ctx: CommandContext, arg: str) -> None:
+    s = ctx.session
+    words = arg.split()
+    if not words:
+        ctx.ui.note(f"retrieval from {s.rag.describe()}" if s.rag is not None
+                    else "no index in use (/rag NAME answers from one; 'llmcli rag list')")
+        return
+    if words[0].lower() == "off":
+        if s.rag is not None:
+            s.rag.close()
+        s.rag = None
+        ctx.ui.note("retrieval off: messages are sent as typed")
+        return
+    if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+        raise InvalidInput("/rag takes an index name and a number of passages",
+                           hint="e.g. /rag receitas 4")
+    from llmcli.cli.rag_prompt import ChatRag
+
+    chosen = ChatRag(s.app, words[0], top=int(words[1]) if len(words) == 2 else 4)
+    if s.rag is not None:
+        s.rag.close()
+    s.rag = chosen
+    ctx.ui.note(f"each message now carries passages from {chosen.describe()}")
+
+
 @command("retry", "/retry", "send the last message again for a new reply")
 def _retry(ctx: CommandContext, arg: str) -> Result:
     outcome = ctx.session.retry(ctx.ui)

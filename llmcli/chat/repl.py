@@ -9,19 +9,13 @@ Piped: each line is a message (or a slash command); only replies reach stdout.
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from llmcli.chat import commands
 from llmcli.chat.commands import CommandContext, Result
+from llmcli.chat.terminal import echo
 from llmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -102,38 +96,6 @@ def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
 
 
 # -- terminal ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def no_echo(stream=None) -> Iterator[None]:
-    """Keys typed while a reply streams are not echoed (Ctrl-C still interrupts).
-
-    Without this the terminal prints '^C' after the partial reply, which wraps the live
-    region's full-width line and leaves a stale copy of it on screen; and type-ahead would be
-    printed into the middle of the reply. Type-ahead is kept: the next prompt reads it.
-    """
-    try:
-        import termios
-
-        fd = (stream or sys.stdin).fileno()
-        saved = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError, AttributeError):
-        yield
-        return
-    quiet = list(saved)
-    quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
-    try:
-        termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    except (OSError, termios.error):
-        yield
-        return
-    try:
-        yield
-    finally:
-        try:
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
-        except (OSError, termios.error):
-            pass
 
 
 class Repl:
@@ -253,29 +215,10 @@ class Repl:
         return answer.strip().lower() in ("y", "yes")
 
     def edit(self, initial: str = "") -> str | None:
-        """Write a message in $VISUAL / $EDITOR; returns its text (None if no editor)."""
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not editor:
-            editor = next((e for e in ("nano", "vim", "vi") if shutil.which(e)), None)
-        if not editor:
-            self.ui.error("no editor found (set $EDITOR)")
-            return None
-        fd, name = tempfile.mkstemp(prefix="llmcli-chat-", suffix=".md")
-        echo = _echo_on()
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(initial)
-            echo.__enter__()  # the editor gets the terminal as the user left it
-            try:
-                subprocess.call([*shlex.split(editor), name])
-            except OSError as exc:
-                self.ui.error(f"cannot run editor '{editor}': {exc.strerror or exc}")
-                return None
-            with open(name, encoding="utf-8", errors="replace") as fh:
-                return fh.read()
-        finally:
-            echo.__exit__(None, None, None)
-            os.unlink(name)
+        """Write a message in $VISUAL / $EDITOR; returns its text."""
+        from llmcli.chat.terminal import edit_text
+
+        return edit_text(initial, self.env.environ)
 
     def warm_up(self) -> None:
         """Import the SDK and build its client while the user types, not after Enter.
@@ -329,7 +272,7 @@ class Repl:
             if not text.strip():
                 continue
             try:
-                with no_echo():
+                with echo(False):
                     if self.turn(text).exit:
                         return 0
             except KeyboardInterrupt:
@@ -346,29 +289,6 @@ class Repl:
             text = result.send
         self.session.send(commands.unescape(text), self.ui)
         return Result()
-
-
-@contextmanager
-def _echo_on() -> Iterator[None]:
-    """Undo `no_echo` for a while (for an editor), then put it back."""
-    try:
-        import termios
-
-        fd = sys.stdin.fileno()
-        saved = termios.tcgetattr(fd)
-        loud = list(saved)
-        loud[3] |= termios.ECHO | termios.ECHOCTL
-        termios.tcsetattr(fd, termios.TCSANOW, loud)
-    except (ImportError, OSError, ValueError, AttributeError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        try:
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
-        except (OSError, termios.error):
-            pass
 
 
 def _continuation(width: int, line: int, wrap: int) -> str:

@@ -109,6 +109,7 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     pending: Pending | None = None
     next_template: Choice | None = None
+    rag: Any = None  # a cli.rag_prompt.ChatRag while `/rag NAME` is on
     last: Response | None = None
     used: Count | None = None
 
@@ -257,6 +258,8 @@ class ChatSession:
     def send(self, text: str, ui: Frontend) -> Outcome:
         """Send a user message (through the template chosen with /template) and stream the reply."""
         choice = self.next_template
+        if choice is None and self.rag is not None:
+            return self.rag.send(self, text, ui)  # with passages retrieved for this message
         if choice is None:
             return self._exchange(text, ui, None)
         from llmcli.chat.templating import apply
