@@ -181,7 +181,7 @@ def _set(ctx: CommandContext, arg: str) -> None:
 @command("options", "/options", "the options set now, and every option this model takes")
 def _options(ctx: CommandContext, arg: str) -> None:
     s = ctx.session
-    model = s._options_model()
+    model = s.options_model()
     fields = [(n, f.description or "") for n, f in model.model_fields.items()]
     ctx.view.options(s.options.set_values(), fields)
 
@@ -249,7 +249,10 @@ def _undo(ctx: CommandContext, arg: str) -> None:
     if dropped is None:
         ctx.ui.note("nothing to undo")
         return
-    ctx.ui.note(f"dropped: {_short(dropped.text if hasattr(dropped, 'text') else dropped.user)}")
+    from llmcli.chat.session import Pending
+
+    text = dropped.text if isinstance(dropped, Pending) else dropped.user
+    ctx.ui.note(f"dropped: {_short(text)}")
 
 
 @command("clear", "/clear", "forget the history and start a new conversation")

@@ -158,7 +158,7 @@ class Repl:
             history = InMemoryHistory()
         completer = ChatCompleter(
             models=lambda: model_names(self.session.app),
-            options=lambda: list(self.session._options_model().model_fields),
+            options=lambda: list(self.session.options_model().model_fields),
             templates=lambda: templating.names(self.session.app.paths),
         )
         output = None

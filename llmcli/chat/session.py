@@ -158,7 +158,8 @@ class ChatSession:
             self._meter = TokenMeter(self.provider, self.ref.model)
         return self._meter
 
-    def _options_model(self, ref: ModelRef | None = None) -> type[Options]:
+    def options_model(self, ref: ModelRef | None = None) -> type[Options]:
+        """The options class of the current (or given) model's provider."""
         from llmcli.core.registry import provider_class
 
         return provider_class((ref or self.ref).adapter).options_model
@@ -166,7 +167,7 @@ class ChatSession:
     def _validate(self, values: dict[str, Any], ref: ModelRef | None = None) -> Options:
         from llmcli.core.options import validate_options
 
-        return validate_options(values, self._options_model(ref))
+        return validate_options(values, self.options_model(ref))
 
     def set_model(self, spec: str) -> list[str]:
         """Switch model; the history carries over. Returns options the new provider refused."""
