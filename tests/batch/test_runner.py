@@ -276,7 +276,7 @@ def test_elapsed_is_close_to_the_ideal_for_a_parallel_batch():
     start = time.monotonic()
     _recs, stats, _, _ = run_batch([target(p)], jsonl([f"p{i}" for i in range(40)]), jobs=8)
     wall = time.monotonic() - start
-    assert stats.ok == 40 and wall < 40 * 0.1 / 8 * 1.6
+    assert stats.ok == 40 and wall < 40 * 0.1 / 8 * 2  # one at a time: 4 s
 
 
 def test_a_slow_producer_never_holds_back_finished_records():
