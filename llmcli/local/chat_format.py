@@ -222,11 +222,9 @@ def run_chat(
         )
     opts = request.options.set_values()
     penalty = opts.get("repetition_penalty", prompt.repetition_penalty or 1.0)
-    params = SamplingParams(
-        **{k: opts.get(k, v) for k, v in defaults.items()},
-        repetition_penalty=penalty,
-        seed=opts.get("seed"),
-    )
+    chosen = {k: opts[k] for k in ("temperature", "top_k", "top_p", "min_p") if k in opts}
+    sampling = {**defaults, **chosen}
+    params = SamplingParams(**sampling, repetition_penalty=penalty, seed=opts.get("seed"))
     top_n = opts.get("top_logprobs")
     budget = min(opts.get("max_tokens", max_tokens), limit - len(ids) + 1)
     keep = min(_common_prefix(session.tokens, ids), len(ids) - 1)
