@@ -175,6 +175,14 @@ class LocalProvider(Provider):
                 self._sessions[key] = self.numpy_model(model).new_session(self.context_length)
         return self._sessions[key]
 
+    def warm_up(self, model: str | None = None, engine: str | None = None) -> None:
+        """Load what the first request needs (tokenizer, weights; converting them on first use)
+        so that chat and compare can do it while the user types."""
+        engine = engine or self.engine_for()
+        self.tokenizer(model)
+        with self._lock:
+            self._session(engine, model)
+
     # -- the Provider protocol ---------------------------------------------------------------
     def known_models(self) -> list[ModelInfo]:
         caps = sorted(c.value for c in self.capabilities)
