@@ -69,6 +69,8 @@ class LlmcliError(Exception):
         self.hint = redact(hint) if hint else None
         # Request id, status, error body, rate-limit headers: shown only with --debug.
         self.debug = {k: redact(str(v)) for k, v in (debug or {}).items()}
+        # The exchange that failed, when one was under way (its partial text, its log id).
+        self.response: Any = None
         super().__init__(self.message)
 
     def one_line(self) -> str:

@@ -111,6 +111,11 @@ class Provider:
     def tokenize(self, text: str, model: str) -> list[tuple[int, str]]:
         raise self.unsupported(Capability.TOKENIZE)
 
+    def warm_up(self, model: str) -> None:
+        """Pay start-up costs (SDK import, client, weights) before the clock of a request starts.
+
+        Chat does this while the user types; compare and batch before their first cell."""
+
     def close(self) -> None:
         """Release clients and files."""
 
