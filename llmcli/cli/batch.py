@@ -45,6 +45,10 @@ def batch(
     summary: bool = typer.Option(False, "--summary", help="Print the summary even in a pipe."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the calls."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the input; send nothing."),
+    rag: str | None = typer.Option(
+        None, "--rag", help="Retrieve passages from this index for each input's prompt."
+    ),
+    rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages per input."),
 ) -> int:
     """Run every input through the model(s); one JSON (or CSV) record per input per model.
 
@@ -65,7 +69,12 @@ def batch(
         raise InvalidInput("--resume and --retry-failed need the output file", hint="add -O FILE")
     if source == "-" and env.stdin_isatty:
         raise InvalidInput("no input on stdin", hint="pipe a file in, or give its path")
-    builder = _builder(app_ctx, template, system)
+    if rag is not None:
+        from llmcli.cli.rag_prompt import RagBuilder
+
+        builder = RagBuilder(app_ctx, rag, template=template, system=system, top=rag_top)
+    else:
+        builder = _builder(app_ctx, template, system)
     targets = _targets(app_ctx, model or [None], option, builder)
 
     answered = None
@@ -106,7 +115,7 @@ def batch(
         targets, builder, sink, config, stats, log=log, hooks=hooks,
         skip=plan.skipper(answered, resume=resume, retry_failed=retry_failed) if output else None,
     )
-    records = inputs.read_items(stream, in_fmt, needs_prompt=template is None)
+    records = inputs.read_items(stream, in_fmt, needs_prompt=template is None or rag is not None)
     try:
         if dry_run:
             runner.dry_run(records)

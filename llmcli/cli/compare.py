@@ -48,6 +48,10 @@ def compare(
         None, "--concurrency", min=1, max=64, help=_HELP["concurrency"]
     ),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the exchanges."),
+    rag: str | None = typer.Option(
+        None, "--rag", help="Ask with passages from this index (the same for every model)."
+    ),
+    rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages to retrieve."),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -72,7 +76,12 @@ def compare(
     if blind:
         _check_blind(env, len(model), runs, machine)
     texts = setup.prompt_texts(read_stdin(env), text, prompts or [])
-    variants = setup.build_variants(texts, templates or [], system=system, paths=app_ctx.paths)
+    if rag is not None:
+        from llmcli.cli.rag_prompt import rag_variants
+
+        variants = rag_variants(app_ctx, rag, texts, templates or [], system=system, top=rag_top)
+    else:
+        variants = setup.build_variants(texts, templates or [], system=system, paths=app_ctx.paths)
     refs = [app_ctx.registry.resolve(m) for m in model]
     labels = column_labels(refs)
     blind_map: dict[str, str] = {}

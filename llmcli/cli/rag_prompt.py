@@ -188,6 +188,7 @@ class RagBuilder:
         self._lock = threading.Lock()
         self._conn = _thread_free_connection(app)
         self.retriever = open_retriever(app, index, conn=self._conn)
+        self.retriever.close()  # no query cache: its connection is bound to this thread
 
     @property
     def options(self) -> dict[str, Any]:
@@ -226,3 +227,48 @@ def _thread_free_connection(app: AppContext):
                              check_same_thread=False)
     shared.row_factory = sqlite3.Row
     return shared
+
+
+# -- chat /rag -----------------------------------------------------------------------------------
+class ChatRag:
+    """`/rag NAME` in chat: each message is sent with passages retrieved for it, through the
+    rag template laid out as one user turn (like /template), and the sources follow the reply."""
+
+    def __init__(self, app: AppContext, index: str, top: int = 4, mode: str = "hybrid"):
+        from llmcli.cli.rag import check_mode, open_retriever
+        from llmcli.rag import prompt as rp
+
+        check_mode(mode)
+        self.template = rp.load(None, app.paths)
+        self.retriever = open_retriever(app, index)
+        self.top, self.mode = top, mode
+
+    @property
+    def name(self) -> str:
+        return self.retriever.info.name
+
+    def describe(self) -> str:
+        info = self.retriever.info
+        return (f"'{info.name}' ({info.embed_model}, {info.chunks} chunks): {self.top} passages "
+                f"per message, {self.mode}")
+
+    def send(self, session: Any, text: str, ui: Any) -> Any:
+        from llmcli.chat.session import Outcome
+        from llmcli.core.errors import LlmcliError
+        from llmcli.rag.prompt import Sources, render_prompt
+
+        try:
+            hits = self.retriever.search(text, self.top, self.mode)  # type: ignore[arg-type]
+            rendered = render_prompt(self.template, text, hits, mode="completion")
+        except LlmcliError as exc:
+            ui.error(exc.one_line())
+            return Outcome("error", error=exc)
+        outcome = session._exchange(rendered.messages[0].content, ui, None,
+                                    dict(rendered.options))
+        if outcome.response is not None:
+            sources = Sources.of(hits, outcome.response.text)
+            ui.note("sources: " + "; ".join(sources.lines()))
+        return outcome
+
+    def close(self) -> None:
+        self.retriever.close()

@@ -81,48 +81,55 @@ def _chunk_section(blocks: list[Block], size: int, overlap: int,
     if len(heading) >= size // 3:  # a heading may take a third of the chunk at most
         heading = heading[: size // 3 - 2].rstrip() + "…"
     room = size - (len(heading) + 1 if heading else 0)
-    pieces: list[tuple[str, int, int]] = []
+    # A paragraph cut in pieces leaves space for the overlap in front of each piece.
+    piece_room = max(room - overlap, room // 2)
+    pieces: list[_Piece] = []
     for b in blocks:
         if len(b.text) <= room:
-            pieces.append((b.text, b.start, b.end))
+            pieces.append(_Piece(b.text, b.start, b.end))
         else:
-            pieces.extend(_split_long(b, room))
+            pieces.extend(_split_long(b, piece_room))
     chunks: list[Chunk] = []
-    cur: list[tuple[str, int, int]] = []
-    length = 0
+    cur: list[_Piece] = []
     for piece in pieces:
-        extra = len(piece[0]) + (2 if cur else 0)
-        if cur and length + extra > room:
+        if cur and _length(cur) + len(piece.glue) + len(piece.text) > room:
             chunks.append(_make(cur, heading))
-            tail = _tail(cur, overlap, room - len(piece[0]) - 2, whole=records)
+            tail = None if records else _tail(cur, overlap, room - len(piece.text) - 2)
             cur = [tail] if tail else []
-            length = len(tail[0]) if tail else 0
-            extra = len(piece[0]) + (2 if cur else 0)
         cur.append(piece)
-        length += extra
     if cur:
         chunks.append(_make(cur, heading))
     return chunks
 
 
-def _make(pieces: list[tuple[str, int, int]], heading: str) -> Chunk:
-    body = "\n\n".join(p[0] for p in pieces)
+@dataclass
+class _Piece:
+    text: str
+    start: int
+    end: int
+    glue: str = "\n\n"  # what joins it to the piece before it in a chunk
+
+
+def _length(pieces: list[_Piece]) -> int:
+    return sum(len(p.text) for p in pieces) + sum(len(p.glue) for p in pieces[1:])
+
+
+def _make(pieces: list[_Piece], heading: str) -> Chunk:
+    body = pieces[0].text + "".join(p.glue + p.text for p in pieces[1:])
     text = f"{heading}\n{body}" if heading else body
-    return Chunk(text, min(p[1] for p in pieces), max(p[2] for p in pieces), heading)
+    return Chunk(text, min(p.start for p in pieces), max(p.end for p in pieces), heading)
 
 
-def _tail(pieces: list[tuple[str, int, int]], overlap: int, limit: int,
-          whole: bool = False) -> tuple[str, int, int] | None:
-    """The end of the previous chunk to repeat at the start of the next one."""
+def _tail(pieces: list[_Piece], overlap: int, limit: int) -> _Piece | None:
+    """The end of the previous chunk to repeat at the start of the next one: whole sentences
+    (or clauses, or words) that fit in `overlap`; nothing when less than half of it fits."""
     limit = min(overlap, limit)
-    if limit <= 0:
+    if limit < max(overlap // 2, 1):
         return None
-    text, _, end = pieces[-1]
-    if len(text) <= limit:
-        return pieces[-1] if len(pieces) > 1 else None  # never repeat a whole chunk
-    if whole:
-        return None
-    cut = text[-limit:]
+    last = pieces[-1]
+    if len(last.text) <= limit:
+        return _Piece(last.text, last.start, last.end) if len(pieces) > 1 else None
+    cut = last.text[-limit:]
     # Start at a sentence if one starts in the window, else after a clause, else at a word.
     for stops in (r"[.!?]", r"[;:]"):
         m = re.search(rf"(?<={stops})\s+(?=\S)", cut)
@@ -130,36 +137,40 @@ def _tail(pieces: list[tuple[str, int, int]], overlap: int, limit: int,
             cut = cut[m.end() :]
             break
     else:
-        if " " in cut:
-            cut = cut[cut.index(" ") + 1 :]
+        cut = cut[cut.index(" ") + 1 :] if " " in cut else ""
     cut = cut.strip()
-    return (cut, end, end) if cut else None
+    return _Piece(cut, last.end, last.end) if cut else None
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def _split_long(block: Block, room: int) -> list[tuple[str, int, int]]:
-    """A paragraph longer than a chunk, cut at lines, then sentences, then spaces."""
-    out: list[tuple[str, int, int]] = []
+def _split_long(block: Block, room: int) -> list[_Piece]:
+    """A paragraph longer than a chunk, cut at line ends, then sentences, then spaces."""
     lines = block.text.split("\n")
-    line_no = block.start if block.end - block.start + 1 == len(lines) else None
+    numbered = block.end - block.start + 1 == len(lines)  # one source line per text line
+    out: list[_Piece] = []
     buf: list[str] = []
     first = last = block.start
     for i, line in enumerate(lines):
-        at = line_no + i if line_no is not None else block.start
+        at = block.start + i if numbered else block.start
         units = [line] if len(line) <= room else _pieces(line, room)
-        for unit in units:
+        for j, unit in enumerate(units):
             if buf and sum(len(x) + 1 for x in buf) + len(unit) > room:
-                out.append(("\n".join(buf), first, last))
+                out.append(_Piece("\n".join(buf), first, last, " " if j else "\n"))
                 buf = []
             if not buf:
                 first = at
             buf.append(unit)
             last = at
     if buf:
-        out.append(("\n".join(buf), first, last))
-    return out if line_no is not None else [(t, block.start, block.end) for t, _, _ in out]
+        out.append(_Piece("\n".join(buf), first, last, "\n"))
+    if out:
+        out[0].glue = "\n\n"  # the first piece starts a paragraph
+    if not numbered:
+        for p in out:
+            p.start, p.end = block.start, block.end
+    return out
 
 
 def _pieces(text: str, room: int) -> list[str]:

@@ -271,7 +271,8 @@ def read_jsonl(path: Path, text: str) -> Document:
         body = record_text(record)
         if body.strip():
             blocks.append(Block(body.strip(), n, n, _record_heading(record)))
-    notes = [f"{bad} line{'s' if bad != 1 else ''} that are not JSON skipped"] if bad else []
+    verb = "line is" if bad == 1 else "lines are"
+    notes = [f"{bad} {verb} not JSON (skipped)"] if bad else []
     return Document(path, "jsonl", "line", blocks, notes)
 
 
