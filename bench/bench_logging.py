@@ -62,8 +62,17 @@ def cold(runs: int, home: Path) -> dict[str, float]:
     """In a fresh process each time: importing sqlite3 and the store, opening, writing."""
     import subprocess
 
-    times = [float(subprocess.run([sys.executable, "-c", COLD, str(home / "cold.db")], capture_output=True,
-                                  text=True, check=True).stdout) for _ in range(runs)]
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", COLD, str(home / "cold.db")],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
     return {"median_ms": statistics.median(times), "max_ms": max(times)}
 
 
@@ -75,21 +84,32 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, OpenAIStub() as stub:
         home = Path(tmp)
-        env = isolated_env(home, OPENAI_BASE_URL=stub.url, OPENAI_API_KEY=stub.expected_key or "",
-                           NO_PROXY="127.0.0.1")
+        env = isolated_env(
+            home,
+            OPENAI_BASE_URL=stub.url,
+            OPENAI_API_KEY=stub.expected_key or "",
+            NO_PROXY="127.0.0.1",
+        )
         llmcli = str(VENV_BIN / "llmcli")
         base = [llmcli, "prompt", "hello", "-m", "openai:gpt-4o-mini"]
         e2e = interleaved({"logged": base, "no-log": [*base, "--no-log"]}, args.runs, env=env)
         inproc = in_process(200, home)
         cold_figures = cold(args.runs, home)
     diff_ms = (e2e["logged"]["median_s"] - e2e["no-log"]["median_s"]) * 1000
-    print(json.dumps({
-        "in_process_open_and_log_one_exchange": inproc,
-        "fresh_process_import_open_and_log": cold_figures,
-        "end_to_end": e2e,
-        "end_to_end_difference_ms": round(diff_ms, 1),
-        "ratio_logged_to_no_log": round(e2e["logged"]["median_s"] / e2e["no-log"]["median_s"], 3),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "in_process_open_and_log_one_exchange": inproc,
+                "fresh_process_import_open_and_log": cold_figures,
+                "end_to_end": e2e,
+                "end_to_end_difference_ms": round(diff_ms, 1),
+                "ratio_logged_to_no_log": round(
+                    e2e["logged"]["median_s"] / e2e["no-log"]["median_s"], 3
+                ),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, interleaved, isolated_env  # noqa: E402
+from common import VENV_BIN, interleaved, isolated_env
 
 
 def main() -> None:

@@ -23,23 +23,33 @@ def time_command(argv: list[str], env: dict[str, str] | None = None, stdin: byte
     return elapsed
 
 
-def interleaved(commands: dict[str, list[str]], runs: int, env: dict[str, str] | None = None,
-                stdin: bytes = b"") -> dict[str, dict[str, float]]:
+def interleaved(
+    commands: dict[str, list[str]], runs: int, env: dict[str, str] | None = None, stdin: bytes = b""
+) -> dict[str, dict[str, float]]:
     """Run each command `runs` times, round-robin, so machine noise hits all of them alike."""
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, argv in commands.items():  # one warm-up each (page cache, .pyc)
+    for argv in commands.values():  # one warm-up each (page cache, .pyc)
         time_command(argv, env, stdin)
     for _ in range(runs):
         for name, argv in commands.items():
             times[name].append(time_command(argv, env, stdin))
     return {
-        name: {"median_s": statistics.median(ts), "min_s": min(ts), "max_s": max(ts), "runs": len(ts)}
+        name: {
+            "median_s": statistics.median(ts),
+            "min_s": min(ts),
+            "max_s": max(ts),
+            "runs": len(ts),
+        }
         for name, ts in times.items()
     }
 
 
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GROQ_", "GEMINI_", "GOOGLE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "GROQ_", "GEMINI_", "GOOGLE_"))
+    }
     env["LLMCLI_HOME"] = str(home)
     env.update(extra)
     return env

@@ -11,13 +11,23 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.stubs.fixtures"] if (Path(__file__).parent / "stubs" / "fixtures.py").exists() else []
+pytest_plugins = (
+    ["tests.stubs.fixtures"] if (Path(__file__).parent / "stubs" / "fixtures.py").exists() else []
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Variables that would point an SDK at the real services or change its behaviour.
 _CLEARED_PREFIXES = ("OPENAI_", "GROQ_", "GEMINI_", "GOOGLE_", "LLMCLI_")
-_CLEARED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "NO_COLOR"}
+_CLEARED = {
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "NO_COLOR",
+}
 
 
 def shared_cache_dir() -> Path:
@@ -117,7 +127,11 @@ def cli():
 
 
 def run_subprocess(
-    args: list[str], *, input: str | bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    args: list[str],
+    *,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> Result:
     data = input.encode("utf-8") if isinstance(input, str) else input
     environ = dict(os.environ)

@@ -34,9 +34,16 @@ def _version(value: bool) -> None:
 def main(
     ctx: typer.Context,
     version: bool = typer.Option(
-        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Show the version and exit.",
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and provider error details."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks and provider error details."
+    ),
 ) -> None:
     """A command-line LLM playground."""
     if ctx.obj is not None and debug:
@@ -45,13 +52,20 @@ def main(
 
 def _register() -> None:
     # Each module adds its commands to `app`; none imports an SDK, numpy or rich at import time.
-    from llmcli.cli import keys, logs, models, prompt  # noqa: F401
-    from llmcli.cli import compare, leaderboard  # noqa: F401
-    from llmcli.cli import templates  # noqa: F401
-    from llmcli.cli import chat  # noqa: F401
-    from llmcli.cli import rag  # noqa: F401
-    from llmcli.cli import batch  # noqa: F401
-    from llmcli.cli import inspect, inspect_model  # noqa: F401
+    from llmcli.cli import (  # noqa: F401
+        batch,
+        chat,
+        compare,
+        inspect,
+        inspect_model,
+        keys,
+        leaderboard,
+        logs,
+        models,
+        prompt,
+        rag,
+        templates,
+    )
 
 
 _register()
@@ -111,8 +125,11 @@ def run(argv: list[str], env: Environment) -> int:
     except Exception as exc:  # a bug: one line unless --debug
         from llmcli.core.errors import redact
 
-        error_line(env, redact(f"internal error: {type(exc).__name__}: {exc}") + (
-            "" if env.debug else " (run with --debug for the traceback)"))
+        error_line(
+            env,
+            redact(f"internal error: {type(exc).__name__}: {exc}")
+            + ("" if env.debug else " (run with --debug for the traceback)"),
+        )
         if env.debug:
             import traceback
 

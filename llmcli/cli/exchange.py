@@ -44,12 +44,21 @@ def run_exchange(
         total = app.retry_policy.max_retries + 1
         if wait:
             wait.stop()  # the warning gets its own line, not the spinner's
-        warn_line(env, f"{err.one_line()}; retrying in {delay:.1f} s (attempt {attempt + 1} of {total})")
+        warn_line(
+            env, f"{err.one_line()}; retrying in {delay:.1f} s (attempt {attempt + 1} of {total})"
+        )
         if wait:
             wait.start()
 
-    run = Run(provider, request, ref.provider, stream=stream, policy=app.retry_policy,
-              info=info, on_wait=on_wait)
+    run = Run(
+        provider,
+        request,
+        ref.provider,
+        stream=stream,
+        policy=app.retry_policy,
+        info=info,
+        on_wait=on_wait,
+    )
     wait = Spinner(env, f"{ref} …") if spinner else None
     failure: BaseException | None = None
     if wait:
@@ -83,15 +92,21 @@ def run_exchange(
     if log:
         try:
             response.log_id = app.logs.log(
-                request, response, conversation_id=conversation_id, batch_id=batch_id,
-                comparison_id=comparison_id, template=template,
+                request,
+                response,
+                conversation_id=conversation_id,
+                batch_id=batch_id,
+                comparison_id=comparison_id,
+                template=template,
             )
         except StorageError as exc:
             if failure is None:
                 raise
             warn_line(env, f"the exchange was not logged: {exc.one_line()}")
     if isinstance(failure, KeyboardInterrupt):
-        interrupted = Interrupted("interrupted", hint="the partial reply was kept in the log" if log else None)
+        interrupted = Interrupted(
+            "interrupted", hint="the partial reply was kept in the log" if log else None
+        )
         interrupted.response = response
         raise interrupted
     if failure is not None:

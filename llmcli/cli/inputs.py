@@ -38,6 +38,7 @@ def combine(stdin_text: str | None, prompt: str | None) -> str:
 def require_text(text: str) -> str:
     if not text.strip():
         raise InvalidInput(
-            "empty prompt", hint='give the prompt as an argument or pipe text: echo hi | llmcli prompt'
+            "empty prompt",
+            hint="give the prompt as an argument or pipe text: echo hi | llmcli prompt",
         )
     return text

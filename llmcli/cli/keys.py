@@ -16,7 +16,9 @@ def keys_set(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Provider or endpoint name, e.g. groq, gemini, openai."),
     value: str | None = typer.Option(
-        None, "--value", help="The key (avoid: it lands in shell history). Default: prompt or stdin."
+        None,
+        "--value",
+        help="The key (avoid: it lands in shell history). Default: prompt or stdin.",
     ),
 ) -> None:
     """Store a key. Reads it hidden from the terminal, or from stdin when piped.
@@ -37,7 +39,9 @@ def keys_set(
             value = decode_utf8(env.stdin.read(), "stdin")
     value = (value or "").strip()
     if not value:
-        raise InvalidInput("empty key", hint=f"paste the key, or: echo $KEY | llmcli keys set {name}")
+        raise InvalidInput(
+            "empty key", hint=f"paste the key, or: echo $KEY | llmcli keys set {name}"
+        )
     app_ctx.keys.set(name, value)
     env.stderr.write(f"Saved key for {name} ({mask(value)}) in {app_ctx.paths.keys_file}\n")
 
@@ -51,7 +55,9 @@ def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"))
     from llmcli.ui.tables import print_json, print_table
 
     app_ctx = app_context(ctx)
-    names = sorted(set(provider_names()) | set(app_ctx.keys.names()) | set(app_ctx.settings.endpoints))
+    names = sorted(
+        set(provider_names()) | set(app_ctx.keys.names()) | set(app_ctx.settings.endpoints)
+    )
     rows = []
     for name in names:
         stored = app_ctx.keys.get(name)
@@ -63,7 +69,11 @@ def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"))
     if as_json:
         print_json(app_ctx.env, rows)
     else:
-        print_table(app_ctx.env, ["name", "in use", "stored key"], [(r["name"], r["source"], r["stored"]) for r in rows])
+        print_table(
+            app_ctx.env,
+            ["name", "in use", "stored key"],
+            [(r["name"], r["source"], r["stored"]) for r in rows],
+        )
 
 
 @keys_app.command("remove")

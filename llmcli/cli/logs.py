@@ -28,13 +28,21 @@ def logs_list(
 
     app_ctx = app_context(ctx)
     rows = app_ctx.logs.list(
-        limit=count, conversation_id=conversation, batch_id=batch, comparison_id=comparison, model=model
+        limit=count,
+        conversation_id=conversation,
+        batch_id=batch,
+        comparison_id=comparison,
+        model=model,
     )
     print_rows(app_ctx.env, rows, as_json=as_json)
 
 
 @logs_app.command("show")
-def logs_show(ctx: typer.Context, exchange_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+def logs_show(
+    ctx: typer.Context,
+    exchange_id: int = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Show one exchange in full. Example: llmcli logs show 12"""
     from llmcli.core.errors import InvalidInput
     from llmcli.ui.logs_view import print_exchange
@@ -68,7 +76,9 @@ def logs_search(
 def logs_export(
     ctx: typer.Context,
     jsonl: bool = typer.Option(True, "--jsonl", help="One JSON object per line (the only format)."),
-    output: Path | None = typer.Option(None, "-O", "--output", help="Write to this file, not stdout."),
+    output: Path | None = typer.Option(
+        None, "-O", "--output", help="Write to this file, not stdout."
+    ),
     conversation: str | None = typer.Option(None, "--cid"),
     batch: str | None = typer.Option(None, "--batch"),
 ) -> None:

@@ -29,7 +29,9 @@ def key_status(app: AppContext, name: str) -> str:
     return "keys file" if app.keys.get(name) else "missing"
 
 
-def collect(app: AppContext, *, only: str | None = None, offline: bool = False) -> list[dict[str, Any]]:
+def collect(
+    app: AppContext, *, only: str | None = None, offline: bool = False
+) -> list[dict[str, Any]]:
     from llmcli.core.registry import ModelRef, provider_class, provider_names
 
     names = provider_names() + sorted(app.settings.endpoints)
@@ -70,7 +72,11 @@ def collect(app: AppContext, *, only: str | None = None, offline: bool = False) 
 
 
 def _row(name: str, model_id: str, info, cls, status: str) -> dict[str, Any]:
-    caps = list(info.capabilities) if info and info.capabilities else sorted(c.value for c in cls.capabilities)
+    caps = (
+        list(info.capabilities)
+        if info and info.capabilities
+        else sorted(c.value for c in cls.capabilities)
+    )
     return {
         "provider": name,
         "id": model_id,

@@ -13,7 +13,9 @@ def models(
     ctx: typer.Context,
     provider: str | None = typer.Argument(None, help="Only this provider (or named endpoint)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    offline: bool = typer.Option(False, "--offline", help="Use the built-in lists only, no network."),
+    offline: bool = typer.Option(
+        False, "--offline", help="Use the built-in lists only, no network."
+    ),
 ) -> None:
     """List providers and models with capabilities, context window, price and key status.
 

@@ -17,14 +17,23 @@ def prompt(
     model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
     option: list[str] | None = typer.Option(
-        None, "-o", "--option", help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop."
+        None,
+        "-o",
+        "--option",
+        help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop.",
     ),
     no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with text, usage, timings."),
-    raw: bool = typer.Option(False, "--raw", help="Completion mode: send the text as is (local model)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object with text, usage, timings."
+    ),
+    raw: bool = typer.Option(
+        False, "--raw", help="Completion mode: send the text as is (local model)."
+    ),
     plain: bool = typer.Option(False, "--plain", help="No Markdown rendering in a terminal."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record this exchange."),
-    key: str | None = typer.Option(None, "--key", help="API key for this call (overrides env and keys file)."),
+    key: str | None = typer.Option(
+        None, "--key", help="API key for this call (overrides env and keys file)."
+    ),
     template: str | None = typer.Option(
         None, "-t", "--template", help="Template name (see 'llmcli templates list') or ./file.yaml."
     ),
@@ -71,8 +80,23 @@ def prompt(
     env = app_ctx.env
     from llmcli.cli.template_run import PromptArgs, run_prompt
 
-    targs = PromptArgs(template, text, var, examples, model, system, option, no_stream, as_json,
-                       raw, plain, no_log, show_prompt, answer_only, samples)
+    targs = PromptArgs(
+        template,
+        text,
+        var,
+        examples,
+        model,
+        system,
+        option,
+        no_stream,
+        as_json,
+        raw,
+        plain,
+        no_log,
+        show_prompt,
+        answer_only,
+        samples,
+    )
     if rag is not None or show_context:
         from llmcli.cli.rag_prompt import RagArgs, run_rag_prompt
 

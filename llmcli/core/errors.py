@@ -64,7 +64,9 @@ class LlmcliError(Exception):
     exit_code = 1
     kind = "error"
 
-    def __init__(self, message: str, *, hint: str | None = None, debug: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str, *, hint: str | None = None, debug: dict[str, Any] | None = None
+    ):
         self.message = redact(message.strip().splitlines()[0] if message.strip() else self.kind)
         self.hint = redact(hint) if hint else None
         # Request id, status, error body, rate-limit headers: shown only with --debug.
@@ -107,7 +109,7 @@ class RateLimited(LlmcliError):
         super().__init__(message, **kw)
 
 
-class TimeoutError_(LlmcliError):  # noqa: N801 - avoid shadowing the builtin
+class TimeoutError_(LlmcliError):
     exit_code = 7
     kind = "timeout"
 
@@ -126,7 +128,9 @@ class ProviderError(LlmcliError):
     exit_code = 10
     kind = "provider_error"
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False, **kw: Any):
+    def __init__(
+        self, message: str, *, status: int | None = None, retryable: bool = False, **kw: Any
+    ):
         self.status = status
         self.retryable = retryable
         super().__init__(message, **kw)

@@ -120,9 +120,13 @@ class Registry:
             cls = provider_class(name)
             model = model or cls.default_model
             if not model:
-                raise UnknownModel(f"provider '{name}' needs a model name", hint=f"use -m {name}:MODEL")
+                raise UnknownModel(
+                    f"provider '{name}' needs a model name", hint=f"use -m {name}:MODEL"
+                )
             return ModelRef(name, model, name)
-        raise UnknownModel(f"unknown model or provider '{spec}'", hint=self._suggest(spec if not sep else name))
+        raise UnknownModel(
+            f"unknown model or provider '{spec}'", hint=self._suggest(spec if not sep else name)
+        )
 
     def _suggest(self, word: str) -> str:
         names = provider_names() + list(self.aliases()) + list(self.settings.endpoints)

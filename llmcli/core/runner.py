@@ -148,7 +148,9 @@ class Run:
             model=self.request.model,
             provider=self.provider_name,
             usage=UsageInfo(
-                input_tokens=u.input_tokens, output_tokens=u.output_tokens, total_tokens=u.total_tokens
+                input_tokens=u.input_tokens,
+                output_tokens=u.output_tokens,
+                total_tokens=u.total_tokens,
             ),
             timings=Timings(ttft=self.ttft, total=total, waited=self.waited),
             finish_reason=self.finish_reason,

@@ -141,8 +141,9 @@ class _DaemonPool:
                 raise RuntimeError("cannot submit after shutdown")
             self._queue.put((fut, fn))
             if not self._idle.acquire(blocking=False) and len(self._threads) < self._max:
-                t = threading.Thread(target=self._work, daemon=True,
-                                     name=f"llmcli-daemon-{len(self._threads)}")
+                t = threading.Thread(
+                    target=self._work, daemon=True, name=f"llmcli-daemon-{len(self._threads)}"
+                )
                 self._threads.append(t)
                 t.start()
         return fut
@@ -208,7 +209,11 @@ class Scheduler:
         with self._lock:
             sem = self._slots.get(provider)
             if sem is None:
-                n = self.per_provider if isinstance(self.per_provider, int) else self.per_provider.get(provider, 4)
+                n = (
+                    self.per_provider
+                    if isinstance(self.per_provider, int)
+                    else self.per_provider.get(provider, 4)
+                )
                 sem = self._slots[provider] = threading.Semaphore(max(1, n))
             return sem
 

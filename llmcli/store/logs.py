@@ -91,11 +91,18 @@ class LogStore:
                     self.conn.execute(
                         "INSERT OR IGNORE INTO conversations(id, created, title, model) "
                         "VALUES (?, ?, ?, ?)",
-                        (conversation_id, row["created"], prompt[:80], f"{response.provider}:{response.model}"),
+                        (
+                            conversation_id,
+                            row["created"],
+                            prompt[:80],
+                            f"{response.provider}:{response.model}",
+                        ),
                     )
                 cur = self.conn.execute(f"INSERT INTO exchanges ({cols}) VALUES ({marks})", row)
         except sqlite3.Error as exc:
-            raise StorageError(f"could not write to the log {self.path}: {exc}", hint="pass --no-log") from None
+            raise StorageError(
+                f"could not write to the log {self.path}: {exc}", hint="pass --no-log"
+            ) from None
         return int(cur.lastrowid or 0)
 
     def _write(self) -> _Tx:
@@ -132,7 +139,10 @@ class LogStore:
 
     def iter_all(self, **filters: Any) -> Iterator[dict[str, Any]]:
         where, args = self._filters(
-            filters.get("conversation_id"), filters.get("batch_id"), filters.get("comparison_id"), filters.get("model")
+            filters.get("conversation_id"),
+            filters.get("batch_id"),
+            filters.get("comparison_id"),
+            filters.get("model"),
         )
         try:
             for row in self.conn.execute(f"SELECT * FROM exchanges {where} ORDER BY id", args):

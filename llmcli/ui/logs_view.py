@@ -40,7 +40,9 @@ def print_rows(env: Environment, rows: list[dict[str, Any]], *, as_json: bool) -
 
 def print_exchange(env: Environment, row: dict[str, Any]) -> None:
     out = env.stdout
-    out.write(f"# {row['id']}  {row['created']}  {row['provider']}:{row['model']}  [{row['status']}]\n")
+    out.write(
+        f"# {row['id']}  {row['created']}  {row['provider']}:{row['model']}  [{row['status']}]\n"
+    )
     if row.get("conversation_id"):
         out.write(f"conversation: {row['conversation_id']}\n")
     if row.get("error"):

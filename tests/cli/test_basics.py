@@ -72,5 +72,7 @@ def test_bad_config_file_is_reported(cli, home):
 def test_shell_completion_script_and_answers(cli_proc):
     script = cli_proc("--show-completion", "bash", env={"SHELL": "/bin/bash"})
     assert script.exit_code == 0 and "_llmcli_completion" in script.stdout
-    answer = cli_proc(env={"COMP_WORDS": "llmcli lo", "COMP_CWORD": "1", "_LLMCLI_COMPLETE": "complete_bash"})
+    answer = cli_proc(
+        env={"COMP_WORDS": "llmcli lo", "COMP_CWORD": "1", "_LLMCLI_COMPLETE": "complete_bash"}
+    )
     assert answer.stdout.split() == ["logs"]

@@ -14,7 +14,10 @@ def seeded(home):
     store = LogStore(Paths.from_env().logs_db)
     ids = [
         store.log(*exchange()),
-        store.log(*exchange(prompt="O gato subiu no telhado", reply="porque viu um pássaro 🐦"), batch_id="b7"),
+        store.log(
+            *exchange(prompt="O gato subiu no telhado", reply="porque viu um pássaro 🐦"),
+            batch_id="b7",
+        ),
     ]
     store.close()
     return ids

@@ -44,8 +44,21 @@ def test_stdin_comes_first_then_prompt(cli, openai_server):
 
 
 def test_system_prompt_and_options_reach_the_server(cli, openai_server):
-    res = cli("prompt", "hi", *M, "-s", "be brief", "-o", "temperature=0.2", "-o", "max_tokens=7",
-              "-o", "seed=3", "-o", "stop=END")
+    res = cli(
+        "prompt",
+        "hi",
+        *M,
+        "-s",
+        "be brief",
+        "-o",
+        "temperature=0.2",
+        "-o",
+        "max_tokens=7",
+        "-o",
+        "seed=3",
+        "-o",
+        "stop=END",
+    )
     assert res.exit_code == 0
     body = openai_server.requests_for("chat")[-1].body
     assert body["messages"][0] == {"role": "system", "content": "be brief"}
@@ -61,7 +74,9 @@ def test_json_output_shape_and_log_id(cli, openai_server):
     assert data["text"] == "abc" and data["provider"] == "openai" and data["model"] == "gpt-4o-mini"
     assert data["usage"] == {"input_tokens": 2, "output_tokens": 3, "total_tokens": 5}
     assert data["finish_reason"] == "stop" and data["status"] == "complete"
-    assert data["timings"]["ttft"] is not None and data["timings"]["total"] >= data["timings"]["ttft"]
+    assert (
+        data["timings"]["ttft"] is not None and data["timings"]["total"] >= data["timings"]["ttft"]
+    )
     row = log_rows()[-1]
     assert row["id"] == data["log_id"] and row["reply"] == "abc" and row["input_tokens"] == 2
     from llmcli.core.provider import ProviderSettings
@@ -151,8 +166,17 @@ def test_aliases_and_default_model_from_config(cli, openai_server, home):
 def test_rate_limit_then_success_is_retried(cli, openai_server):
     from tests.stubs.base import Reply
 
-    openai_server.fail_times("chat", 1, openai_server.error(429, "Rate limit reached", "requests", "rate_limit_exceeded",
-                                                           headers={"retry-after-ms": "50"}))
+    openai_server.fail_times(
+        "chat",
+        1,
+        openai_server.error(
+            429,
+            "Rate limit reached",
+            "requests",
+            "rate_limit_exceeded",
+            headers={"retry-after-ms": "50"},
+        ),
+    )
     res = cli("prompt", "hi", *M, "--json")
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["attempts"] == 2
@@ -165,7 +189,12 @@ def test_terminal_output_renders_markdown(cli, openai_server):
     openai_server.chunks = ["# Title\n\n", "Some **bold** text.\n\n", "- item one\n- item two\n"]
     res = cli("prompt", "hi", *M, stdout_tty=True, width=60)
     assert res.exit_code == 0
-    assert "**" not in res.stdout and "Title" in res.stdout and "bold" in res.stdout and "•" in res.stdout
+    assert (
+        "**" not in res.stdout
+        and "Title" in res.stdout
+        and "bold" in res.stdout
+        and "•" in res.stdout
+    )
 
 
 def test_long_reply_in_terminal_is_never_elided(cli, openai_server):
@@ -183,7 +212,9 @@ def test_no_color_is_honoured(cli, openai_server):
     import re
 
     assert "bold" in res.stdout
-    assert not re.search(r"\x1b\[[0-9;]*m", res.stdout)  # no colour/style codes (cursor moves are fine)
+    assert not re.search(
+        r"\x1b\[[0-9;]*m", res.stdout
+    )  # no colour/style codes (cursor moves are fine)
 
 
 def test_ctrl_c_while_streaming_keeps_partial_and_exits_130(openai_server, tmp_path):
@@ -192,18 +223,24 @@ def test_ctrl_c_while_streaming_keeps_partial_and_exits_130(openai_server, tmp_p
     env = dict(os.environ)
     proc = subprocess.Popen(
         [sys.executable, "-m", "llmcli", "prompt", "hi", *M],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
     )
     first = proc.stdout.read(6)  # wait until text is flowing
     assert first.startswith(b"word")
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err.decode()
     assert b"Traceback" not in err
     row = log_rows()[-1]
     assert row["status"] == "interrupted"
-    assert row["reply"].startswith("word0 word1") and len(row["reply"]) < len("".join(openai_server.chunks))
+    assert row["reply"].startswith("word0 word1") and len(row["reply"]) < len(
+        "".join(openai_server.chunks)
+    )
 
 
 def test_32_processes_at_once_all_log(openai_server):
@@ -211,7 +248,11 @@ def test_32_processes_at_once_all_log(openai_server):
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "llmcli", "prompt", f"hello {i}", *M],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
         )
         for i in range(32)
     ]

@@ -6,7 +6,19 @@ import sys
 
 import pytest
 
-HEAVY = ["openai", "groq", "google.genai", "numpy", "pydantic", "httpx", "httpx2", "llama_cpp", "gguf", "jinja2", "yaml"]
+HEAVY = [
+    "openai",
+    "groq",
+    "google.genai",
+    "numpy",
+    "pydantic",
+    "httpx",
+    "httpx2",
+    "llama_cpp",
+    "gguf",
+    "jinja2",
+    "yaml",
+]
 
 PROBE = """
 import io, json, sys
@@ -23,12 +35,22 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 # pydantic-free; our own models and every SDK stay unloaded everywhere.
 @pytest.mark.parametrize(
     ("args", "allowed"),
-    [(["--help"], []), (["--version"], []), (["prompt", "--help"], ["pydantic"]), (["keys", "path"], ["pydantic"])],
+    [
+        (["--help"], []),
+        (["--version"], []),
+        (["prompt", "--help"], ["pydantic"]),
+        (["keys", "path"], ["pydantic"]),
+    ],
 )
 def test_light_commands_import_nothing_heavy(args, allowed):
-    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
     data = json.loads(out.stdout.strip().splitlines()[-1])
     assert data["code"] == 0
     loaded = [m for m in HEAVY if m in data["modules"] and m not in allowed]
     assert loaded == []
-    assert not any(m.startswith("llmcli.core.messages") or m.startswith("llmcli.providers.") for m in data["modules"])
+    assert not any(
+        m.startswith("llmcli.core.messages") or m.startswith("llmcli.providers.")
+        for m in data["modules"]
+    )

@@ -3,13 +3,17 @@ from llmcli.core import errors
 
 def test_known_secret_is_masked_everywhere():
     errors.register_secret("sk-test-abcdefghijklmnop")
-    err = errors.AuthError("bad key sk-test-abcdefghijklmnop rejected", debug={"body": "key=sk-test-abcdefghijklmnop"})
+    err = errors.AuthError(
+        "bad key sk-test-abcdefghijklmnop rejected", debug={"body": "key=sk-test-abcdefghijklmnop"}
+    )
     assert "sk-test-abcdefghijklmnop" not in err.one_line()
     assert "sk-test-abcdefghijklmnop" not in err.debug["body"]
 
 
 def test_key_shaped_strings_are_redacted():
-    text = errors.redact("Authorization: Bearer gsk_live_1234567890abcdef and AIzaSyA1234567890abcdefghijklmnop")
+    text = errors.redact(
+        "Authorization: Bearer gsk_live_1234567890abcdef and AIzaSyA1234567890abcdefghijklmnop"
+    )
     assert "1234567890abcdef" not in text
     assert "AIzaSyA1234567890" not in text
 
@@ -20,7 +24,11 @@ def test_messages_are_one_line():
 
 
 def test_exit_codes_are_distinct():
-    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.LlmcliError)]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.LlmcliError)
+    ]
     codes = [c.exit_code for c in classes if c is not errors.LlmcliError]
     assert len(codes) == len(set(codes))
     assert errors.Interrupted.exit_code == 130

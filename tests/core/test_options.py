@@ -5,7 +5,9 @@ from llmcli.core.options import Options, parse_pairs, validate_options
 
 
 def test_pairs_are_validated_and_typed():
-    opts = validate_options(parse_pairs(["temperature=0.2", "max_tokens=5", "stop=###", "stop=END"]))
+    opts = validate_options(
+        parse_pairs(["temperature=0.2", "max_tokens=5", "stop=###", "stop=END"])
+    )
     assert opts.temperature == 0.2
     assert opts.max_tokens == 5
     assert opts.stop == ["###", "END"]

@@ -56,11 +56,16 @@ def test_third_party_plugin_resolves_and_declares_capabilities(reg, with_plugins
 def test_broken_plugin_is_a_clear_error(with_plugins):
     with pytest.raises(ProviderError) as err:
         registry.provider_class("broken")
-    assert "could not be loaded" in err.value.one_line() and "no_such_module_xyz" in err.value.one_line()
+    assert (
+        "could not be loaded" in err.value.one_line()
+        and "no_such_module_xyz" in err.value.one_line()
+    )
 
 
 def test_unsupported_capability_names_providers_that_have_it(with_plugins):
-    err = PluginProvider(registry.ProviderSettings(name="plugin")).unsupported(Capability.COUNT_TOKENS)
+    err = PluginProvider(registry.ProviderSettings(name="plugin")).unsupported(
+        Capability.COUNT_TOKENS
+    )
     assert err.exit_code == 13
     assert "no count tokens support" in err.one_line() and "gemini" in err.one_line()
     assert "plugin" not in err.one_line().split("have it:")[1]

@@ -74,8 +74,14 @@ def test_backoff_grows_with_jitter_and_stops_after_max_retries():
     slept = []
     err = ProviderError("503", status=503, retryable=True)
     provider = Scripted([err, err, err, iter([TextDelta("never")])])
-    run = Run(provider, request(), "s", sleep=slept.append, rng=random.Random(1),
-              policy=RetryPolicy(max_retries=2, base_delay=0.5))
+    run = Run(
+        provider,
+        request(),
+        "s",
+        sleep=slept.append,
+        rng=random.Random(1),
+        policy=RetryPolicy(max_retries=2, base_delay=0.5),
+    )
     with pytest.raises(ProviderError):
         run.consume()
     assert provider.calls == 3
@@ -85,8 +91,13 @@ def test_backoff_grows_with_jitter_and_stops_after_max_retries():
 
 def test_retry_after_beyond_ceiling_is_not_waited():
     provider = Scripted([RateLimited("429", retry_after=500)])
-    run = Run(provider, request(), "s", sleep=lambda s: pytest.fail("slept"),
-              policy=RetryPolicy(max_retry_wait=60))
+    run = Run(
+        provider,
+        request(),
+        "s",
+        sleep=lambda s: pytest.fail("slept"),
+        policy=RetryPolicy(max_retry_wait=60),
+    )
     with pytest.raises(RateLimited):
         run.consume()
     assert provider.calls == 1

@@ -14,13 +14,20 @@ from llmcli.store.schema import MIGRATIONS
 def exchange(prompt="Qual é a capital de Portugal? 🇵🇹", reply="Lisboa.", status="complete"):
     req = ChatRequest(
         model="m",
-        messages=[Message(role="system", content="seja breve"), Message(role="user", content=prompt)],
+        messages=[
+            Message(role="system", content="seja breve"),
+            Message(role="user", content=prompt),
+        ],
         options=Options(temperature=0.3),
     )
     resp = Response(
-        text=reply, model="m", provider="p", status=status,
+        text=reply,
+        model="m",
+        provider="p",
+        status=status,
         usage=UsageInfo(input_tokens=5, output_tokens=2, total_tokens=7),
-        timings=Timings(ttft=0.1, total=0.4), finish_reason="stop",
+        timings=Timings(ttft=0.1, total=0.4),
+        finish_reason="stop",
     )
     return req, resp
 
@@ -38,7 +45,12 @@ def test_roundtrip_keeps_unicode_and_metrics(store):
     assert row["prompt"] == "Qual é a capital de Portugal? 🇵🇹"
     assert row["reply"] == "Lisboa." and row["system"] == "seja breve"
     assert row["options"] == '{"temperature": 0.3}'
-    assert (row["input_tokens"], row["output_tokens"], row["ttft"], row["duration"]) == (5, 2, 0.1, 0.4)
+    assert (row["input_tokens"], row["output_tokens"], row["ttft"], row["duration"]) == (
+        5,
+        2,
+        0.1,
+        0.4,
+    )
     assert row["status"] == "complete"
 
 
@@ -54,7 +66,7 @@ def test_full_text_search(store):
     store.log(*exchange(prompt="Explain transformers", reply="Attention is all you need"))
     found = store.search("attention")
     assert [r["prompt"] for r in found] == ["Explain transformers"]
-    assert store.search('capital "Portugal') [0]["reply"] == "Lisboa."
+    assert store.search('capital "Portugal')[0]["reply"] == "Lisboa."
     assert store.search("   ") == []
 
 
