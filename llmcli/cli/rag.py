@@ -56,7 +56,7 @@ def open_retriever(app_ctx: AppContext, name: str, model: str | None = None,
         check_model(info, key)
     else:
         _, embed = embedder(app_ctx, info.embed_model)
-    return Retriever(conn, info, embed, _query_cache(app_ctx))
+    return Retriever(conn, info, embed, _query_cache(app_ctx), app_ctx.paths.cache_dir / "rag")
 
 
 def _query_cache(app_ctx: AppContext):

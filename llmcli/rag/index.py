@@ -349,6 +349,7 @@ class _Indexer:
                 self.conn.execute("DELETE FROM rag_chunks WHERE document_id = ?", (item.old_id,))
                 self.conn.execute("DELETE FROM rag_documents WHERE id = ?", (item.old_id,))
             self.conn.execute("UPDATE rag_documents SET state = 'ready' WHERE id = ?", (doc_id,))
+            _bump(self.conn, self.info.id)
         if item.old_id is None:
             self.stats.added += 1
         else:
@@ -445,7 +446,19 @@ def _drop_missing(conn: sqlite3.Connection, index_id: int, seen: set[str]) -> in
         with _write(conn):
             conn.execute(f"DELETE FROM rag_chunks WHERE document_id IN ({marks})", part)
             conn.execute(f"DELETE FROM rag_documents WHERE id IN ({marks})", part)
+            _bump(conn, index_id)
     return len(gone)
+
+
+def _bump(conn: sqlite3.Connection, index_id: int) -> None:
+    """Every change to the searchable chunks gets a new generation: loaded matrices (in this
+    process and in files) are keyed by it."""
+    conn.execute("UPDATE rag_indexes SET generation = generation + 1 WHERE id = ?", (index_id,))
+
+
+def generation(conn: sqlite3.Connection, index_id: int) -> int | None:
+    row = conn.execute("SELECT generation FROM rag_indexes WHERE id = ?", (index_id,)).fetchone()
+    return int(row[0]) if row else None
 
 
 class _write:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmcli.core.errors import InvalidInput
@@ -29,6 +30,7 @@ class Retriever:
     info: IndexInfo
     embed: Embedder
     cache: EmbeddingCache | None = None
+    matrix_dir: Path | None = None  # where big indexes keep a memory-mappable matrix
 
     def query_vector(self, question: str):
         from llmcli.inspect.embeddings import embed_cached
@@ -38,11 +40,23 @@ class Retriever:
         return embed_cached(self.embed, self.info.embed_model, [question], self.cache).vectors[0]
 
     def search(self, question: str, top: int = DEFAULT_TOP, mode: Mode = DEFAULT_MODE) -> list[Hit]:
+        self._refresh()
         if self.info.chunks == 0:
             raise InvalidInput(f"index '{self.info.name}' holds no chunks",
                                hint=f"add files: llmcli rag index {self.info.name} PATH")
         vector = self.query_vector(question) if mode != "keyword" else None
-        return search(self.conn, self.info, question, vector, top, mode)
+        return search(self.conn, self.info, question, vector, top, mode, self.matrix_dir)
+
+    def _refresh(self) -> None:
+        """A long-lived retriever (chat) sees a re-index done meanwhile by another process."""
+        from llmcli.rag.index import generation, get_index
+
+        now = generation(self.conn, self.info.id)
+        if now is None:
+            raise InvalidInput(f"index '{self.info.name}' was removed",
+                               hint="see 'llmcli rag list'")
+        if now != self.info.generation:
+            self.info = get_index(self.conn, self.info.name)
 
     def close(self) -> None:
         if self.cache is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from llmcli.core.errors import InvalidInput
@@ -27,6 +28,7 @@ Mode = Literal["vector", "hybrid", "keyword"]
 MODES: tuple[str, ...] = ("vector", "hybrid", "keyword")
 RRF_K = 60  # the constant of Cormack et al. (2009); damps the weight of the very first ranks
 CANDIDATES = 50  # how deep each ranking goes before fusion
+SIDECAR_MIN = 20_000  # chunks from which the matrix is also kept as a memory-mapped file
 
 
 @dataclass
@@ -50,14 +52,32 @@ def _db_key(conn: sqlite3.Connection) -> str:
     return str(row[2] or id(conn))
 
 
-def load_matrix(conn: sqlite3.Connection, info: IndexInfo) -> Matrix:
-    """The index's vectors, read from SQLite once per process (again only after a re-index)."""
-    import numpy as np
+def load_matrix(conn: sqlite3.Connection, info: IndexInfo,
+                cache_dir: Path | None = None) -> Matrix:
+    """The index's vectors, read from SQLite once per process (again only after a change).
 
+    With `cache_dir`, a big index (SIDECAR_MIN chunks or more) is also saved there as a .npy
+    file and memory-mapped by the next process: reading 100,000 blobs from SQLite takes about
+    2 s, mapping the file a few milliseconds. The file name carries the index's generation,
+    which every change bumps, so a stale file is never read.
+    """
     key = (_db_key(conn), info.id)
     cached = _LOADED.get(key)
     if cached is not None and cached.generation == info.generation:
         return cached
+    sidecar = _sidecar(cache_dir, key[0], info) if cache_dir is not None else None
+    matrix = _read_sidecar(sidecar, info) if sidecar is not None else None
+    if matrix is None:
+        matrix = _read_rows(conn, info)
+        if sidecar is not None and matrix.size >= SIDECAR_MIN:
+            _write_sidecar(sidecar, matrix)
+    _LOADED[key] = matrix
+    return matrix
+
+
+def _read_rows(conn: sqlite3.Connection, info: IndexInfo) -> Matrix:
+    import numpy as np
+
     n = conn.execute(
         "SELECT COUNT(*) FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id "
         "WHERE c.index_id = ? AND d.state = 'ready'", (info.id,)).fetchone()[0]
@@ -77,9 +97,54 @@ def load_matrix(conn: sqlite3.Connection, info: IndexInfo) -> Matrix:
     ids, vectors = ids[:i], vectors[:i]
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.divide(vectors, norms, out=vectors, where=norms > 0)
-    matrix = Matrix(ids, vectors, info.generation)
-    _LOADED[key] = matrix
-    return matrix
+    return Matrix(ids, vectors, info.generation)
+
+
+def _sidecar(cache_dir: Path, db: str, info: IndexInfo) -> Path:
+    import hashlib
+
+    prefix = hashlib.sha1(f"{db}\0{info.id}\0{info.created}".encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{prefix}-{info.generation}.npy"
+
+
+def _read_sidecar(path: Path, info: IndexInfo) -> Matrix | None:
+    import numpy as np
+
+    ids_path = path.with_suffix(".ids.npy")
+    try:
+        vectors = np.load(path, mmap_mode="r")
+        ids = np.load(ids_path)
+    except (OSError, ValueError):
+        return None  # absent or damaged: read SQLite (and write a fresh one)
+    if vectors.ndim != 2 or vectors.shape[0] != ids.shape[0] or (
+            info.dimension and vectors.shape[1] != info.dimension):
+        return None
+    return Matrix(ids, vectors, info.generation)
+
+
+def _write_sidecar(path: Path, matrix: Matrix) -> None:
+    """Atomically (temporary names, then renames); older generations are removed. A cache
+    that cannot be written is skipped silently: it only saves time."""
+    import contextlib
+    import os
+
+    import numpy as np
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for kind, data in ((".ids.npy", matrix.ids), (".npy", matrix.vectors)):
+            target = path.with_suffix(kind)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                np.save(fh, data)
+            os.replace(tmp, target)
+        prefix = path.name.split("-")[0]
+        for old in path.parent.glob(f"{prefix}-*.npy"):
+            if not old.name.startswith(path.stem):
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    except OSError:
+        pass
 
 
 def vector_ranking(matrix: Matrix, query: Any, k: int) -> list[tuple[int, float]]:
@@ -170,14 +235,15 @@ class Hit:
 
 
 def search(conn: sqlite3.Connection, info: IndexInfo, query_text: str, query_vector: Any,
-           top: int, mode: Mode = "hybrid") -> list[Hit]:
+           top: int, mode: Mode = "hybrid", cache_dir: Path | None = None) -> list[Hit]:
     """The `top` best chunks for a query, by vectors, keywords, or both fused."""
     if top < 1:
         raise InvalidInput("--top must be at least 1")
     if mode not in MODES:
         raise InvalidInput(f"unknown search mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
     depth = max(top, CANDIDATES)
-    vec = vector_ranking(load_matrix(conn, info), query_vector, depth) if mode != "keyword" else []
+    vec = (vector_ranking(load_matrix(conn, info, cache_dir), query_vector, depth)
+           if mode != "keyword" else [])
     kw = keyword_ranking(conn, info, query_text, depth) if mode != "vector" else []
     if mode == "vector":
         ranked = vec[:top]

@@ -107,3 +107,36 @@ def test_bad_top_and_mode(indexed):
         search(conn, info, "x", bow_vector("x"), 0)
     with pytest.raises(InvalidInput, match="unknown search mode"):
         search(conn, info, "x", bow_vector("x"), 3, "fuzzy")  # type: ignore[arg-type]
+
+
+def test_big_matrices_are_memory_mapped_from_a_sidecar(tmp_path, notes, embedder, monkeypatch):
+    from llmcli.rag import search as s
+
+    monkeypatch.setattr(s, "SIDECAR_MIN", 1)
+    conn = connect(tmp_path / "logs.db")
+    ix.build(conn, "notas", [notes], embed=embedder, model="test:bow")
+    info = ix.get_index(conn, "notas")
+    cache = tmp_path / "cache" / "rag"
+    first = s.load_matrix(conn, info, cache)
+    files = sorted(p.name for p in cache.iterdir())
+    assert len(files) == 2 and files[0].endswith(f"-{info.generation}.ids.npy")
+    s._LOADED.clear()  # as a new process would start
+    mapped = s.load_matrix(conn, info, cache)
+    assert isinstance(mapped.vectors, np.memmap)
+    assert np.array_equal(mapped.ids, first.ids) and np.allclose(mapped.vectors, first.vectors)
+    q = bow_vector("frango grelhado")
+    assert vector_ranking(mapped, q, 3) == vector_ranking(first, q, 3)
+    # A change bumps the generation: the old file is replaced, never read again.
+    (notes / "novo.md").write_text("Texto novo sobre sono.\n", encoding="utf-8")
+    ix.build(conn, "notas", [notes], embed=embedder, model="test:bow")
+    info2 = ix.get_index(conn, "notas")
+    assert info2.generation > info.generation
+    again = s.load_matrix(conn, info2, cache)
+    assert again.size == first.size + 1
+    assert sorted(p.name.split("-")[1] for p in cache.iterdir()) == [
+        f"{info2.generation}.ids.npy", f"{info2.generation}.npy"]
+    # A damaged file is ignored.
+    s._LOADED.clear()
+    next(cache.glob("*[0-9].npy")).write_bytes(b"garbage")
+    assert s.load_matrix(conn, info2, cache).size == again.size
+    conn.close()
