@@ -8,6 +8,7 @@ differ only in who computes the logits. Choices, each measured on a 2-core machi
   both generation and prompt batches (about 1.6x faster decoding here).
 - no `logits_all`: keeping every position's logits doubles memory and crawls. We read only the
   last position's logits after each evaluation (`llama_get_logits_ith(ctx, -1)`).
+- flash attention on, as llama.cpp's own default ("auto") resolves on a CPU.
 - silence: `verbose=False` still lets a KV-cache warning through to stderr, so a no-op log
   callback is installed before the first model is opened.
 """
@@ -57,6 +58,26 @@ def import_llama_cpp() -> Any:
     return llama_cpp
 
 
+def dequantize_gguf(source: Path | str, target: Path | str, *, threads: int | None = None) -> Path:
+    """Write a copy of a GGUF with every tensor in float32, with llama.cpp's own dequantizer
+    (a few seconds). llama.cpp running that copy computes in float32 throughout, which makes it
+    an exact reference for the numpy engine; on quantized files llama.cpp also quantizes the
+    activations to 8 bits inside its matrix products."""
+    lib = import_llama_cpp()
+    params = lib.llama_model_quantize_default_params()
+    params.ftype = lib.LLAMA_FTYPE_ALL_F32
+    params.allow_requantize = True
+    params.nthread = threads or os.cpu_count() or 1
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.tmp")
+    code = lib.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
+    if code != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise LocalModelError(f"llama.cpp could not dequantize {source} (code {code})")
+    os.replace(tmp, target)
+    return target
+
+
 class LlamaCppModel:
     """A GGUF opened by llama.cpp: one context (one KV cache), so one live session at a time."""
 
@@ -86,6 +107,7 @@ class LlamaCppModel:
                 vocab_only=vocab_only,
                 embedding=embedding,
                 logits_all=False,
+                flash_attn=True,  # what llama.cpp's "auto" picks on a CPU (llama-bench's default)
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:

@@ -25,7 +25,7 @@ pytest.importorskip(
 )
 pytestmark = pytest.mark.llamacpp
 
-NEAR_TIE = 0.3  # nats: about the largest log-prob difference measured between the engines
+NEAR_TIE = 0.3  # nats: about the log-prob differences llama.cpp's 8-bit activations cause
 PROMPTS = [
     "The capital of France is",
     "O gato subiu no telhado porque viu um",
@@ -41,6 +41,17 @@ def llama(default_gguf: Path) -> Any:
     model = llamacpp_backend.LlamaCppModel(default_gguf, n_ctx=1024)
     yield model
     model.close()
+
+
+@pytest.fixture(scope="module")
+def llama_f32(default_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """llama.cpp on a float32 copy of the same weights: no quantized arithmetic anywhere."""
+    target = tmp_path_factory.mktemp("f32") / "f32.gguf"
+    path = llamacpp_backend.dequantize_gguf(default_gguf, target)
+    model = llamacpp_backend.LlamaCppModel(path, n_ctx=1024)
+    yield model
+    model.close()
+    path.unlink()
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +85,9 @@ def test_session_feeds_rewinds_and_limits(llama: Any, tok: Tokenizer) -> None:
         session.feed([999_999])
 
 
-def test_logit_parity_with_numpy(local_model: Any, llama: Any, tok: Tokenizer,
-                                 record_property: Any) -> None:
+def compare_next_token(local_model: Any, llama: Any, tok: Tokenizer) -> tuple[float, list[int]]:
+    """Max |log-prob difference| over llama.cpp's top 10, and the top-10 overlaps, per prompt;
+    the top-1 must be the same token."""
     worst, overlaps = 0.0, []
     for prompt in PROMPTS:
         ids = tok.encode(prompt)
@@ -83,14 +95,42 @@ def test_logit_parity_with_numpy(local_model: Any, llama: Any, tok: Tokenizer,
         theirs = log_softmax(llama.new_session().feed(ids))
         assert int(np.argmax(ours)) == int(np.argmax(theirs)), prompt
         top_ours, top_theirs = np.argsort(-ours)[:10], np.argsort(-theirs)[:10]
-        overlap = len(set(top_ours.tolist()) & set(top_theirs.tolist()))
-        overlaps.append(overlap)
-        assert overlap >= 8, prompt
+        overlaps.append(len(set(top_ours.tolist()) & set(top_theirs.tolist())))
         worst = max(worst, float(np.abs(ours[top_theirs] - theirs[top_theirs]).max()))
+    return worst, overlaps
+
+
+def test_numpy_matches_llama_cpp_in_float32(local_model: Any, llama_f32: Any, tok: Tokenizer,
+                                            record_property: Any) -> None:
+    """Same float weights, float arithmetic on both sides: the engines agree to rounding."""
+    worst, overlaps = compare_next_token(local_model, llama_f32, tok)
+    record_property("f32_max_abs_logprob_diff_top10", round(worst, 5))
+    print(f"\nfloat32 file: top-10 overlaps {overlaps}, max |dlogp| over top-10 {worst:.4f}")
+    assert min(overlaps) >= 9 and worst < 0.02
+
+
+def test_logit_parity_with_numpy(local_model: Any, llama: Any, tok: Tokenizer,
+                                 record_property: Any) -> None:
+    """On the Q4_K_M file llama.cpp quantizes activations to 8 bits inside its products: the
+    same top-1, nearly the same top 10, log-probs within a few tenths of a nat."""
+    worst, overlaps = compare_next_token(local_model, llama, tok)
     record_property("max_abs_logprob_diff_top10", round(worst, 4))
     record_property("top10_overlaps", overlaps)
-    print(f"\nlogit parity: top-10 overlaps {overlaps}, max |dlogp| over top-10 {worst:.4f}")
-    assert worst < 0.5
+    print(f"\nQ4_K_M file: top-10 overlaps {overlaps}, max |dlogp| over top-10 {worst:.4f}")
+    assert min(overlaps) >= 8 and worst < 1.0
+
+
+def test_greedy_generations_agree_in_float32(local_model: Any, llama_f32: Any,
+                                             tok: Tokenizer) -> None:
+    from llmcli.local.generate import generate
+    from llmcli.local.sampling import Sampler, SamplingParams
+
+    for prompt in PROMPTS:
+        ids = tok.encode(prompt)
+        greedy = Sampler(SamplingParams(temperature=0))
+        runs = [[t.id for t in generate(m.new_session(), ids, greedy, 32)]
+                for m in (local_model, llama_f32)]
+        assert runs[0] == runs[1], (prompt, tok.decode(runs[0]), tok.decode(runs[1]))
 
 
 def test_greedy_generations_agree(local_model: Any, llama: Any, tok: Tokenizer,
