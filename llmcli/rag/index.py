@@ -225,8 +225,9 @@ def build(
         )
     reuse_roots = not paths
     if reuse_roots:
-        if info is None:
-            raise InvalidInput(f"index '{name}' does not exist yet: give the files or folders",
+        if info is None or not info.roots:
+            what = "does not exist yet" if info is None else "has no paths yet"
+            raise InvalidInput(f"index '{name}' {what}: give the files or folders",
                                hint=f"e.g. llmcli rag index {name} ./notes")
         paths = [Path(p) for p in info.roots]
     size = chunk_size if chunk_size is not None else (info.chunk_size if info else DEFAULT_SIZE)
@@ -239,6 +240,10 @@ def build(
     files = list(discover([Path(p) for p in paths], patterns))  # validates the paths first
     info = _ensure(conn, info, name, model, size, over)
     resize = (info.chunk_size, info.overlap) != (size, over)
+    with _write(conn):  # now, so that an interrupted run is resumed from the same paths
+        conn.execute("UPDATE rag_indexes SET roots = ?, globs = ? WHERE id = ?",
+                     (json.dumps(roots, ensure_ascii=False),
+                      json.dumps(patterns, ensure_ascii=False), info.id))
     stats = Stats(name, model, files=len(files))
     _drop_pending(conn, info.id)
 
@@ -257,10 +262,9 @@ def build(
     stats.removed = _drop_missing(conn, info.id, seen)
     with _write(conn):
         conn.execute(
-            "UPDATE rag_indexes SET updated = ?, chunk_size = ?, overlap = ?, roots = ?, globs = ?,"
+            "UPDATE rag_indexes SET updated = ?, chunk_size = ?, overlap = ?,"
             " dimension = COALESCE(?, dimension), generation = generation + 1 WHERE id = ?",
-            (now_iso(), size, over, json.dumps(roots, ensure_ascii=False),
-             json.dumps(patterns, ensure_ascii=False), indexer.dimension, info.id),
+            (now_iso(), size, over, indexer.dimension, info.id),
         )
     final = get_index(conn, name)
     stats.chunks = final.chunks

@@ -249,3 +249,33 @@ def test_chat_rag_command(cli, indexed, embed_server):
     assert bodies[1]["messages"][-1]["content"] == "oi"  # after /rag off: as typed
     res = cli("chat", *CHAT, input="/rag nada\n")
     assert "no index named 'nada'" in res.stderr
+
+
+def test_ctrl_c_while_indexing_keeps_what_was_done(embed_server, notes):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+    from tests.stubs.base import Hang
+
+    real = embed_server.embeddings
+    embed_server.script("embeddings", real, Hang(seconds=30))  # the second file never answers
+    proc = subprocess.Popen([sys.executable, "-m", "llmcli", "rag", "index", "notas", str(notes),
+                             *EMB], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=dict(os.environ), cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while len(embed_server.requests_for("embeddings")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert b"indexing interrupted; the files done so far are kept" in err
+    assert b"Traceback" not in err
+    from tests.conftest import run_in_process
+
+    res = run_in_process(["rag", "index", "notas", "--json"])
+    data = json.loads(res.stdout)
+    assert (data["unchanged"], data["added"]) == (1, 2), data
