@@ -123,7 +123,7 @@ def read(path: Path, data: bytes | None = None) -> Document | Skip:
         doc = read_csv(path, text, CSV[suffix])
     elif suffix in JSONL:
         doc = read_jsonl(path, text)
-    elif suffix in MARKDOWN:
+    elif suffix in MARKDOWN or looks_like_markdown(text):
         doc = Document(path, "markdown", "line", markdown_blocks(text))
     else:
         doc = Document(path, "text", "line", text_blocks(text))
@@ -148,6 +148,12 @@ def decode(data: bytes) -> str | None:
 
 # -- plain text and Markdown ----------------------------------------------------------------------
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX_TITLED = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
+
+
+def looks_like_markdown(text: str) -> bool:
+    """Notes saved as .txt are often Markdown: two headings or more make them so."""
+    return len(_ATX_TITLED.findall(text, 0, 200_000)) >= 2
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")

@@ -147,3 +147,13 @@ def test_discover_a_named_file_ignores_globs(notes):
 def test_discover_missing_path_is_an_error(tmp_path):
     with pytest.raises(InvalidInput, match="no such file or folder"):
         list(discover([tmp_path / "nao-existe"]))
+
+
+def test_markdown_saved_as_txt_keeps_its_headings(tmp_path):
+    p = tmp_path / "notas.txt"
+    p.write_text("# Transformers\n\n## Atenção\n\nCada token olha os outros.\n", encoding="utf-8")
+    d = doc(p)
+    assert d.kind == "markdown" and d.blocks[0].heading == ("Transformers", "Atenção")
+    q = tmp_path / "script.txt"
+    q.write_text("# um comentário\nlinha\n", encoding="utf-8")
+    assert doc(q).kind == "text"
