@@ -72,7 +72,8 @@ def batch(
     if rag is not None:
         from llmcli.cli.rag_prompt import RagBuilder
 
-        builder = RagBuilder(app_ctx, rag, template=template, system=system, top=rag_top)
+        builder = RagBuilder(app_ctx, rag, template=template, system=system, top=rag_top,
+                             dry_run=dry_run)
     else:
         builder = _builder(app_ctx, template, system)
     targets = _targets(app_ctx, model or [None], option, builder)

@@ -177,14 +177,15 @@ class RagBuilder:
     extracts = False
 
     def __init__(self, app: AppContext, index: str, *, template: str | None = None,
-                 system: str | None = None, top: int = 4, mode: str = "hybrid"):
+                 system: str | None = None, top: int = 4, mode: str = "hybrid",
+                 dry_run: bool = False):
         from llmcli.cli.rag import check_mode, open_retriever
         from llmcli.rag import prompt as rp
 
         check_mode(mode)
         self.template = rp.load(template, app.paths)
         self.template_name = self.template.name or rp.TEMPLATE
-        self.system, self.top, self.mode = system, top, mode
+        self.system, self.top, self.mode, self.dry_run = system, top, mode, dry_run
         self._lock = threading.Lock()
         self._conn = _thread_free_connection(app)
         self.retriever = open_retriever(app, index, conn=self._conn)
@@ -203,8 +204,11 @@ class RagBuilder:
             raise InvalidInput("empty 'prompt' (the question to retrieve context for)")
         extra = {k: v for k, v in variables.items()
                  if k not in ("prompt", "input", "chunks")}
-        with self._lock:
-            hits = self.retriever.search(question, self.top, self.mode)  # type: ignore[arg-type]
+        if self.dry_run:  # checks the records, embeds nothing (a paid model costs money)
+            hits = []
+        else:
+            with self._lock:
+                hits = self.retriever.search(question, self.top, self.mode)  # type: ignore[arg-type]
         return render_prompt(self.template, question, hits, system=item.system or self.system,
                              variables=extra).messages
 

@@ -279,3 +279,13 @@ def test_ctrl_c_while_indexing_keeps_what_was_done(embed_server, notes):
     res = run_in_process(["rag", "index", "notas", "--json"])
     data = json.loads(res.stdout)
     assert (data["unchanged"], data["added"]) == (1, 2), data
+
+
+def test_batch_rag_dry_run_embeds_nothing(cli, indexed, embed_server, tmp_path):
+    src = tmp_path / "perguntas.jsonl"
+    src.write_text('{"id": 1, "prompt": "sono"}\n{"id": 2}\n', encoding="utf-8")
+    n = len(embed_server.requests_for("embeddings"))
+    res = cli("batch", str(src), "--rag", "notas", "--dry-run", *CHAT)
+    assert len(embed_server.requests_for("embeddings")) == n
+    assert not chat_requests(embed_server)
+    assert "line 2" in res.stderr
