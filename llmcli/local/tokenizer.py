@@ -39,6 +39,8 @@ SPACE = "▁"  # U+2581, SentencePiece's visible space
 _LONG_CHUNK = 48  # chunks longer than this are cut further at every safe point
 _CACHE_LIMIT = 1 << 20
 _VISIBLE = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 class Tokenizer:
     """A SentencePiece (SPM) vocabulary with llama.cpp's encoding rules."""
 
@@ -107,7 +109,8 @@ class Tokenizer:
         tokens = md["tokenizer.ggml.tokens"]
         types = md.get("tokenizer.ggml.token_type")
         scores = md.get("tokenizer.ggml.scores")
-        eot = [i for i in (opt_int("tokenizer.ggml.eot_token_id"),) if i is not None]
+        ends = ("tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id")
+        eot = [i for i in map(opt_int, ends) if i is not None]
         tokenizer = cls(
             tokens,
             [0.0] * len(tokens) if scores is None else scores,

@@ -178,10 +178,35 @@ class LocalProvider(Provider):
     def warm_up(self, model: str | None = None, engine: str | None = None) -> None:
         """Load what the first request needs (tokenizer, weights; converting them on first use)
         so that chat and compare can do it while the user types."""
-        engine = engine or self.engine_for()
-        self.tokenizer(model)
+        self._prepare(engine or self.engine_for(), model)
+
+    def _prepare(self, engine: str, model: str | None) -> tuple[Tokenizer, Any]:
+        """The tokenizer and a session; on a cold start both load at once (llama.cpp reads its
+        file in C, without the GIL, while Python builds the tokenizer)."""
+        from llmcli.local.tokenizer import Tokenizer
+
+        path = self.model_path(model)
         with self._lock:
-            self._session(engine, model)
+            if path in self._tokenizers or (engine, path) in self._sessions:
+                return self.tokenizer(model), self._session(engine, model)
+            box: dict[str, Any] = {}
+
+            def load() -> None:
+                try:
+                    box["tokenizer"] = Tokenizer.from_gguf(path)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    box["error"] = exc
+
+            worker = threading.Thread(target=load, name="llmcli-tokenizer", daemon=True)
+            worker.start()
+            try:
+                session = self._session(engine, model)
+            finally:
+                worker.join()
+            if "error" in box:
+                raise box["error"]
+            self._tokenizers[path] = box["tokenizer"]
+            return box["tokenizer"], session
 
     # -- the Provider protocol ---------------------------------------------------------------
     def known_models(self) -> list[ModelInfo]:
@@ -208,10 +233,9 @@ class LocalProvider(Provider):
         from llmcli.local.chat_format import run_chat
 
         engine = self.engine_for(request.options)
-        tokenizer = self.tokenizer(request.model)
         defaults = {} if request.raw else CHAT_SAMPLING
         with self._lock:
-            session = self._session(engine, request.model)
+            tokenizer, session = self._prepare(engine, request.model)
             yield from run_chat(request, tokenizer, session, defaults=defaults,
                                 max_tokens=DEFAULT_MAX_TOKENS)
 
