@@ -296,7 +296,11 @@ class Tokenizer:
             for piece in self.tokens:
                 if len(piece) > 1:
                     pairs.update(piece[i : i + 2] for i in range(len(piece) - 1))
-            pairs.update([p.replace(SPACE, " ") for p in pairs if SPACE in p])
+            # Raw text has ' ' where pieces have '▁': every mix of the two, too.
+            spaced = [p for p in pairs if SPACE in p]
+            for a, b in spaced:
+                firsts, seconds = {a, a.replace(SPACE, " ")}, {b, b.replace(SPACE, " ")}
+                pairs.update(x + y for x in firsts for y in seconds)
             self._pairs = pairs
         return self._pairs
 
