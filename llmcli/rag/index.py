@@ -21,14 +21,32 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmcli.core.errors import InvalidInput, ProviderError, StorageError
+from llmcli.core.errors import InvalidInput, ProviderError
+from llmcli.rag.catalog import (  # re-exported: callers use llmcli.rag.index for both
+    IndexInfo,
+    bump_generation,
+    check_name,
+    documents,
+    find_index,
+    generation,
+    get_index,
+    iter_chunks,
+    list_indexes,
+    remove_index,
+    transaction,
+)
 from llmcli.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, Chunk, check_sizes, chunk_document
 from llmcli.rag.readers import Document, Skip, discover, read
+
+__all__ = [
+    "IndexInfo", "Progress", "Stats", "build", "check_name", "chunk_hash", "documents",
+    "find_index", "generation", "get_index", "iter_chunks", "list_indexes", "remove_index",
+]
 
 Embedder = Callable[[list[str]], list[list[float]]]
 BATCH = 32  # chunks per embedding call: the progress bar moves, memory stays small
@@ -45,103 +63,6 @@ def now_iso() -> str:
     from llmcli.store.logs import now_iso as _now
 
     return _now()
-
-
-# -- what an index is ----------------------------------------------------------------------------
-@dataclass
-class IndexInfo:
-    id: int
-    name: str
-    embed_model: str
-    dimension: int | None
-    chunk_size: int
-    overlap: int
-    roots: list[str]
-    globs: list[str]
-    created: str
-    updated: str
-    generation: int
-    documents: int = 0
-    chunks: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "name", "embed_model", "dimension", "chunk_size", "overlap", "roots", "globs",
-            "created", "updated", "documents", "chunks")}
-
-
-_INFO_SQL = """
-SELECT i.*,
-  (SELECT COUNT(*) FROM rag_documents d WHERE d.index_id = i.id AND d.state = 'ready') AS ndocs,
-  (SELECT COUNT(*) FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id
-    WHERE c.index_id = i.id AND d.state = 'ready') AS nchunks
-FROM rag_indexes i
-"""
-
-
-def _info(row: sqlite3.Row) -> IndexInfo:
-    return IndexInfo(
-        id=row["id"], name=row["name"], embed_model=row["embed_model"],
-        dimension=row["dimension"], chunk_size=row["chunk_size"], overlap=row["overlap"],
-        roots=json.loads(row["roots"]), globs=json.loads(row["globs"]), created=row["created"],
-        updated=row["updated"], generation=row["generation"], documents=row["ndocs"],
-        chunks=row["nchunks"],
-    )
-
-
-def list_indexes(conn: sqlite3.Connection) -> list[IndexInfo]:
-    return [_info(r) for r in conn.execute(_INFO_SQL + " ORDER BY i.name")]
-
-
-def find_index(conn: sqlite3.Connection, name: str) -> IndexInfo | None:
-    row = conn.execute(_INFO_SQL + " WHERE i.name = ?", (name,)).fetchone()
-    return _info(row) if row else None
-
-
-def get_index(conn: sqlite3.Connection, name: str) -> IndexInfo:
-    """The index called `name`; an unknown name says which exist."""
-    info = find_index(conn, name)
-    if info is None:
-        import difflib
-
-        names = [r[0] for r in conn.execute("SELECT name FROM rag_indexes ORDER BY name")]
-        close = difflib.get_close_matches(name, names, n=1)
-        if close:
-            hint = f"did you mean '{close[0]}'? 'llmcli rag list' shows them all"
-        elif names:
-            hint = f"indexes: {', '.join(names)}"
-        else:
-            hint = f"create one with: llmcli rag index {name} PATH"
-        raise InvalidInput(f"no index named '{name}'", hint=hint)
-    return info
-
-
-def remove_index(conn: sqlite3.Connection, name: str) -> IndexInfo:
-    info = get_index(conn, name)
-    with _write(conn):
-        conn.execute("DELETE FROM rag_chunks WHERE index_id = ?", (info.id,))
-        conn.execute("DELETE FROM rag_documents WHERE index_id = ?", (info.id,))
-        conn.execute("DELETE FROM rag_indexes WHERE id = ?", (info.id,))
-    return info
-
-
-def documents(conn: sqlite3.Connection, info: IndexInfo) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        "SELECT d.source, d.path, d.kind, d.size, d.indexed, COUNT(c.id) AS chunks "
-        "FROM rag_documents d LEFT JOIN rag_chunks c ON c.document_id = d.id "
-        "WHERE d.index_id = ? AND d.state = 'ready' GROUP BY d.id ORDER BY d.source",
-        (info.id,),
-    )
-    return [dict(r) for r in rows]
-
-
-def check_name(name: str) -> str:
-    import re
-
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
-        raise InvalidInput(f"'{name}' is not a valid index name",
-                           hint="use letters, digits, '-', '_' and '.' (e.g. receitas)")
-    return name
 
 
 # -- building ------------------------------------------------------------------------------------
@@ -240,7 +161,7 @@ def build(
     files = list(discover([Path(p) for p in paths], patterns))  # validates the paths first
     info = _ensure(conn, info, name, model, size, over)
     resize = (info.chunk_size, info.overlap) != (size, over)
-    with _write(conn):  # now, so that an interrupted run is resumed from the same paths
+    with transaction(conn):  # now, so that an interrupted run is resumed from the same paths
         conn.execute("UPDATE rag_indexes SET roots = ?, globs = ? WHERE id = ?",
                      (json.dumps(roots, ensure_ascii=False),
                       json.dumps(patterns, ensure_ascii=False), info.id))
@@ -260,7 +181,7 @@ def build(
         state.bytes_done += item.size
         report(state)
     stats.removed = _drop_missing(conn, info.id, seen)
-    with _write(conn):
+    with transaction(conn):
         conn.execute(
             "UPDATE rag_indexes SET updated = ?, chunk_size = ?, overlap = ?,"
             " dimension = COALESCE(?, dimension), generation = generation + 1 WHERE id = ?",
@@ -276,7 +197,7 @@ def _ensure(conn: sqlite3.Connection, info: IndexInfo | None, name: str, model: 
             size: int, over: int) -> IndexInfo:
     if info is not None:
         return info
-    with _write(conn):
+    with transaction(conn):
         stamp = now_iso()
         conn.execute(
             "INSERT INTO rag_indexes (name, created, updated, embed_model, chunk_size, overlap) "
@@ -348,12 +269,12 @@ class _Indexer:
         doc_id = self._pending_document(item, doc)
         for lo in range(0, len(chunks), self.batch):
             self._write_batch(doc_id, lo, chunks[lo : lo + self.batch])
-        with _write(self.conn):
+        with transaction(self.conn):
             if item.old_id is not None:
                 self.conn.execute("DELETE FROM rag_chunks WHERE document_id = ?", (item.old_id,))
                 self.conn.execute("DELETE FROM rag_documents WHERE id = ?", (item.old_id,))
             self.conn.execute("UPDATE rag_documents SET state = 'ready' WHERE id = ?", (doc_id,))
-            _bump(self.conn, self.info.id)
+            bump_generation(self.conn, self.info.id)
         if item.old_id is None:
             self.stats.added += 1
         else:
@@ -361,7 +282,7 @@ class _Indexer:
         seen.add(str(item.path))
 
     def _pending_document(self, item: _Changed, doc: Document) -> int:
-        with _write(self.conn):
+        with transaction(self.conn):
             cur = self.conn.execute(
                 "INSERT INTO rag_documents (index_id, path, source, kind, unit, hash, size, "
                 "indexed, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -394,7 +315,7 @@ class _Indexer:
         self.state.chunks_reused = self.stats.reused
         rows = [(self.info.id, doc_id, first + i, c.start, c.end, c.heading, c.text, h, known[h])
                 for i, (c, h) in enumerate(zip(chunks, hashes, strict=True))]
-        with _write(self.conn):
+        with transaction(self.conn):
             self.conn.executemany(
                 "INSERT INTO rag_chunks (index_id, document_id, position, start_at, end_at, "
                 "heading, text, hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -413,7 +334,7 @@ class _Indexer:
             raise ProviderError(f"{self.model} returned an empty or malformed vector")
         if self.dimension is None:
             self.dimension = int(arr.size)
-            with _write(self.conn):
+            with transaction(self.conn):
                 self.conn.execute("UPDATE rag_indexes SET dimension = ? WHERE id = ?",
                                   (self.dimension, self.info.id))
         elif arr.size != self.dimension:
@@ -433,7 +354,7 @@ def _display(item: _Changed) -> str:
 
 def _drop_pending(conn: sqlite3.Connection, index_id: int) -> None:
     """Leftovers of an interrupted run (never visible to searches)."""
-    with _write(conn):
+    with transaction(conn):
         conn.execute("DELETE FROM rag_chunks WHERE document_id IN (SELECT id FROM rag_documents "
                      "WHERE index_id = ? AND state = 'pending')", (index_id,))
         conn.execute("DELETE FROM rag_documents WHERE index_id = ? AND state = 'pending'",
@@ -447,54 +368,8 @@ def _drop_missing(conn: sqlite3.Connection, index_id: int, seen: set[str]) -> in
     for lo in range(0, len(gone), 500):
         part = gone[lo : lo + 500]
         marks = ",".join("?" * len(part))
-        with _write(conn):
+        with transaction(conn):
             conn.execute(f"DELETE FROM rag_chunks WHERE document_id IN ({marks})", part)
             conn.execute(f"DELETE FROM rag_documents WHERE id IN ({marks})", part)
-            _bump(conn, index_id)
+            bump_generation(conn, index_id)
     return len(gone)
-
-
-def _bump(conn: sqlite3.Connection, index_id: int) -> None:
-    """Every change to the searchable chunks gets a new generation: loaded matrices (in this
-    process and in files) are keyed by it."""
-    conn.execute("UPDATE rag_indexes SET generation = generation + 1 WHERE id = ?", (index_id,))
-
-
-def generation(conn: sqlite3.Connection, index_id: int) -> int | None:
-    row = conn.execute("SELECT generation FROM rag_indexes WHERE id = ?", (index_id,)).fetchone()
-    return int(row[0]) if row else None
-
-
-class _write:
-    """A short IMMEDIATE transaction (the connection is in autocommit mode)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot write the index: {exc}",
-                               hint="another llmcli may be writing; retry") from None
-        return self.conn
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        if kind is None:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                self.conn.execute("ROLLBACK")
-                raise StorageError(f"cannot write the index: {err}") from None
-        else:
-            self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StorageError(f"cannot write the index: {exc}") from None
-
-
-def iter_chunks(conn: sqlite3.Connection, info: IndexInfo) -> Iterator[sqlite3.Row]:
-    """Every ready chunk of an index with its document's fields (for show and evaluation)."""
-    yield from conn.execute(
-        "SELECT c.id, c.position, c.start_at, c.end_at, c.heading, c.text, d.source, d.path, "
-        "d.unit FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id "
-        "WHERE c.index_id = ? AND d.state = 'ready' ORDER BY d.source, c.position", (info.id,))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmcli.core.errors import InvalidInput
-from llmcli.rag.index import IndexInfo
+from llmcli.rag.catalog import IndexInfo
 from llmcli.rag.search import Hit, Mode, search
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Retriever:
 
     def _refresh(self) -> None:
         """A long-lived retriever (chat) sees a re-index done meanwhile by another process."""
-        from llmcli.rag.index import generation, get_index
+        from llmcli.rag.catalog import generation, get_index
 
         now = generation(self.conn, self.info.id)
         if now is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from llmcli.core.errors import InvalidInput
-from llmcli.rag.index import IndexInfo
+from llmcli.rag.catalog import IndexInfo
 
 if TYPE_CHECKING:
     import numpy as np
