@@ -39,8 +39,10 @@ class AppContext:
     @cached_property
     def registry(self) -> Registry:
         from llmcli.core.registry import Registry
+        from llmcli.ui.progress import ConversionProgress
 
-        return Registry(self.settings, self.keys, self.explicit_key)
+        hooks = {"local": {"progress": ConversionProgress(self.env)}}
+        return Registry(self.settings, self.keys, self.explicit_key, hooks=hooks)
 
     @cached_property
     def logs(self) -> LogStore:

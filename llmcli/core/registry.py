@@ -87,10 +87,19 @@ class ModelRef:
 class Registry:
     """Turns what the user typed into provider instances, with config and keys applied."""
 
-    def __init__(self, settings: Settings, keys: KeyStore, explicit_key: str | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        keys: KeyStore,
+        explicit_key: str | None = None,
+        hooks: dict[str, dict] | None = None,
+    ):
         self.settings = settings
         self.keys = keys
         self.explicit_key = explicit_key
+        # Per-adapter callables from the face (e.g. the local model's conversion progress bar),
+        # handed to adapters through ProviderSettings.extra.
+        self.hooks = hooks or {}
         self._instances: dict[str, Provider] = {}
 
     def aliases(self) -> dict[str, str]:
@@ -163,7 +172,10 @@ class Registry:
             base_url=base_url,
             connect_timeout=float(cfg.get("connect_timeout", net.get("connect_timeout", 10.0))),
             read_timeout=float(cfg.get("read_timeout", net.get("read_timeout", 120.0))),
-            extra={k: v for k, v in cfg.items() if k not in {"base_url", "api_key", "type"}},
+            extra={
+                **{k: v for k, v in cfg.items() if k not in {"base_url", "api_key", "type"}},
+                **self.hooks.get(ref.adapter, {}),
+            },
         )
 
     def _endpoint_key(self, name: str, endpoint: dict) -> str | None:

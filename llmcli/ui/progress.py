@@ -1,0 +1,51 @@
+"""Progress of the local model's one-time weight conversion, on stderr."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmcli.environment import Environment
+
+
+class ConversionProgress:
+    """A `fn(stage, fraction)` hook: a bar on a terminal, one line per stage otherwise.
+
+    Called only on the first use of a model file; later starts never see it.
+    """
+
+    def __init__(self, env: Environment):
+        self.env = env
+        self._progress: Any = None
+        self._task: Any = None
+        self._stage: str | None = None
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if self.env.stderr_isatty:
+            self._bar(stage, fraction)
+        elif stage != self._stage:
+            self._stage = stage
+            if stage != "done":
+                self.env.stderr.write(f"llmcli: first use of this model file: {stage}…\n")
+                self.env.stderr.flush()
+
+    def _bar(self, stage: str, fraction: float) -> None:
+        if self._progress is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            from llmcli.ui.console import stderr_console
+
+            self._progress = Progress(
+                TextColumn("[bold]local model[/] {task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=stderr_console(self.env),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(stage, total=1.0)
+        self._progress.update(self._task, description=stage, completed=max(0.0, min(1.0, fraction)))
+        if stage == "done" or fraction >= 1.0 and stage == "done":
+            self._progress.stop()
+            self._progress = None
