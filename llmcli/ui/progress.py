@@ -46,6 +46,6 @@ class ConversionProgress:
             self._progress.start()
             self._task = self._progress.add_task(stage, total=1.0)
         self._progress.update(self._task, description=stage, completed=max(0.0, min(1.0, fraction)))
-        if stage == "done" or fraction >= 1.0 and stage == "done":
+        if stage == "done":
             self._progress.stop()
             self._progress = None
