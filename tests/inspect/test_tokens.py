@@ -26,6 +26,12 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
+    # tiktoken keeps loaded encodings for the whole process: forget those an earlier test
+    # loaded, so these are read (and their files written) from this module's own cache dir.
+    from tiktoken import registry
+
+    for name in ("o200k_base", "cl100k_base"):
+        registry.ENCODINGS.pop(name, None)
     return tmp_path_factory.mktemp("tk-cache")
 
 
