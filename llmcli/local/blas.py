@@ -164,15 +164,17 @@ class DecodeThreads:
     """Chooses, step by step, the BLAS thread count of a decode step by measured step time.
 
     Two modes: every core (OpenBLAS threads) or one (with the output projection split by
-    `split_matvec`). Each mode's step time is tracked as a moving average; the faster mode
-    runs, and the other is tried again every `probe_every` steps, so the choice follows the
-    machine's load (another process starting or stopping) at a cost of one step in 32.
+    `split_matvec`). The running mode's step time is tracked as a moving average; the other
+    mode is tried again every `probe_every` steps and its probe replaces its old figure, so
+    the choice follows the machine's load (another process starting or stopping) within a
+    step or a probe, at a cost of one step in 32.
     """
 
     def __init__(self, probe_every: int = 32):
         self.probe_every = probe_every
         self.cost: dict[int, float | None] = {cpu_count(): None, 1: None}
         self.steps = 0
+        self._probe: int | None = None
 
     def pick(self) -> int:
         self.steps += 1
@@ -180,8 +182,10 @@ class DecodeThreads:
         if untried:
             return untried[0]
         ranked = sorted(self.cost, key=lambda mode: self.cost[mode] or 0.0)
-        return ranked[1] if self.steps % self.probe_every == 0 else ranked[0]
+        self._probe = ranked[1] if self.steps % self.probe_every == 0 else None
+        return self._probe or ranked[0]
 
     def record(self, mode: int, seconds: float) -> None:
         old = self.cost[mode]
-        self.cost[mode] = seconds if old is None else 0.7 * old + 0.3 * seconds
+        fresh = old is None or mode == self._probe
+        self.cost[mode] = seconds if fresh else 0.7 * old + 0.3 * seconds

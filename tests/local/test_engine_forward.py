@@ -209,3 +209,9 @@ def test_decode_thread_policy_keeps_the_faster_mode_and_probes_the_other():
     for _ in range(10):
         policy.record(first, 0.300)  # the machine got busy: the first mode slows down
     assert policy.pick() == second
+    while policy.steps % 4 != 3:
+        policy.record(policy.pick(), 0.090)
+    probe = policy.pick()
+    assert probe == first
+    policy.record(probe, 0.030)  # idle again: one fast probe is enough to switch back
+    assert policy.pick() == first
