@@ -59,7 +59,9 @@ def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
     Cheaper than LayerNorm (no mean, no bias) and keeps activations at a stable scale
     whatever the depth. Works on the last axis, so it also normalises single heads.
     """
-    mean_square = np.mean(np.square(x), axis=-1, keepdims=True)
+    # (x*x).sum()/d rather than np.mean: the same number, without np.mean's Python overhead
+    # (this runs ~110 times per generated token).
+    mean_square = (x * x).sum(axis=-1, keepdims=True) / F32(x.shape[-1])
     return x * (F32(1.0) / np.sqrt(mean_square + F32(eps))) * weight
 
 
@@ -95,14 +97,15 @@ def attention_mask(q_pos: np.ndarray, k_pos: np.ndarray, window: int | None) -> 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(x) normalised to sum 1; subtracting the max first keeps exp from overflowing."""
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
-def attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, mask: np.ndarray):
+def attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, mask: np.ndarray | None):
     """Scaled dot-product attention with grouped key/value heads.
 
-    q: [n, H, hd] (already scaled), keys/values: [K, T, hd], mask: [n, T].
+    q: [n, H, hd] (already scaled), keys/values: [K, T, hd], mask: [n, T] or None (all keys
+    visible).
     Returns the mixed values [n, H*hd] and the attention weights [H, n, T].
     Grouped-query attention: H/K query heads share each key/value head, so the queries of a
     group are stacked and multiplied against their shared keys in one matrix product.
@@ -111,7 +114,8 @@ def attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, mask: np.ndarray
     n_kv, t = keys.shape[0], keys.shape[1]
     grouped = q.transpose(1, 0, 2).reshape(n_kv, (n_heads // n_kv) * n, hd)
     scores = (grouped @ keys.transpose(0, 2, 1)).reshape(n_heads, n, t)
-    scores = np.where(mask, scores, F32(-np.inf))
+    if mask is not None:
+        scores = np.where(mask, scores, F32(-np.inf))
     weights = softmax(scores)
     mixed = weights.reshape(n_kv, (n_heads // n_kv) * n, t) @ values
     return mixed.reshape(n_heads, n, hd).transpose(1, 0, 2).reshape(n, n_heads * hd), weights
@@ -177,8 +181,8 @@ def self_attention(
 
     window = None if is_global else c.sliding_window
     start = 0 if window is None else max(0, first - window + 1)
-    k_pos = np.arange(start, end)
-    mask = attention_mask(positions, k_pos, window)
+    # One query (decoding) sees every key in [start, end): no mask needed.
+    mask = None if n == 1 else attention_mask(positions, np.arange(start, end), window)
     mixed, weights = attend(
         q, cache.keys[index][:, start:end], cache.values[index][:, start:end], mask
     )
