@@ -61,19 +61,29 @@ class MarkdownWriter:
 
     Finished blocks (text before the last blank line outside a code fence) are printed once,
     permanently, above the live region; only the block still being written is re-rendered. So
-    a reply taller than the screen scrolls like normal output, and each refresh costs only the
-    size of the open block.
+    a reply taller than the screen scrolls like normal output. Refreshes are spaced by at least
+    ten times the last render's cost, so a long open block never makes rendering, rather than
+    the provider, the limit on a fast stream.
     """
 
-    refresh_interval = 0.06
+    min_interval = 0.06
 
     def __init__(self, console: Console, code_theme: str = "monokai"):
         self.console = console
         self.code_theme = code_theme
-        self.text = ""
+        self._parts: list[str] = []
+        self._text = ""
         self.committed = 0
+        self._fences_committed = 0  # code fences in the committed text
         self.live: Live | None = None
-        self._last_refresh = 0.0
+        self._next_refresh = 0.0
+
+    @property
+    def text(self) -> str:
+        if self._parts:  # joined lazily: appending to one long str on every piece is quadratic
+            self._text += "".join(self._parts)
+            self._parts.clear()
+        return self._text
 
     def start(self) -> None:
         from rich.live import Live
@@ -87,12 +97,13 @@ class MarkdownWriter:
         self.live.start()
 
     def write(self, piece: str) -> None:
-        self.text += piece
+        self._parts.append(piece)
         now = time.monotonic()
-        if now - self._last_refresh >= self.refresh_interval:
-            self._last_refresh = now
+        if now >= self._next_refresh:
             self._commit_finished_blocks()
             self._refresh()
+            cost = time.monotonic() - now
+            self._next_refresh = time.monotonic() + max(self.min_interval, 10 * cost)
 
     def finish(self, interrupted: bool = False) -> None:
         if self.live is None:
@@ -107,6 +118,7 @@ class MarkdownWriter:
         cut = self._safe_cut()
         if cut > self.committed and self.live is not None:
             block = self.text[self.committed : cut]
+            self._fences_committed += len(_FENCE.findall(block))
             self.committed = cut
             self.live.update("", refresh=False)
             if block.strip():
@@ -114,12 +126,13 @@ class MarkdownWriter:
 
     def _safe_cut(self) -> int:
         """End of the last paragraph break that is not inside a fenced code block."""
-        pos = self.text.rfind("\n\n", self.committed)
+        text = self.text
+        pos = text.rfind("\n\n", self.committed)
         while pos != -1:
-            fences = len(_FENCE.findall(self.text, 0, pos))
+            fences = self._fences_committed + len(_FENCE.findall(text, self.committed, pos))
             if fences % 2 == 0:
                 return pos + 2
-            pos = self.text.rfind("\n\n", self.committed, pos)
+            pos = text.rfind("\n\n", self.committed, pos)
         return self.committed
 
     def _refresh(self) -> None:
