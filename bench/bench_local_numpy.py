@@ -1,18 +1,21 @@
 """Benchmark of the numpy engine on the default Gemma 3 270M, printed as JSON.
 
-    .venv/bin/python bench/bench_local_numpy.py [--decode-tokens 64] [--prompt-tokens 256]
+    .venv/bin/python bench/bench_local_numpy.py [--rounds 5] [--decode-tokens 32]
 
-Measured side by side in one run, each part in its own process (so one part's memory does not
-inflate another's peak RSS):
+Everything runs in one child process, side by side:
 
-- bandwidth: the machine's read bandwidth, best of several passes over a 1 GB float32 matrix:
-  a matrix-vector product (the operation decoding is made of) split across the cores by us
-  and by OpenBLAS's threads, and a single-threaded np.sum. The decode bound is the best of
-  these divided by the bytes read per token (every weight once, float32).
-- engine: a cold start (import + load from the weight cache + first token), prompt tokens/s
-  (one prefill), decode tokens/s (greedy generate loop), and the process's peak RSS.
-
-The weight cache is built first if needed (conversion time is reported when it happens).
+1. cold start: import, load from the weight cache (built first if missing, its time reported),
+   first token of a 6-token prompt; prompt tokens/s (a 256-token prefill, best of 2);
+   peak RSS of that "chat turn" (taken before the bandwidth array below is allocated).
+2. rounds, interleaved so that both sides see the same machine (a shared VM's memory
+   bandwidth drifts by 2x from minute to minute):
+   - read bandwidth: best of 3 passes over a 1 GB float32 matrix, as a matrix-vector
+     product (the operation decoding is made of) with OpenBLAS's threads and split across the
+     cores by us; np.sum on one core is reported for reference;
+   - decode tokens/s: a greedy generate loop of --decode-tokens tokens;
+   - the decode bound = bandwidth / bytes read per token (every weight once, float32), and
+     the fraction of it reached.
+   Medians over rounds are reported with every round's figures.
 """
 
 from __future__ import annotations
@@ -20,45 +23,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PROMPT = [2, 818, 5279, 529, 7001, 563]  # "<bos>The capital of France is"
 
 
-def bandwidth(gigabytes: float = 1.0, passes: int = 8) -> dict:
-    import numpy as np
-
+def read_bandwidth(a, x, passes: int = 3) -> float:  # type: ignore[no-untyped-def]
+    """GB/s of the fastest matrix-vector pass over `a`, by OpenBLAS threads or our split."""
     from llmcli.local.blas import blas_threads, split_matvec
 
-    rows = int(gigabytes * 2**30 / 4 / 640)
-    a = np.ones((rows, 640), dtype=np.float32)  # touch every page before timing
-    x = np.ones(640, dtype=np.float32)
-    best_matvec = best_blas = best_sum = float("inf")
-    with blas_threads(1):
-        for _ in range(passes):
+    best = float("inf")
+    for _ in range(passes):
+        t = time.perf_counter()
+        a @ x
+        best = min(best, time.perf_counter() - t)
+        with blas_threads(1):
             t = time.perf_counter()
             split_matvec(a, x)
-            best_matvec = min(best_matvec, time.perf_counter() - t)
-    for _ in range(passes):
-        t = time.perf_counter()
-        a @ x  # OpenBLAS's own threads
-        best_blas = min(best_blas, time.perf_counter() - t)
-    for _ in range(passes):
-        t = time.perf_counter()
-        a.sum(dtype=np.float32)
-        best_sum = min(best_sum, time.perf_counter() - t)
-    return {
-        "bytes": a.nbytes,
-        "matvec_split_gb_s": a.nbytes / best_matvec / 1e9,
-        "matvec_blas_threads_gb_s": a.nbytes / best_blas / 1e9,
-        "sum_one_core_gb_s": a.nbytes / best_sum / 1e9,
-    }
+            best = min(best, time.perf_counter() - t)
+    return a.nbytes / best / 1e9
 
 
-def engine(cache_dir: Path, gguf: Path, prompt_tokens: int, decode_tokens: int) -> dict:
+def run(cache_dir: Path, gguf: Path, prompt_tokens: int, decode_tokens: int, rounds: int) -> dict:
     import resource
 
     t0 = time.perf_counter()
@@ -70,72 +61,77 @@ def engine(cache_dir: Path, gguf: Path, prompt_tokens: int, decode_tokens: int) 
 
     model = LocalModel.load(gguf, cache_dir)
     t_loaded = time.perf_counter()
-    session = model.new_session()
-    session.feed([2, 818, 5279, 529, 7001, 563])  # "The capital of France is"
+    model.new_session().feed(PROMPT)
     t_first = time.perf_counter()
 
     rng = np.random.default_rng(0)
     prompt = [2, *rng.integers(1000, 100_000, prompt_tokens - 1).tolist()]
     prefill = float("inf")
     for _ in range(2):
-        fresh = model.new_session()
+        session = model.new_session()
         t = time.perf_counter()
-        fresh.feed(prompt)
+        session.feed(prompt)
         prefill = min(prefill, time.perf_counter() - t)
 
-    greedy = Sampler(SamplingParams(temperature=0))
-    steps = []
-    session = model.new_session()
-    t = time.perf_counter()
-    for _ in generate(session, [2, 818, 5279, 529, 7001, 563], greedy, decode_tokens + 1):
-        steps.append(time.perf_counter() - t)
+    def decode() -> tuple[float, float]:
+        steps = []
         t = time.perf_counter()
-    decode = steps[1:]  # steps[0] is the prompt
+        greedy = Sampler(SamplingParams(temperature=0))
+        for _ in generate(model.new_session(), PROMPT, greedy, decode_tokens + 1):
+            steps.append(time.perf_counter() - t)
+            t = time.perf_counter()
+        steps = steps[1:]  # steps[0] is the prompt
+        return len(steps) / sum(steps), 1000 * statistics.median(steps)
 
-    # The same read as bandwidth(), over the engine's own memory-mapped output matrix
-    # (file-backed 4 KiB pages, where the 1 GB test array may get transparent huge pages).
-    x = np.ones(model.config.d_model, dtype=np.float32)
-    output = model.weights.output
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        output @ x
-        best = min(best, time.perf_counter() - t)
+    decode()  # warm-up, and the thread policy settles
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    a = np.ones((int(2**30 / 4 / 640), 640), dtype=np.float32)  # 1 GiB, pages touched
+    x = np.ones(640, dtype=np.float32)
+    t = time.perf_counter()
+    a.sum(dtype=np.float32)
+    sum_gb_s = a.nbytes / (time.perf_counter() - t) / 1e9
+    per_token = model.weights.nbytes
+    table = []
+    for _ in range(rounds):
+        gb_s = read_bandwidth(a, x)
+        tok_s, step_ms = decode()
+        bound = gb_s * 1e9 / per_token
+        table.append(
+            {"bandwidth_gb_s": gb_s, "decode_tok_s": tok_s, "decode_step_ms_median": step_ms,
+             "bound_tok_s": bound, "fraction_of_bound": tok_s / bound}
+        )  # fmt: skip
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in table)
+
     return {
         "import_load_s": t_loaded - t0,
         "cold_start_to_first_token_s": t_first - t0,
         "prompt_tokens": prompt_tokens,
         "prompt_tok_s": prompt_tokens / prefill,
-        "decode_tokens": len(decode),
-        "decode_tok_s": len(decode) / sum(decode),
-        "decode_step_ms_median": 1000 * sorted(decode)[len(decode) // 2],
-        "bytes_per_token": model.weights.nbytes,
-        "output_matvec_gb_s": output.nbytes / best / 1e9,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb,
+        "bytes_per_token": per_token,
+        "sum_one_core_gb_s": sum_gb_s,
+        "decode_tokens_per_round": decode_tokens,
+        "median": {key: median(key) for key in table[0]},
+        "rounds": table,
     }
-
-
-def child(args: list[str]) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True, cwd=ROOT
-    )
-    return json.loads(out.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--prompt-tokens", type=int, default=256)
-    parser.add_argument("--decode-tokens", type=int, default=64)
-    parser.add_argument("--part", choices=["bandwidth", "engine"], help=argparse.SUPPRESS)
+    parser.add_argument("--decode-tokens", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--gguf", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.part == "bandwidth":
-        print(json.dumps(bandwidth()))
-        return
-    if args.part == "engine":
-        print(json.dumps(engine(args.cache_dir, args.gguf, args.prompt_tokens, args.decode_tokens)))
+    if args.child:
+        result = run(args.cache_dir, args.gguf, args.prompt_tokens, args.decode_tokens, args.rounds)
+        print(json.dumps(result))
         return
 
     from llmcli.config import Paths
@@ -151,25 +147,17 @@ def main() -> None:
     conversion_s = time.perf_counter() - t if converted else None
 
     load_before = os.getloadavg()
-    bw = child(["--part", "bandwidth"])
-    eng = child(
-        [
-            "--part", "engine", "--cache-dir", str(cache_dir), "--gguf", str(gguf),
-            "--prompt-tokens", str(args.prompt_tokens),
-            "--decode-tokens", str(args.decode_tokens),
-        ]
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--cache-dir", str(cache_dir), "--gguf", str(gguf),
+         "--prompt-tokens", str(args.prompt_tokens), "--decode-tokens", str(args.decode_tokens),
+         "--rounds", str(args.rounds)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
-    best_bw = max(v for k, v in bw.items() if k.endswith("_gb_s"))
-    bound = best_bw * 1e9 / eng["bytes_per_token"]
     result = {
         "machine": {"cores": cpu_count(), "loadavg_before": load_before,
                     "loadavg_after": os.getloadavg()},
         "conversion_s": conversion_s,
-        "bandwidth": bw,
-        "engine": eng,
-        "decode_bound_tok_s": bound,
-        "decode_fraction_of_bound": eng["decode_tok_s"] / bound,
-        "decode_fraction_of_bound_median_step": 1000 / eng["decode_step_ms_median"] / bound,
+        "engine": json.loads(out.stdout),
     }  # fmt: skip
     print(json.dumps(result, indent=2))
 
