@@ -11,8 +11,8 @@
    with --dry-run (reading, validation, request building), and for full runs against a
    zero-latency stub with 1k vs --mem-full lines (default 10k; 100k takes ~4 min on 2 cores).
 
-The stub's listen backlog is raised to 128 (socketserver's default of 5 drops SYNs when 16
-connections open at once, and the kernel retries them after 1 s: a stub artefact).
+The stub's listen backlog is 128 (tests/stubs/base.py; socketserver's default of 5 drops SYNs
+when 16 connections open at once, and the kernel retries them after 1 s: a stub artefact).
 
 Run from the repository root:
     .venv/bin/python bench/bench_batch.py [--prompts 200] [--latency 0.25] [--jobs 16]
@@ -35,10 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import tests.stubs.base as stub_base  # noqa: E402
 from tests.stubs.openai_stub import OpenAIStub  # noqa: E402
-
-stub_base._Server.request_queue_size = 128
 
 PY = sys.executable
 MODEL = "gpt-4o-mini"

@@ -7,6 +7,9 @@ and changes only what differs:
 - `max_tokens` goes out as `max_completion_tokens`, and `top_k` is refused (the API has none);
 - no EMBED capability: Groq's live service lists no embedding model, so asking to embed gives
   the core Unsupported error naming the providers that can.
+- no LOGPROBS capability: the API rejects `logprobs`/`top_logprobs` with a 400, so the inherited
+  `top_logprobs` option is refused before sending (InvalidInput naming the providers that have
+  it), and `llmcli next -m groq` says the provider returns no token probabilities.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class GroqProvider(OpenAIProvider):
 
     name: ClassVar[str] = "groq"
     description: ClassVar[str] = "Groq LPU inference (Llama, gpt-oss, ...)"
+    # Narrower than OpenAI's on purpose: no EMBED, no LOGPROBS (see the module docstring).
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHAT, Capability.STREAM})
     key_env: ClassVar[tuple[str, ...]] = ("GROQ_API_KEY",)
     base_url_env: ClassVar[str | None] = "GROQ_BASE_URL"

@@ -15,6 +15,10 @@ Decisions:
 - `max_tokens` is sent as `max_completion_tokens` to api.openai.com (the only name its newer
   models accept) and as `max_tokens` to compatible servers (the name they all understand).
 - `raw` requests are sent as an ordinary single user message: chat APIs have no raw mode.
+- `top_logprobs=N` (0-20) goes out as `logprobs=true, top_logprobs=N`; each token comes back as
+  TokenLogprobs, streamed or not. LOGPROBS is declared: api.openai.com (GPT-4o, GPT-4.1) and
+  llama.cpp server / vLLM return them (reasoning models answer 400 -> InvalidInput). A subclass
+  without LOGPROBS (Groq rejects the field) refuses the option before sending anything.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
+from pydantic import Field
+
 from llmcli.core.errors import (
     ContentBlocked,
     InvalidInput,
@@ -32,7 +38,8 @@ from llmcli.core.errors import (
     ProviderError,
     register_secret,
 )
-from llmcli.core.events import Event, Finish, TextDelta, Usage
+from llmcli.core.events import Event, Finish, TextDelta, TokenLogprobs, Usage
+from llmcli.core.options import Options
 from llmcli.core.provider import Capability, ModelInfo, Provider, ProviderSettings
 from llmcli.providers import _http_errors as errs
 from llmcli.providers import _sdk_errors, catalog
@@ -47,14 +54,23 @@ _NOT_TEXT = ("dall-e", "whisper", "tts", "gpt-image", "sora", "davinci", "babbag
 _NOT_TEXT_PARTS = ("-realtime", "-audio", "-transcribe", "-tts", "-search")
 
 
+class OpenAIOptions(Options):
+    """Core options plus the chat-completions API's log-probabilities."""
+
+    top_logprobs: int | None = Field(
+        None, ge=0, le=20, description="Log-probabilities of this many alternatives per token, 0-20"
+    )
+
+
 class OpenAIProvider(Provider):
     """Chat, streaming and embeddings through the official `openai` SDK."""
 
     name: ClassVar[str] = "openai"
     description: ClassVar[str] = "OpenAI and OpenAI-compatible servers (Ollama, llama.cpp, vLLM)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.CHAT, Capability.STREAM, Capability.EMBED}
+        {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.LOGPROBS}
     )
+    options_model: ClassVar[type[Options]] = OpenAIOptions
     key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
     base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
     default_model: ClassVar[str] = "gpt-4o-mini"
@@ -189,6 +205,18 @@ class OpenAIProvider(Provider):
                     hint="use top_p instead",
                 )
             extra["top_k"] = o.top_k
+        top_logprobs = getattr(o, "top_logprobs", None)
+        if top_logprobs is not None:
+            if not self.has(Capability.LOGPROBS):
+                from llmcli.core.registry import providers_with
+
+                others = ", ".join(providers_with(Capability.LOGPROBS)) or "local"
+                raise InvalidInput(
+                    f"{self.settings.name} returns no token probabilities (option 'top_logprobs')",
+                    hint=f"providers that have them: {others}",
+                )
+            kw["logprobs"] = True
+            kw["top_logprobs"] = top_logprobs
         if stream:
             kw["stream"] = True
             self._add_stream_usage(kw, extra)
@@ -210,6 +238,7 @@ class OpenAIProvider(Provider):
         choice = resp.choices[0] if resp.choices else None
         if choice is None:
             raise ProviderError(f"{self.settings.name} sent a reply with no choices", hint="retry")
+        yield from token_logprobs(getattr(choice, "logprobs", None))
         text = choice.message.content if choice.message else None
         if text:
             yield TextDelta(text)
@@ -223,6 +252,7 @@ class OpenAIProvider(Provider):
                 choices = chunk.choices
                 if choices:
                     choice = choices[0]
+                    yield from token_logprobs(getattr(choice, "logprobs", None))
                     delta = choice.delta
                     if delta is not None and delta.content:
                         yield TextDelta(delta.content)
@@ -342,6 +372,33 @@ _FINISH = {
     "tool_calls": "tool_calls",
     "function_call": "tool_calls",
 }
+
+
+def token_logprobs(logprobs: Any) -> list[TokenLogprobs]:
+    """TokenLogprobs from a choice's `logprobs` ({"content": [{token, logprob, top_logprobs}]}).
+
+    Read as attributes or keys: without strict validation the SDK leaves a shape it does not
+    expect (some compatible servers) as plain dicts."""
+    out = []
+    for item in _field(logprobs, "content") or []:
+        pair = _pair(item)
+        if pair is not None:
+            alts = [_pair(t) for t in _field(item, "top_logprobs") or []]
+            out.append(TokenLogprobs(*pair, [a for a in alts if a is not None]))
+    return out
+
+
+def _pair(item: Any) -> tuple[str, float] | None:
+    token, logprob = _field(item, "token"), _field(item, "logprob")
+    if not isinstance(token, str) or not isinstance(logprob, int | float):
+        return None  # a malformed entry is skipped, not a crash mid-reply
+    return token, float(logprob)
+
+
+def _field(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def normalise_finish(reason: str | None) -> str | None:

@@ -1,14 +1,17 @@
 """Loopback server speaking the OpenAI chat-completions wire protocol (prefix /v1).
 
 Follows shared/reference/provider-wire-protocols.md §3 and the §7 checklist: full and streamed
-completions (usage chunk only when `stream_options.include_usage`), models, embeddings
-(base64 or float per `encoding_format`), the OpenAI error envelope, Retry-After headers.
+completions (usage chunk only when `stream_options.include_usage`), log-probabilities when
+`logprobs: true` (`choices[0].logprobs.content[i]` with token, logprob, bytes and `top_logprobs`
+alternatives, in the whole reply and per stream chunk), models, embeddings (base64 or float per
+`encoding_format`), the OpenAI error envelope, Retry-After headers.
 Point the SDK at it with OPENAI_BASE_URL=stub.url and OPENAI_API_KEY=stub.expected_key.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from functools import lru_cache
 from typing import Any
@@ -38,6 +41,10 @@ class OpenAIStub(StubServer):
         self.check_models = True  # unknown model -> 404 model_not_found
         self.reply_text = "Hello from the stub."
         self.chunks: list[str] | None = None  # streamed pieces; default: reply_text split in two
+        # Per token: (token, logprob, [(alternative, logprob), ...] best first). When set (and
+        # `chunks` is not), these tokens are the reply, streamed one per chunk as the API does.
+        # Otherwise each piece is a token with made-up log-probabilities (see `logprob_entries`).
+        self.token_logprobs: list[tuple[str, float, list[tuple[str, float]]]] | None = None
         self.echo = False  # reply with the last user message instead of reply_text
         self.finish_reason = "stop"
         self.prompt_tokens: int | None = None  # default: words in the messages
@@ -87,6 +94,9 @@ class OpenAIStub(StubServer):
             if self.check_models and model not in self.models:
                 return self.model_not_found(str(model))
         if route == "chat":
+            refused = self.check_logprobs(body)
+            if refused is not None:
+                return refused
             return self.stream(req) if body.get("stream") else self.completion(req)
         if route == "models":
             return Reply(200, self.models_body())
@@ -109,6 +119,8 @@ class OpenAIStub(StubServer):
     def pieces(self, req: Recorded | None) -> list[str]:
         if self.chunks is not None:
             return self.chunks
+        if self.token_logprobs is not None:
+            return [t[0] for t in self.token_logprobs]
         text = self.text_for(req)
         half = len(text) // 2
         return [text[:half], text[half:]] if half else [text]
@@ -125,8 +137,44 @@ class OpenAIStub(StubServer):
         c = self.completion_tokens if self.completion_tokens is not None else n_out
         return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
 
+    # -- log-probabilities ------------------------------------------------------------------------
+    def check_logprobs(self, body: dict[str, Any]) -> Reply | None:
+        """A 400 where the API gives one: `top_logprobs` without `logprobs: true`, or out of
+        0-20 (the messages are ours, not the API's exact wording)."""
+        n = body.get("top_logprobs")
+        if n is None:
+            return None
+        if not isinstance(n, int) or not 0 <= n <= 20:
+            return self.error(400, f"Invalid 'top_logprobs': expected an integer from 0 to 20, "
+                              f"got {n!r}.", code="invalid_value")
+        if body.get("logprobs") is not True:
+            return self.error(400, "Invalid value for 'top_logprobs': 'logprobs' must be true "
+                              "to use 'top_logprobs'.", code="invalid_value")
+        return None
+
+    def logprob_entries(self, req: Recorded | None, pieces: list[str]) -> list[dict] | None:
+        """One `logprobs.content` entry per piece, or None when the request did not ask."""
+        body = req.body if req is not None and isinstance(req.body, dict) else {}
+        if body.get("logprobs") is not True:
+            return None
+        n = int(body.get("top_logprobs") or 0)
+        tokens = self.token_logprobs
+        if tokens is None or self.chunks is not None:
+            # Made up but consistent: the chosen token is the most likely, then alternatives.
+            tokens = [
+                (p, -0.1 * (i + 1), [(p, -0.1 * (i + 1))]
+                 + [(f"<alt{k}>", -0.1 * (i + 1) - k) for k in range(1, 20)])
+                for i, p in enumerate(pieces)
+            ]
+        assert len(tokens) == len(pieces), "token_logprobs and chunks disagree"
+        return [
+            {**_token_entry(tok, lp), "top_logprobs": [_token_entry(t, a) for t, a in top[:n]]}
+            for tok, lp, top in tokens
+        ]
+
     def completion_body(self, req: Recorded | None, model: str) -> dict[str, Any]:
         pieces = self.pieces(req)
+        entries = self.logprob_entries(req, pieces)
         return {
             "id": "chatcmpl-stub1",
             "object": "chat.completion",
@@ -136,6 +184,7 @@ class OpenAIStub(StubServer):
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": "".join(pieces)},
+                    "logprobs": None if entries is None else {"content": entries, "refusal": None},
                     "finish_reason": self.finish_reason,
                 }
             ],
@@ -158,7 +207,11 @@ class OpenAIStub(StubServer):
     def stream_events(self, req: Recorded | None, model: str, include_usage: bool) -> list[bytes]:
         pieces = self.pieces(req)
         usage = self.usage_for(req, len(pieces)) if include_usage else None
-        return _openai_events(model, tuple(pieces), self.finish_reason, _freeze(usage))
+        entries = self.logprob_entries(req, pieces)
+        logprobs = None if entries is None else tuple(
+            json.dumps({"content": [e], "refusal": None}, separators=(",", ":")) for e in entries
+        )
+        return _openai_events(model, tuple(pieces), self.finish_reason, _freeze(usage), logprobs)
 
     def stream(
         self,
@@ -313,11 +366,16 @@ class OpenAIStub(StubServer):
 
 @lru_cache(maxsize=32)
 def _openai_events(
-    model: str, pieces: tuple[str, ...], finish: str, usage: tuple | None
+    model: str,
+    pieces: tuple[str, ...],
+    finish: str,
+    usage: tuple | None,
+    logprobs: tuple[str, ...] | None = None,
 ) -> list[bytes]:
-    """Cached: the 20,000-chunk benchmark stream is built once, not per request."""
-    import json
+    """Cached: the 20,000-chunk benchmark stream is built once, not per request.
 
+    `logprobs`, when asked for, holds each piece's `logprobs` object as JSON; the role chunk
+    then carries an empty one and the finish chunk null, as the API sends them."""
     head = {
         "id": "chatcmpl-stub1",
         "object": "chat.completion.chunk",
@@ -329,18 +387,32 @@ def _openai_events(
     def ev(choices: str, extra: str = "") -> bytes:
         return b'data: %s,"choices":%s%s}\n\n' % (prefix.encode(), choices.encode(), extra.encode())
 
-    def choice(delta: dict[str, Any], fin: str | None) -> str:
-        return json.dumps(
-            [{"index": 0, "delta": delta, "finish_reason": fin}], separators=(",", ":")
-        )
+    def choice(delta: dict[str, Any], fin: str | None, lp: Any = _ABSENT) -> str:
+        c: dict[str, Any] = {"index": 0, "delta": delta}
+        if lp is not _ABSENT:
+            c["logprobs"] = json.loads(lp) if isinstance(lp, str) else lp
+        c["finish_reason"] = fin
+        return json.dumps([c], separators=(",", ":"))
 
-    out = [ev(choice({"role": "assistant", "content": ""}, None))]
-    out += [ev(choice({"content": p}, None)) for p in pieces]
-    out.append(ev(choice({}, finish)))
+    asked = logprobs is not None
+    role_lp = {"content": [], "refusal": None} if asked else _ABSENT
+    out = [ev(choice({"role": "assistant", "content": ""}, None, role_lp))]
+    out += [
+        ev(choice({"content": p}, None, logprobs[i] if logprobs is not None else _ABSENT))
+        for i, p in enumerate(pieces)
+    ]
+    out.append(ev(choice({}, finish, None if asked else _ABSENT)))
     if usage is not None:
         out.append(ev("[]", ',"usage":' + json.dumps(dict(usage), separators=(",", ":"))))
     out.append(b"data: [DONE]\n\n")
     return out
+
+
+_ABSENT = object()  # a field left out of a chunk (not null)
+
+
+def _token_entry(token: str, logprob: float) -> dict[str, Any]:
+    return {"token": token, "logprob": round(logprob, 6), "bytes": list(token.encode("utf-8"))}
 
 
 def _freeze(d: dict[str, int] | None) -> tuple | None:
