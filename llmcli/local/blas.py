@@ -145,6 +145,8 @@ def split_matmul(x, w):  # type: ignore[no-untyped-def]
     """
     import numpy as np
 
+    if (get_threads() or 1) > 1:  # BLAS threads already share the work
+        return x @ w.T
     parts = min(cpu_count(), max(1, x.shape[0] // 16))
     out = np.empty((x.shape[0], w.shape[0]), dtype=np.result_type(x, w))
     bounds = np.linspace(0, x.shape[0], parts + 1).astype(int)
