@@ -41,6 +41,7 @@ from llmcli.local.modelconfig import ModelConfig
 
 FORMAT_VERSION = 1
 ALIGN = 64
+_ROWS_PER_BLOCK = 16384
 Progress = Callable[[str, float], None]
 
 # Tokenizer arrays are stored beside the manifest rather than inside metadata.json.
@@ -213,21 +214,28 @@ def _write_weights(reader: Any, path: Path, report: Progress) -> dict[str, dict[
     layout: dict[str, dict[str, Any]] = {}
     with path.open("wb") as fh:
         for t in reader.tensors:
-            try:
-                array = dequantize(t.data, t.tensor_type).astype(np.float32, copy=False)
-            except (NotImplementedError, ValueError) as exc:
-                raise LocalModelError(
-                    f"tensor {t.name} uses an unsupported type {t.tensor_type.name}: {exc}",
-                    hint="use a GGUF quantized as F32/F16/BF16/Q8_0/Q5_0/Q4_K/Q6_K or similar",
-                ) from None
             shape = tuple(int(d) for d in reversed(t.shape.tolist()))
-            array = np.ascontiguousarray(array.reshape(shape))
             pad = (-fh.tell()) % ALIGN
             fh.write(b"\0" * pad)
             layout[t.name] = {"offset": fh.tell(), "shape": list(shape), "dtype": "float32"}
-            array.tofile(fh)
-            done += int(t.n_elements)
-            report("converting weights", done / total)
+            # Row blocks: the 262,144-row embedding dequantized at once would need ~2 GB of
+            # temporaries; quantization blocks never span rows, so slicing rows is exact.
+            rows = t.data if t.data.ndim > 1 else t.data.reshape(1, -1)
+            for lo in range(0, rows.shape[0], _ROWS_PER_BLOCK):
+                try:
+                    block = dequantize(rows[lo : lo + _ROWS_PER_BLOCK], t.tensor_type)
+                except (NotImplementedError, ValueError) as exc:
+                    raise LocalModelError(
+                        f"tensor {t.name} uses an unsupported type {t.tensor_type.name}: {exc}",
+                        hint="use a GGUF quantized as F32/F16/BF16/Q8_0/Q5_0/Q4_K/Q6_K or similar",
+                    ) from None
+                np.ascontiguousarray(block, dtype=np.float32).tofile(fh)
+                done += block.size
+                report("converting weights", done / total)
+            if fh.tell() - layout[t.name]["offset"] != 4 * int(t.n_elements):
+                raise LocalModelError(
+                    f"tensor {t.name} has an inconsistent size", hint="the file is damaged"
+                )
     return layout
 
 
