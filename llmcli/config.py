@@ -7,9 +7,7 @@ and users can isolate state; without it the platform's usual directories are use
 
 from __future__ import annotations
 
-import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -71,6 +69,8 @@ class Settings:
 
     @classmethod
     def load(cls, paths: Paths) -> Settings:
+        import tomllib
+
         raw: dict[str, Any] = {}
         if paths.config_file.exists():
             try:
@@ -112,6 +112,8 @@ class KeyStore:
 
     @cached_property
     def _keys(self) -> dict[str, str]:
+        import json
+
         if not self.path.exists():
             return {}
         try:
@@ -150,6 +152,8 @@ class KeyStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         # Created 0600 from the start: the key never sits in a world-readable file.
+        import json
+
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(keys, fh, indent=2)

@@ -8,9 +8,10 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from llmcli.config import Paths
+if TYPE_CHECKING:
+    from llmcli.config import Paths
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Environment:
 
     @property
     def paths(self) -> Paths:
+        from llmcli.config import Paths
+
         return Paths.from_env(dict(self.environ))
 
     @classmethod

@@ -54,3 +54,26 @@ def test_light_commands_import_nothing_heavy(args, allowed):
         m.startswith("llmcli.core.messages") or m.startswith("llmcli.providers.")
         for m in data["modules"]
     )
+
+
+def test_command_manifest_matches_the_registered_commands():
+    import typer
+
+    from llmcli.cli import app as app_module
+
+    app_module.register(None)
+    group = typer.main.get_command(app_module.app)
+    assert set(group.commands) == set(app_module.COMMAND_MODULES)
+
+
+def test_a_command_loads_only_its_own_module():
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, "prompt", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = json.loads(out.stdout.strip().splitlines()[-1])["modules"]
+    loaded = {m.rsplit(".", 1)[1] for m in modules if m.startswith("llmcli.cli.")}
+    assert "prompt" in loaded
+    assert not loaded & {"batch", "chat", "compare", "rag", "inspect_model", "templates"}
