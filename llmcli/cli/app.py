@@ -79,6 +79,8 @@ def register(argv: list[str] | None = None) -> None:
     import importlib
 
     name = _command_name(argv) if argv is not None else None
+    if name is None and argv and argv[0] in ("--version", "-V"):
+        return  # answered by the eager --version callback before any command is needed
     wanted = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
     for module in dict.fromkeys(COMMAND_MODULES.values()):
         if module not in wanted or module in _loaded:
