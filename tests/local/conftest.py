@@ -1,8 +1,8 @@
 """Shared fixtures for the local engine: the real Gemma 3 270M model and a tiny synthetic one.
 
 `local_model` loads the real model once per test session. Its cache (the assembled GGUF and
-the ~1.1 GB float32 weight cache) lives in a session temp dir, or in `$LLMCLI_TEST_CACHE`
-when set, so repeated runs on one machine convert only once.
+the ~1.1 GB float32 weight cache) is the suite's shared cache dir (`.pytest_cache/llmcli-cache`
+or `$LLMCLI_TEST_CACHE`), so a run converts the weights once, and repeated runs not at all.
 
 `write_tiny_gguf` writes a random-weight Gemma 3 with a handful of dimensions through the
 `gguf` package's writer: conversion takes milliseconds, so cache behaviour, errors and exact
@@ -11,7 +11,6 @@ properties of the forward pass (KV cache, sliding window) are tested without the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,12 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def llmcli_test_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The llmcli cache dir used by tests that need the real model."""
-    env = os.environ.get("LLMCLI_TEST_CACHE")
-    if env:
-        path = Path(env).expanduser()
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("llmcli-cache")
+def llmcli_test_cache() -> Path:
+    """The llmcli cache dir used by tests that need the real model: the suite's shared one, so
+    a run converts the weights once (tests/conftest.py honours $LLMCLI_TEST_CACHE)."""
+    from tests.conftest import shared_cache_dir
+
+    return shared_cache_dir()
 
 
 @pytest.fixture(scope="session")
