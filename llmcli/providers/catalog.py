@@ -15,15 +15,16 @@ PRICE_DATE = "2026-06"
 _CHAT = [Capability.CHAT.value, Capability.STREAM.value]
 _EMBED = [Capability.EMBED.value]
 _GEMINI_CHAT = [*_CHAT, Capability.COUNT_TOKENS.value]
+_OPENAI_CHAT = [*_CHAT, Capability.LOGPROBS.value]  # GPT-4o/4.1 return top_logprobs
 
 # provider -> [(id, context window, price in, price out, capabilities, description)]
 _TABLE: dict[str, list[tuple[str, int | None, float | None, float | None, list[str], str]]] = {
     "openai": [
-        ("gpt-4o-mini", 128_000, 0.15, 0.60, _CHAT, "small, cheap GPT-4o"),
-        ("gpt-4o", 128_000, 2.50, 10.00, _CHAT, "GPT-4o"),
-        ("gpt-4.1-nano", 1_047_576, 0.10, 0.40, _CHAT, "smallest GPT-4.1"),
-        ("gpt-4.1-mini", 1_047_576, 0.40, 1.60, _CHAT, "GPT-4.1 mini, 1M context"),
-        ("gpt-4.1", 1_047_576, 2.00, 8.00, _CHAT, "GPT-4.1, 1M context"),
+        ("gpt-4o-mini", 128_000, 0.15, 0.60, _OPENAI_CHAT, "small, cheap GPT-4o"),
+        ("gpt-4o", 128_000, 2.50, 10.00, _OPENAI_CHAT, "GPT-4o"),
+        ("gpt-4.1-nano", 1_047_576, 0.10, 0.40, _OPENAI_CHAT, "smallest GPT-4.1"),
+        ("gpt-4.1-mini", 1_047_576, 0.40, 1.60, _OPENAI_CHAT, "GPT-4.1 mini, 1M context"),
+        ("gpt-4.1", 1_047_576, 2.00, 8.00, _OPENAI_CHAT, "GPT-4.1, 1M context"),
         ("text-embedding-3-small", 8_191, 0.02, 0.0, _EMBED, "embeddings, 1536 dims"),
         ("text-embedding-3-large", 8_191, 0.13, 0.0, _EMBED, "embeddings, 3072 dims"),
     ],
