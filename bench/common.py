@@ -50,6 +50,10 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("OPENAI_", "GROQ_", "GEMINI_", "GOOGLE_"))
     }
+    # This sandbox sets PYTHONDONTWRITEBYTECODE, so an editable install would recompile every
+    # module on every run, while pip-installed tools (llm, the SDKs) load precompiled .pyc.
+    # Users get .pyc either way (pip compiles at install, or Python writes __pycache__).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["LLMCLI_HOME"] = str(home)
     env.update(extra)
     return env

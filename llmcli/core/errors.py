@@ -23,14 +23,20 @@ them from status codes and provider messages, and `redact` scrubs anything key-s
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
-_KEY_PATTERNS = [
-    re.compile(r"\b(sk|gsk|sk-proj|sk-ant)[-_][A-Za-z0-9_\-]{8,}"),
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
-    re.compile(r"(?i)(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9_\-]{8,}"),
-]
+
+@cache
+def _key_patterns() -> list[re.Pattern[str]]:
+    # Compiled on first use: every command imports this module, few ever redact.
+    return [
+        re.compile(r"\b(sk|gsk|sk-proj|sk-ant)[-_][A-Za-z0-9_\-]{8,}"),
+        re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"),
+        re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
+        re.compile(r"(?i)(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9_\-]{8,}"),
+    ]
+
 
 _known_secrets: set[str] = set()
 
@@ -46,7 +52,7 @@ def redact(text: str) -> str:
     for secret in sorted(_known_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, mask(secret))
-    for pattern in _KEY_PATTERNS:
+    for pattern in _key_patterns():
         text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "***", text)
     return text
 
