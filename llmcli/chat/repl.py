@@ -223,8 +223,7 @@ class Repl:
     def warm_up(self) -> None:
         """Import the SDK and build its client while the user types, not after Enter.
 
-        Uses the provider's `warm_up(model)` when it has one; otherwise touches its lazily built
-        `client`. Failures are ignored here: the first message reports them properly.
+        Failures are ignored here: the first message reports them properly.
         """
         name = self.session.ref.provider
         if name in self._warmed or (self._warming is not None and self._warming.is_alive()):
@@ -239,11 +238,7 @@ class Repl:
 
         def work() -> None:
             try:
-                hook = getattr(provider, "warm_up", None)
-                if callable(hook):
-                    hook(model)
-                elif isinstance(getattr(type(provider), "client", None), property):
-                    provider.client  # noqa: B018 - building it is the point
+                provider.warm_up(model)
             except Exception:
                 pass
 

@@ -177,16 +177,14 @@ def _targets(
 
 
 def _warm_up(targets: list[Target]) -> None:
-    """Make each SDK client now, on this thread: the SDK import (about 1 s for openai) then
-    counts once, before the clock starts, rather than in the first wave of records' timings.
-
-    Adapters that keep a `client` property build it on first use; others are left alone.
+    """Pay each model's start-up now, on this thread (an SDK import, about 1 s for openai; the
+    local model's weights), before the clock starts rather than in the first records' timings.
     """
     from llmcli.core.errors import LlmcliError
 
-    for provider in {id(t.provider): t.provider for t in targets}.values():
+    for target in {(id(t.provider), t.model): t for t in targets}.values():
         try:
-            getattr(provider, "client", None)
+            target.provider.warm_up(target.model)
         except LlmcliError:
             raise
         except Exception:  # a client that cannot be built now fails on its first request

@@ -349,13 +349,8 @@ class Comparison:
 
 
 def warm_up(provider: Provider, model: str) -> None:
-    """Load what the first request would load: the adapter's `warm_up(model)` when it has one
-    (the local model's weights), else its lazily built SDK `client` (the same rule as chat)."""
-    hook = getattr(provider, "warm_up", None)
-    if callable(hook):
-        hook(model)
-    elif isinstance(getattr(type(provider), "client", None), property):
-        _ = provider.client  # type: ignore[attr-defined]
+    """Load what the first request would load (an SDK client, the local model's weights)."""
+    provider.warm_up(model)
 
 
 def _empty(state: CellState, status: str, error: str) -> Response:

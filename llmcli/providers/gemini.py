@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,12 +32,12 @@ from llmcli.core.errors import (
     LlmcliError,
     MissingKey,
     ProviderError,
-    register_secret,
 )
 from llmcli.core.events import Event, Finish, TextDelta, Usage
-from llmcli.core.provider import Capability, ModelInfo, Provider, ProviderSettings
+from llmcli.core.provider import Capability, ModelInfo
 from llmcli.providers import _http_errors as errs
-from llmcli.providers import _sdk_errors, catalog
+from llmcli.providers import _sdk_errors
+from llmcli.providers._sdk_base import SdkProvider
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
@@ -77,7 +76,7 @@ class _DropBothKeysWarning(logging.Filter):
         return "GEMINI_API_KEY are set" not in record.getMessage()
 
 
-class GeminiProvider(Provider):
+class GeminiProvider(SdkProvider):
     """Chat, streaming, embeddings and token counting through `google-genai`."""
 
     name: ClassVar[str] = "gemini"
@@ -91,36 +90,7 @@ class GeminiProvider(Provider):
     default_embed_model: ClassVar[str] = "gemini-embedding-001"
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com/"
 
-    def __init__(self, settings: ProviderSettings):
-        super().__init__(settings)
-        register_secret(settings.api_key)
-        self._client: Any = None
-        self._suggestions: list[str] | None = None
-        self.list_models_error: LlmcliError | None = None
-
     # -- configuration --------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        env = os.environ.get(self.base_url_env or "")
-        return env or self.settings.base_url or self.default_base_url
-
-    def _context(self, model: str | None = None) -> errs.ErrorContext:
-        return errs.ErrorContext(
-            provider=self.settings.name,
-            base_url=self.base_url,
-            model=model,
-            key_env=self.key_env,
-            connect_timeout=self.settings.connect_timeout,
-            read_timeout=self.settings.read_timeout,
-            suggest=self._model_names,
-        )
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = self._make_client()
-        return self._client
-
     def _make_client(self) -> Any:
         key = self.settings.api_key
         if not key:
@@ -159,20 +129,13 @@ class GeminiProvider(Provider):
         return _sdk_errors.map_genai(exc, self._context(model))
 
     def _call(self, for_model: str | None, fn: Any, /, **kwargs: Any) -> Any:
-        try:
+        with self._mapped_errors(for_model):
             return fn(**kwargs)
-        except LlmcliError:
-            raise
-        except Exception as exc:
-            err = self._map(exc, for_model)
-            if err is None:
-                raise
-            raise err from exc
 
     # -- chat -----------------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
         """Stream or fetch one reply; usage from the last chunk; finish reason normalised."""
-        try:
+        with self._mapped_errors(request.model):
             contents, config = self._request(request)
             models = self.client.models
             if stream:
@@ -187,13 +150,6 @@ class GeminiProvider(Provider):
                     model=request.model, contents=contents, config=config
                 )
                 yield from self._events([reply])
-        except LlmcliError:
-            raise
-        except Exception as exc:
-            err = self._map(exc, request.model)
-            if err is None:
-                raise
-            raise err from exc
 
     def _request(self, request: ChatRequest) -> tuple[list[dict[str, Any]], Any]:
         from google.genai import types
@@ -263,21 +219,6 @@ class GeminiProvider(Provider):
             )
 
     # -- models ---------------------------------------------------------------------------------
-    def known_models(self) -> list[ModelInfo]:
-        return catalog.known(self.name)
-
-    def list_models(self) -> list[ModelInfo]:
-        """The live list (short timeouts) when a key is set; the built-in list on any failure."""
-        self.list_models_error = None
-        try:
-            live = self._live_models()
-        except Exception as exc:
-            mapped = exc if isinstance(exc, LlmcliError) else self._map(exc, None)
-            self.list_models_error = mapped or ProviderError(f"{type(exc).__name__}: {exc}")
-            return self.known_models()
-        self._suggestions = [m.id for m in live]
-        return catalog.merge_live(self.name, live)
-
     def _live_models(self) -> list[ModelInfo]:
         connect, read = errs.quick_timeouts(
             self.settings.connect_timeout, self.settings.read_timeout
@@ -306,11 +247,6 @@ class GeminiProvider(Provider):
                 )
             )
         return sorted(out, key=lambda m: m.id)
-
-    def _model_names(self) -> list[str]:
-        if self._suggestions is None:
-            self.list_models()
-        return self._suggestions or [m.id for m in self.known_models()]
 
     # -- embeddings and tokens ------------------------------------------------------------------
     def embed(self, texts: list[str], model: str) -> list[list[float]]:

@@ -23,7 +23,6 @@ Decisions:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
@@ -36,13 +35,13 @@ from llmcli.core.errors import (
     LlmcliError,
     MissingKey,
     ProviderError,
-    register_secret,
 )
 from llmcli.core.events import Event, Finish, TextDelta, TokenLogprobs, Usage
 from llmcli.core.options import Options
-from llmcli.core.provider import Capability, ModelInfo, Provider, ProviderSettings
+from llmcli.core.provider import Capability, ModelInfo
 from llmcli.providers import _http_errors as errs
 from llmcli.providers import _sdk_errors, catalog
+from llmcli.providers._sdk_base import SdkProvider
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
@@ -62,7 +61,7 @@ class OpenAIOptions(Options):
     )
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(SdkProvider):
     """Chat, streaming and embeddings through the official `openai` SDK."""
 
     name: ClassVar[str] = "openai"
@@ -78,14 +77,6 @@ class OpenAIProvider(Provider):
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     official_host: ClassVar[str] = "api.openai.com"
     supports_top_k: ClassVar[bool] = False  # on the official API; compatible servers take it
-
-    def __init__(self, settings: ProviderSettings):
-        super().__init__(settings)
-        register_secret(settings.api_key)
-        self._client: Any = None
-        self._suggestions: list[str] | None = None
-        # Why the last `list_models` fell back to the catalog (None when the live list worked).
-        self.list_models_error: LlmcliError | None = None
 
     # -- configuration --------------------------------------------------------------------------
     @property
@@ -103,8 +94,7 @@ class OpenAIProvider(Provider):
                     hint=f"add base_url under [endpoints.{self.settings.name}] in the config",
                 )
             return self.settings.base_url
-        env = os.environ.get(self.base_url_env or "") if self.base_url_env else None
-        return env or self.settings.base_url or self.default_base_url
+        return super().base_url
 
     @property
     def is_official(self) -> bool:
@@ -122,16 +112,8 @@ class OpenAIProvider(Provider):
             hint=f"set {' or '.join(self.key_env)}, or run 'llmcli keys set {self.name}'",
         )
 
-    def _context(self, model: str | None = None) -> errs.ErrorContext:
-        return errs.ErrorContext(
-            provider=self.settings.name,
-            base_url=self.base_url,
-            model=model,
-            key_env=() if self.is_endpoint else self.key_env,
-            connect_timeout=self.settings.connect_timeout,
-            read_timeout=self.settings.read_timeout,
-            suggest=self._model_names,
-        )
+    def _error_key_env(self) -> tuple[str, ...]:
+        return () if self.is_endpoint else self.key_env
 
     def _make_client(self) -> Any:
         import openai
@@ -149,13 +131,6 @@ class OpenAIProvider(Provider):
             connect, read = errs.quick_timeouts(connect, read)
         return errs.timeout_parts(connect, read)
 
-    @property
-    def client(self) -> Any:
-        """The SDK client, made on first use and kept (its connection pool with it)."""
-        if self._client is None:
-            self._client = self._make_client()
-        return self._client
-
     def _quick_client(self) -> Any:
         import openai
 
@@ -167,19 +142,12 @@ class OpenAIProvider(Provider):
     # -- chat -----------------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
         """Stream (or fetch whole) one reply; usage and a normalised finish reason come last."""
-        try:
+        with self._mapped_errors(request.model):
             kwargs = self._chat_kwargs(request, stream)
             if stream:
                 yield from self._stream(kwargs)
             else:
                 yield from self._complete(kwargs)
-        except LlmcliError:
-            raise
-        except Exception as exc:
-            err = self._map(exc, request.model)
-            if err is None:
-                raise
-            raise err from exc
 
     def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
         return [{"role": m.role, "content": m.content} for m in request.messages]
@@ -291,19 +259,12 @@ class OpenAIProvider(Provider):
     def known_models(self) -> list[ModelInfo]:
         return [] if self.is_endpoint else catalog.known(self.name)
 
-    def list_models(self) -> list[ModelInfo]:
-        """The server's list (short timeouts); the built-in list on any failure, never a crash."""
-        self.list_models_error = None
-        try:
-            if not self.settings.api_key and not self.is_endpoint:
-                raise MissingKey(f"no API key for provider '{self.name}'")
-            live = self._live_models()
-        except Exception as exc:
-            mapped = exc if isinstance(exc, LlmcliError) else self._map(exc, None)
-            self.list_models_error = mapped or ProviderError(f"{type(exc).__name__}: {exc}")
-            return self.known_models()
-        self._suggestions = [m.id for m in live]
-        return live if self.is_endpoint else catalog.merge_live(self.name, live)
+    def _check_can_list(self) -> None:
+        if not self.settings.api_key and not self.is_endpoint:
+            raise MissingKey(f"no API key for provider '{self.name}'")
+
+    def _merge_live(self, live: list[ModelInfo]) -> list[ModelInfo]:
+        return live if self.is_endpoint else super()._merge_live(live)
 
     def _live_models(self) -> list[ModelInfo]:
         page = self._quick_client().models.list()
@@ -328,24 +289,13 @@ class OpenAIProvider(Provider):
         mid = m.id.lower()
         return mid.startswith(_NOT_TEXT) or any(p in mid for p in _NOT_TEXT_PARTS)
 
-    def _model_names(self) -> list[str]:
-        """Names to suggest for an unknown model: the live list if possible, else the catalog."""
-        if self._suggestions is None:
-            self.list_models()
-        return self._suggestions or [m.id for m in self.known_models()]
-
     # -- embeddings -----------------------------------------------------------------------------
     def embed(self, texts: list[str], model: str) -> list[list[float]]:
         """One vector per text, in order. The SDK asks for base64 and decodes it to floats."""
         if not texts:
             raise InvalidInput("nothing to embed", hint="give at least one text")
-        try:
+        with self._mapped_errors(model):
             resp = self.client.embeddings.create(model=model, input=list(texts))
-        except Exception as exc:
-            err = self._map(exc, model)
-            if err is None:
-                raise
-            raise err from exc
         data = sorted(resp.data or [], key=lambda d: d.index)
         if len(data) != len(texts):
             raise ProviderError(

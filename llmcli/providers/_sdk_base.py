@@ -1,0 +1,112 @@
+"""What the SDK-backed adapters share: a client kept for the adapter's lifetime, SDK errors
+mapped onto the core taxonomy, and a live model list that falls back to the built-in catalog."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from llmcli.core.errors import LlmcliError, ProviderError, register_secret
+from llmcli.core.provider import ModelInfo, Provider, ProviderSettings
+from llmcli.providers import _http_errors as errs
+from llmcli.providers import catalog
+
+
+class SdkProvider(Provider):
+    """Base of the cloud adapters. Subclasses make the client, map errors, list live models."""
+
+    default_base_url: ClassVar[str] = ""
+
+    def __init__(self, settings: ProviderSettings):
+        super().__init__(settings)
+        register_secret(settings.api_key)
+        self._client: Any = None
+        self._suggestions: list[str] | None = None
+        # Why the last `list_models` fell back to the catalog (None when the live list worked).
+        self.list_models_error: LlmcliError | None = None
+
+    # -- to implement -----------------------------------------------------------------------
+    def _make_client(self) -> Any:
+        raise NotImplementedError
+
+    def _map(self, exc: BaseException, model: str | None) -> LlmcliError | None:
+        """The core error for an SDK or transport exception; None when it is not one."""
+        raise NotImplementedError
+
+    def _live_models(self) -> list[ModelInfo]:
+        raise NotImplementedError
+
+    # -- shared -------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The SDK's own variable beats the config file, which beats the public endpoint."""
+        env = os.environ.get(self.base_url_env) if self.base_url_env else None
+        return env or self.settings.base_url or self.default_base_url
+
+    @property
+    def client(self) -> Any:
+        """The SDK client, made on first use and kept (its connection pool with it)."""
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    def warm_up(self, model: str) -> None:
+        """Import the SDK and build the client before a request's clock starts."""
+        _ = self.client
+
+    def _error_key_env(self) -> tuple[str, ...]:
+        return self.key_env
+
+    def _context(self, model: str | None = None) -> errs.ErrorContext:
+        return errs.ErrorContext(
+            provider=self.settings.name,
+            base_url=self.base_url,
+            model=model,
+            key_env=self._error_key_env(),
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout,
+            suggest=self._model_names,
+        )
+
+    @contextmanager
+    def _mapped_errors(self, model: str | None) -> Iterator[None]:
+        """Turn SDK and transport exceptions raised inside into core errors."""
+        try:
+            yield
+        except LlmcliError:
+            raise
+        except Exception as exc:
+            err = self._map(exc, model)
+            if err is None:
+                raise
+            raise err from exc
+
+    def known_models(self) -> list[ModelInfo]:
+        return catalog.known(self.name)
+
+    def _merge_live(self, live: list[ModelInfo]) -> list[ModelInfo]:
+        return catalog.merge_live(self.name, live)
+
+    def _check_can_list(self) -> None:
+        """Raise when a live listing cannot even be tried (no key, say)."""
+
+    def list_models(self) -> list[ModelInfo]:
+        """The live list (short timeouts); the built-in list on any failure, never a crash."""
+        self.list_models_error = None
+        try:
+            self._check_can_list()
+            live = self._live_models()
+        except Exception as exc:
+            mapped = exc if isinstance(exc, LlmcliError) else self._map(exc, None)
+            self.list_models_error = mapped or ProviderError(f"{type(exc).__name__}: {exc}")
+            return self.known_models()
+        self._suggestions = [m.id for m in live]
+        return self._merge_live(live)
+
+    def _model_names(self) -> list[str]:
+        """Names to suggest for an unknown model: the live list if possible, else the catalog."""
+        if self._suggestions is None:
+            self.list_models()
+        return self._suggestions or [m.id for m in self.known_models()]
