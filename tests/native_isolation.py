@@ -59,8 +59,14 @@ def _run_forked(item: pytest.Item) -> list[Any]:
         _, status = os.waitpid(pid, 0)
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
             with open(path, encoding="utf-8") as data:
-                return [config.hook.pytest_report_from_serializable(config=config, data=d)
-                        for d in json.load(data)]
+                reports = [config.hook.pytest_report_from_serializable(config=config, data=d)
+                           for d in json.load(data)]
+            for report in reports:
+                # JSON turns a skip's (path, line, reason) tuple into a list; the summary
+                # (`-ra`) needs the tuple back.
+                if report.skipped and isinstance(report.longrepr, list):
+                    report.longrepr = tuple(report.longrepr)
+            return reports
         return [_crash_report(item, status)]
     finally:
         with contextlib.suppress(OSError):

@@ -35,6 +35,12 @@ def test_forked_and_passes(loaded, tmp_path):
 
 
 @pytest.mark.llamacpp
+@pytest.mark.skipif(True, reason="a skip travels back from the child too")
+def test_skipped_in_the_child():
+    pass
+
+
+@pytest.mark.llamacpp
 def test_fails_normally():
     assert 1 == 2, "an ordinary failure is reported as such"
 
@@ -48,14 +54,15 @@ def test_a_native_crash_fails_one_test_and_the_run_goes_on(tmp_path: Path) -> No
     (tmp_path / "test_native.py").write_text(SUITE, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+        [sys.executable, "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", "-p",
          "tests.native_isolation", "-W", "ignore::pytest.PytestUnknownMarkWarning",
          "test_native.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     out = proc.stdout
     assert proc.returncode == 1, out + proc.stderr
-    assert "2 failed, 2 passed" in out
+    assert "2 failed, 2 passed, 1 skipped" in out
+    assert "a skip travels back from the child too" in out
     assert "CRASHED with signal 11 (SIGSEGV)" in out
     assert "FAILED test_native.py::test_crashes" in out
     assert "an ordinary failure is reported as such" in out
