@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from llmcli.batch.summary import BatchStats
     from llmcli.core.messages import ChatRequest
     from llmcli.core.provider import ModelInfo, Provider
+    from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
 
 
@@ -27,6 +28,12 @@ class Target:
     provider: Provider
     info: ModelInfo | None = None
     options: Options = field(default_factory=Options)
+
+    @property
+    def ref(self) -> ModelRef:
+        from llmcli.core.registry import ModelRef
+
+        return ModelRef(self.provider_name, self.model, self.provider.name)
 
 
 @dataclass

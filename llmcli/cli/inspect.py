@@ -11,7 +11,7 @@ from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.core.registry import ModelRef
 
 MODELS_HELP = "Model (repeat for several): provider:model, an alias, or o200k_base / cl100k_base."
@@ -183,23 +183,9 @@ def parse_ids(words: list[str]) -> list[int]:
 
 # -- embeddings ----------------------------------------------------------------------------------
 def embedding_target(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, str, object]:
-    """(ref, embedding model name, provider) for -m; a bare provider name means its default
-    embedding model, not its default chat model."""
-    from llmcli.core.errors import Unsupported
-    from llmcli.core.provider import Capability
-    from llmcli.core.registry import provider_class, providers_with
+    from llmcli.exchange.request import resolve_embedding
 
-    ref = app_ctx.registry.resolve(spec)
-    cls = provider_class(ref.adapter)
-    if Capability.EMBED not in cls.capabilities:
-        others = ", ".join(providers_with(Capability.EMBED))
-        raise Unsupported(f"provider '{ref.provider}' has no embeddings",
-                          hint=f"providers that have them: {others}")
-    name = ref.model
-    explicit = spec is not None and ":" in spec
-    if not explicit and getattr(cls, "default_embed_model", None):
-        name = cls.default_embed_model  # type: ignore[attr-defined]
-    return ref, name, app_ctx.registry.provider(ref)
+    return resolve_embedding(app_ctx.registry, spec)
 
 
 def _cache(app_ctx: AppContext):

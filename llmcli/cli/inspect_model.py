@@ -12,7 +12,7 @@ from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.core.registry import ModelRef
 
 inspect_app = typer.Typer(
@@ -107,10 +107,10 @@ def _remote_next(app_ctx: AppContext, ref: ModelRef, text: str, values: dict[str
     """Next-token probabilities from a provider that returns log-probabilities."""
     from llmcli.core.errors import Unsupported
     from llmcli.core.events import TokenLogprobs
-    from llmcli.core.messages import ChatRequest, build_messages
-    from llmcli.core.options import validate_options
+    from llmcli.core.messages import build_messages
     from llmcli.core.provider import Capability
     from llmcli.core.registry import provider_class, providers_with
+    from llmcli.exchange.request import build_request, validate_options
     from llmcli.inspect import nexttoken as nt
 
     cls = provider_class(ref.adapter)
@@ -124,8 +124,8 @@ def _remote_next(app_ctx: AppContext, ref: ModelRef, text: str, values: dict[str
     asked = {**values, "max_tokens": steps}
     if "top_logprobs" in fields:
         asked["top_logprobs"] = min(top, 20)
-    options = validate_options(asked, cls.options_model)
-    request = ChatRequest(model=ref.model, messages=build_messages(text), options=options)
+    options = validate_options(ref, asked)
+    request = build_request(ref, build_messages(text), options)
     provider = app_ctx.registry.provider(ref)
     events = [e for e in provider.chat(request, stream=False) if isinstance(e, TokenLogprobs)]
     result = nt.NextResult(str(ref), text, options.set_values())

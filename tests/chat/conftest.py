@@ -140,6 +140,11 @@ class FakeUI:
         self.writers: list[RecordingWriter] = []
         self.interruptions = 0
 
+    def display(self, label: str):
+        from llmcli.exchange.interactive import SilentDisplay
+
+        return SilentDisplay()
+
     def reply_writer(self) -> RecordingWriter:
         self.writers.append(RecordingWriter())
         return self.writers[-1]
@@ -172,7 +177,7 @@ class _Out(io.StringIO):
 
 def make_app(*, tty: bool = False):
     """A real AppContext (settings, registry, SQLite log) on captured streams."""
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.environment import Environment
 
     env = Environment(
