@@ -14,7 +14,7 @@ from llmcli.cli.context import app_context
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
     from llmcli.batch.build import Builder
-    from llmcli.batch.runner import BatchRunner, Target
+    from llmcli.batch.dispatch import BatchRunner, Target
     from llmcli.batch.summary import BatchStats
     from llmcli.environment import Environment
 
@@ -56,7 +56,7 @@ def batch(
     """
     from llmcli.batch import inputs, outputs, plan
     from llmcli.batch import resume as resume_mod
-    from llmcli.batch.runner import BatchConfig, BatchRunner
+    from llmcli.batch.dispatch import BatchConfig, BatchRunner
     from llmcli.batch.summary import BatchStats
     from llmcli.core.errors import InvalidInput
     from llmcli.store.logs import new_id
@@ -157,7 +157,7 @@ def _targets(
     app_ctx: AppContext, models: list[str | None], option: list[str] | None, builder: Builder
 ) -> list[Target]:
     """Resolve every model before reading a line: a missing key or a typo fails at once."""
-    from llmcli.batch.runner import Target
+    from llmcli.batch.dispatch import Target
     from llmcli.core.options import parse_pairs
     from llmcli.exchange.drive import model_info
     from llmcli.exchange.request import validate_options

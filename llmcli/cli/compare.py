@@ -11,7 +11,7 @@ from llmcli.cli.context import app_context
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
-    from llmcli.compare.runner import CellState, ComparisonResult
+    from llmcli.compare.comparison import CellState, ComparisonResult
     from llmcli.core.registry import ModelRef
     from llmcli.environment import Environment
 
@@ -60,8 +60,8 @@ def compare(
     """
     from llmcli.cli.inputs import read_stdin
     from llmcli.compare import setup
+    from llmcli.compare.comparison import Comparison
     from llmcli.compare.grid import build_grid, column_labels
-    from llmcli.compare.runner import Comparison
     from llmcli.core.errors import InvalidInput
     from llmcli.core.options import parse_pairs
     from llmcli.store.logs import new_id

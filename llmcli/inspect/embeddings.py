@@ -185,7 +185,7 @@ def embed_result(model: str, texts: list[str], vectors: Any) -> EmbedResult:
 
 
 @dataclass
-class Hit:
+class SimilarLine:
     line: int  # 1-based line number in the file
     text: str
     score: float
@@ -198,7 +198,7 @@ class SimilarResult:
     lines: int
     embedded: int
     cached: int
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[SimilarLine] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,7 +222,7 @@ def similar(embed: Embedder, model: str, query: str, lines: Sequence[tuple[int, 
     if q.vectors.shape[1] != corpus.vectors.shape[1]:
         raise ProviderError("the query and the lines were embedded with different sizes")
     scores = normalise(corpus.vectors) @ normalise(q.vectors)[0]
-    hits = [Hit(lines[i][0], lines[i][1], float(scores[i])) for i in top_k(scores, top)]
+    hits = [SimilarLine(lines[i][0], lines[i][1], float(scores[i])) for i in top_k(scores, top)]
     return SimilarResult(model, query, len(lines), corpus.embedded + q.embedded,
                          corpus.cached + q.cached, hits)
 

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable, Iterable
 
 from llmcli.batch.build import PromptBuilder
+from llmcli.batch.dispatch import BatchConfig, BatchRunner, Hooks, Target
 from llmcli.batch.inputs import read_items
 from llmcli.batch.outputs import JsonlSink
-from llmcli.batch.runner import BatchConfig, BatchRunner, Hooks, Target
 from llmcli.batch.summary import BatchStats
 from llmcli.core.events import Finish, TextDelta, Usage
 from llmcli.core.provider import ModelInfo, Provider, ProviderSettings

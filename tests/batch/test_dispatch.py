@@ -7,11 +7,11 @@ import time
 import pytest
 
 from llmcli.batch.build import PromptBuilder
+from llmcli.batch.dispatch import BatchConfig, BatchRunner
 from llmcli.batch.inputs import BadLine, Item
 from llmcli.batch.outputs import JsonlSink, OutputError
 from llmcli.batch.plan import skipper
 from llmcli.batch.resume import Answered, answer_key
-from llmcli.batch.runner import BatchConfig, BatchRunner
 from llmcli.batch.summary import BatchStats
 from llmcli.core.errors import AuthError, RateLimited, Unreachable
 from llmcli.core.runner import RetryPolicy

@@ -8,8 +8,6 @@ import json
 import pytest
 
 # Registers the commands even before app.py lists them.
-import llmcli.cli.inspect
-import llmcli.cli.inspect_model  # noqa: F401
 from tests.stubs.base import Reply
 
 TEXT = "your cat is a lovely cat"

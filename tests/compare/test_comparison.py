@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from llmcli.compare.comparison import Comparison
 from llmcli.compare.grid import build_grid
-from llmcli.compare.runner import Comparison
 from llmcli.core.errors import AuthError, MissingKey, RateLimited
 from llmcli.core.runner import RetryPolicy
 from tests.compare.scripted import Scripted, ref, request_for, variant
