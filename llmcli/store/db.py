@@ -11,11 +11,12 @@ from llmcli.store.schema import MIGRATIONS
 BUSY_TIMEOUT_S = 30.0
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
     """Open (creating if absent) and migrate the database at `path`.
 
     A file that exists but is not a readable SQLite database is an error, never recreated:
-    it may hold a user's history.
+    it may hold a user's history. `any_thread` lets worker threads share the connection (the
+    caller serialises its use, e.g. with a lock).
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,7 +25,8 @@ def connect(path: Path) -> sqlite3.Connection:
             f"cannot create {path.parent}: {exc.strerror}", hint="check permissions or use --no-log"
         ) from None
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               check_same_thread=not any_thread)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
