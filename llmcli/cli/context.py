@@ -28,7 +28,7 @@ class AppContext:
     def settings(self) -> Settings:
         from llmcli.config import Settings
 
-        return Settings.load(self.paths)
+        return Settings.load(self.paths, self.env.environ)
 
     @cached_property
     def keys(self) -> KeyStore:
@@ -42,7 +42,8 @@ class AppContext:
         from llmcli.ui.progress import ConversionProgress
 
         hooks = {"local": {"progress": ConversionProgress(self.env)}}
-        return Registry(self.settings, self.keys, self.explicit_key, hooks=hooks)
+        return Registry(self.settings, self.keys, self.explicit_key, hooks=hooks,
+                        environ=self.env.environ)
 
     @cached_property
     def logs(self) -> LogStore:
