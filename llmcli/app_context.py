@@ -40,7 +40,7 @@ class AppContext:
     def settings(self) -> Settings:
         from llmcli.config import Settings
 
-        return Settings.load(self.paths)
+        return Settings.load(self.paths, self.env.environ)
 
     @cached_property
     def keys(self) -> KeyStore:
@@ -52,7 +52,8 @@ class AppContext:
     def registry(self) -> Registry:
         from llmcli.core.registry import Registry
 
-        return Registry(self.settings, self.keys, self.explicit_key, hooks=self.hooks)
+        return Registry(self.settings, self.keys, self.explicit_key, hooks=self.hooks,
+                        environ=self.env.environ)
 
     @cached_property
     def logs(self) -> LogStore:

@@ -65,13 +65,6 @@ class RagBuilder:
 
 
 def _thread_free_connection(app: AppContext):
-    import sqlite3
+    from llmcli.store.db import connect
 
-    from llmcli.store.db import BUSY_TIMEOUT_S, connect
-
-    conn = connect(app.paths.logs_db)  # creates and migrates when needed
-    conn.close()
-    shared = sqlite3.connect(app.paths.logs_db, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                             check_same_thread=False)
-    shared.row_factory = sqlite3.Row
-    return shared
+    return connect(app.paths.logs_db, any_thread=True)  # batch workers share it under a lock
