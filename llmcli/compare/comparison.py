@@ -158,9 +158,12 @@ class Comparison:
         stream: bool = True,
         max_workers: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         """`providers` maps a provider name to its instance, or to the error that stopped it
-        being built (a missing key): that provider's cells fail, the others run."""
+        being built (a missing key): that provider's cells fail, the others run. `clock` and
+        `sleep` measure and wait everything (the cells' timings, retries, the scheduler's
+        holds): a test passes a fake clock and no real time is asserted."""
         self.states = [CellState(c) for c in cells]
         self.providers = providers
         self.make_request = make_request
@@ -173,6 +176,7 @@ class Comparison:
         # keeps a free provider from waiting behind a busy one.
         self.max_workers = max_workers or max(1, min(len(cells), 64))
         self.clock = clock
+        self.sleep = sleep
         self._stop = threading.Event()
         self._t0 = 0.0
 
@@ -188,6 +192,7 @@ class Comparison:
         scheduler = Scheduler(
             max_workers=self.max_workers, per_provider=self.per_provider, budgets=self.budgets,
             daemon=True,  # after Ctrl-C a stalled stream must not hold up the exit
+            clock=self.clock,
         )
         futures: dict[Future[TaskResult], tuple[CellState, int]] = {}
         interrupted = False
@@ -282,7 +287,8 @@ class Comparison:
 
         result = drive(provider, request, cell.ref.provider, policy=self.policy,
                        stream=self.stream, on_start=on_start, on_piece=on_piece,
-                       on_wait=on_wait, should_stop=self._stop.is_set)
+                       on_wait=on_wait, should_stop=self._stop.is_set, clock=self.clock,
+                       sleep=self.sleep)
         state.error = result.error
         return result.response
 
