@@ -42,10 +42,20 @@ class FakeClock:
     def __init__(self, start: float = 0.0):
         self.now = start
         self.sleeps: list[float] = []
+        self.reads = 0  # how often it was read: lets a test wait until code got somewhere
         self._lock = threading.Lock()
+        self._read = threading.Condition(self._lock)
 
     def __call__(self) -> float:
-        return self.now
+        with self._read:
+            self.reads += 1
+            self._read.notify_all()
+            return self.now
+
+    def wait_reads(self, n: int, timeout: float = 10.0) -> bool:
+        """Block until the clock has been read `n` times (False after `timeout` s)."""
+        with self._read:
+            return self._read.wait_for(lambda: self.reads >= n, timeout)
 
     def sleep(self, seconds: float) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,9 @@ class BatchConfig:
     window: int | None = None
     budget_window: float = 60.0  # seconds the rpm/tpm budgets count over
     tick: float = 0.25  # how often the progress hook is called while waiting
+    # What the rpm/tpm budgets measure and wait with (a test passes a fake clock).
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def limit(self, provider: str) -> int:
         return max(1, min(self.jobs, self.per_provider.get(provider, self.jobs)))

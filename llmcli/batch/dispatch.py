@@ -88,7 +88,11 @@ class BatchRunner:
             # it arrives, a moment after the budget reserved it, and that moment varies (a new
             # connection, a loaded machine) by up to ~0.1 s here.
             window = config.budget_window + max(0.01 * config.budget_window, 0.25)
-            self._budgets = {n: RateBudget(config.rpm, config.tpm, window=window) for n in names}
+            self._budgets = {
+                n: RateBudget(config.rpm, config.tpm, window=window, clock=config.clock,
+                              sleep=config.sleep)
+                for n in names
+            }
         self._limits = {n: config.limit(n) for n in names}
         # Daemon workers: a request left running after Ctrl-C twice never delays the exit.
         self._sched = Scheduler(
