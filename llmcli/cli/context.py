@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# Where command modules have always found it; it lives below the command layer now.
+from llmcli.app_context import AppContext
+
 if TYPE_CHECKING:
     import typer
 
-    from llmcli.app_context import AppContext
+__all__ = ["AppContext", "app_context"]
 
 
 def app_context(ctx: typer.Context, key: str | None = None) -> AppContext:
     """The AppContext for this invocation; `key` is the command's --key, if it has one."""
-    from llmcli.app_context import AppContext
     from llmcli.ui.progress import ConversionProgress
 
     env = ctx.find_root().obj
