@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from llmcli.chat import commands
 from llmcli.chat.commands import CommandContext, Result
-from llmcli.chat.terminal import echo
 from llmcli.core.errors import InvalidInput
+from llmcli.ui.terminal import echo
 
 if TYPE_CHECKING:
     from llmcli.chat.session import ChatSession, SendOutcome

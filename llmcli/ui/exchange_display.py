@@ -36,6 +36,6 @@ class TerminalDisplay:
         # No '^C' echo on a terminal: it would land in the middle of the live Markdown region.
         if not self.env.stdin_isatty:
             return nullcontext()
-        from llmcli.chat.terminal import echo
+        from llmcli.ui.terminal import echo
 
         return echo(False, self.env.stdin)
