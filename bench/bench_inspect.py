@@ -38,7 +38,7 @@ PARAGRAPH = (
     "onde o herói finalmente encontrava o mapa do tesouro escondido."
 )
 # Commands may not be registered in app.py yet while the module is new: import them here.
-RUNNER = ("import sys, llmcli.cli.inspect, llmcli.cli.inspect_model; "
+RUNNER = ("import sys, llmcli.cli.tokens, llmcli.cli.inspect; "
           "from llmcli.__main__ import main; main(sys.argv[1:])")
 
 

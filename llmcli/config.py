@@ -8,12 +8,13 @@ and users can isolate state; without it the platform's usual directories are use
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from llmcli.core.errors import InvalidInput, MissingKey, register_secret
+from llmcli.core.errors import InvalidInput, register_secret
 
 APP = "llmcli"
 KEYS_FILE = "keys.json"
@@ -62,13 +63,15 @@ class Paths:
 
 @dataclass
 class Settings:
-    """The parsed config file, with defaults for everything it leaves out."""
+    """The parsed config file, with defaults for everything it leaves out; `environ` holds the
+    variables that override it (LLMCLI_DEFAULT_MODEL), from the Environment."""
 
     paths: Paths
     raw: dict[str, Any] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, paths: Paths) -> Settings:
+    def load(cls, paths: Paths, environ: Mapping[str, str] | None = None) -> Settings:
         import tomllib
 
         raw: dict[str, Any] = {}
@@ -81,11 +84,11 @@ class Settings:
                     f"config file {paths.config_file} is not valid TOML: {exc}",
                     hint="fix or remove it",
                 ) from None
-        return cls(paths=paths, raw=raw)
+        return cls(paths=paths, raw=raw, environ=dict(environ or {}))
 
     @property
     def default_model(self) -> str:
-        return os.environ.get("LLMCLI_DEFAULT_MODEL") or self.raw.get("default_model") or "local"
+        return self.environ.get("LLMCLI_DEFAULT_MODEL") or self.raw.get("default_model") or "local"
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -161,25 +164,3 @@ class KeyStore:
         os.replace(tmp, self.path)
         self.__dict__.pop("_keys", None)
 
-
-def resolve_key(
-    provider: str,
-    env_vars: tuple[str, ...],
-    store: KeyStore,
-    explicit: str | None = None,
-    environ: dict[str, str] | None = None,
-    required: bool = True,
-) -> str | None:
-    """Find a key: `--key`, then the provider's environment variables, then the keys file."""
-    env = os.environ if environ is None else environ
-    key = explicit or next((env[v] for v in env_vars if env.get(v)), None) or store.get(provider)
-    if key:
-        register_secret(key)
-        return key
-    if not required:
-        return None
-    where = " or ".join(env_vars) if env_vars else "an environment variable"
-    raise MissingKey(
-        f"no API key for provider '{provider}'",
-        hint=f"set {where}, or run 'llmcli keys set {provider}'",
-    )

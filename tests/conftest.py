@@ -96,6 +96,8 @@ def run_in_process(
 
     data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
     out, err = _Stream(stdout_tty), _Stream(stderr_tty)
+    # The CLI reads its environment from here, never from os.environ: `env` overrides reach it
+    # without touching the process's real environment.
     environ = dict(os.environ)
     environ.update(env or {})
     environment = Environment(
@@ -108,13 +110,7 @@ def run_in_process(
         environ=environ,
         width=width,
     )
-    old = dict(os.environ)
-    os.environ.update(env or {})
-    try:
-        code = run(list(args), environment)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    code = run(list(args), environment)
     return Result(code, out.getvalue(), err.getvalue())
 
 

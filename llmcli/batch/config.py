@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from llmcli.batch.summary import BatchStats
     from llmcli.core.messages import ChatRequest
     from llmcli.core.provider import ModelInfo, Provider
+    from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
 
 
@@ -27,6 +29,12 @@ class Target:
     provider: Provider
     info: ModelInfo | None = None
     options: Options = field(default_factory=Options)
+
+    @property
+    def ref(self) -> ModelRef:
+        from llmcli.core.registry import ModelRef
+
+        return ModelRef(self.provider_name, self.model, self.provider.name)
 
 
 @dataclass
@@ -43,6 +51,9 @@ class BatchConfig:
     window: int | None = None
     budget_window: float = 60.0  # seconds the rpm/tpm budgets count over
     tick: float = 0.25  # how often the progress hook is called while waiting
+    # What the rpm/tpm budgets measure and wait with (a test passes a fake clock).
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def limit(self, provider: str) -> int:
         return max(1, min(self.jobs, self.per_provider.get(provider, self.jobs)))

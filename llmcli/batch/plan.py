@@ -10,10 +10,10 @@ from llmcli.batch.summary import plural
 from llmcli.core.errors import InvalidInput, LlmcliError
 
 if TYPE_CHECKING:
+    from llmcli.batch.dispatch import SkipFn, Target
     from llmcli.batch.inputs import InputFormat, Item
     from llmcli.batch.outputs import OutputFormat
     from llmcli.batch.resume import Answered
-    from llmcli.batch.runner import SkipFn, Target
     from llmcli.batch.summary import BatchStats
 
 

@@ -1,4 +1,4 @@
-"""What runs on a worker thread: one attempt of one request, read to its end."""
+"""What runs on a worker thread: one attempt of one request (an exchange), read to its end."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from llmcli.core.errors import Interrupted, LlmcliError, ProviderError
-from llmcli.core.runner import RetryPolicy, Run
+from llmcli.core.errors import LlmcliError
 
 if TYPE_CHECKING:
     from llmcli.batch.config import Target
     from llmcli.batch.inputs import Item
     from llmcli.core.messages import ChatRequest
     from llmcli.core.response import Response
+    from llmcli.core.runner import RetryPolicy
     from llmcli.core.scheduler import RateBudget
 
 
@@ -33,7 +33,9 @@ class Unit:
 
 
 @dataclass(slots=True)
-class Outcome:
+class UnitResult:
+    """What one attempt of a unit came to."""
+
     response: Response
     error: LlmcliError | None
     cancelled: bool = False
@@ -51,30 +53,17 @@ def call(
     stream: bool,
     abort: threading.Event,
     budget: RateBudget | None,
-) -> Outcome:
+) -> UnitResult:
     """One attempt (retries are the runner's): the response whatever happened, its error,
     and whether `abort` cut it short. The budget's token estimate is settled with the usage."""
+    from llmcli.exchange.drive import drive
+
     t = unit.target
-    run = Run(t.provider, unit.request, t.provider_name, stream=stream, policy=policy, info=t.info)
-    pieces = iter(run)
-    error: LlmcliError | None = None
-    try:
-        for _ in pieces:
-            if abort.is_set():
-                stopped = Interrupted("stopped before the reply was complete")
-                response = run.response.model_copy(
-                    update={"status": "interrupted", "error": stopped.one_line()}
-                )
-                return Outcome(response, stopped, cancelled=True)
-    except LlmcliError:
-        error = run.error
-    except Exception as exc:  # an SDK surprise: this item fails, the run goes on
-        error = ProviderError(f"internal error: {type(exc).__name__}: {exc}")
-    finally:
-        pieces.close()
-    response = run.response
-    if error is not None and response.status == "complete":
-        response = response.model_copy(update={"status": "error", "error": error.one_line()})
+    result = drive(t.provider, unit.request, t.provider_name, policy=policy, stream=stream,
+                   info=t.info, should_stop=abort.is_set)
+    if result.stopped:
+        return UnitResult(result.response, result.error, cancelled=True)
+    response = result.response
     if budget is not None and budget.tpm:
         budget.settle(unit.tokens, response.usage.total_tokens or unit.tokens)
-    return Outcome(response, error)
+    return UnitResult(response, result.error)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from llmcli.core.errors import InvalidInput, LlmcliError
 
 if TYPE_CHECKING:
-    from llmcli.chat.session import ChatSession, Outcome
+    from llmcli.chat.session import ChatSession, SendOutcome
     from llmcli.ui.chat_view import ChatView
 
 
@@ -24,7 +24,7 @@ class Result:
 
     exit: bool = False
     send: str | None = None
-    outcome: Outcome | None = None
+    outcome: SendOutcome | None = None
 
 
 @dataclass
@@ -226,7 +226,7 @@ def _rag(ctx: CommandContext, arg: str) -> None:
     if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
         raise InvalidInput("/rag takes an index name and a number of passages",
                            hint="e.g. /rag receitas 4")
-    from llmcli.cli.rag_prompt import ChatRag
+    from llmcli.chat.rag_mode import ChatRag
 
     chosen = ChatRag(s.app, words[0], top=int(words[1]) if len(words) == 2 else 4)
     if s.rag is not None:

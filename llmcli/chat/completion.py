@@ -15,7 +15,7 @@ from prompt_toolkit.document import Document
 from llmcli.chat import commands
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
 
 
 def model_names(app: AppContext) -> list[str]:

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from llmcli.chat import commands
 from llmcli.chat.commands import CommandContext, Result
-from llmcli.chat.terminal import echo
 from llmcli.core.errors import InvalidInput
+from llmcli.ui.terminal import echo
 
 if TYPE_CHECKING:
-    from llmcli.chat.session import ChatSession, Outcome
+    from llmcli.chat.session import ChatSession, SendOutcome
     from llmcli.environment import Environment
+    from llmcli.exchange.interactive import Display
     from llmcli.ui.chat_view import ChatView
     from llmcli.ui.stream import ReplyWriter
 
@@ -35,6 +36,11 @@ class ChatFrontend:
 
     def reply_writer(self) -> ReplyWriter:
         return self.view.reply_writer()
+
+    def display(self, label: str) -> Display:
+        from llmcli.ui.exchange_display import TerminalDisplay
+
+        return TerminalDisplay(self.view.env, label, spinner=self.spinner)
 
     def note(self, text: str) -> None:
         self.view.note(text)
@@ -55,7 +61,7 @@ class ChatFrontend:
         return self._ask(question)
 
 
-def _exit_code(outcome: Outcome | None) -> int:
+def _exit_code(outcome: SendOutcome | None) -> int:
     if outcome is None or outcome.error is None:
         return 0
     return outcome.error.exit_code
@@ -66,7 +72,7 @@ def _exit_code(outcome: Outcome | None) -> int:
 
 def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
     """Answer each stdin line in turn. Exit code: 0, or that of the first failed line."""
-    from llmcli.cli.inputs import decode_utf8
+    from llmcli.core.text import decode_utf8
 
     ui = ChatFrontend(view, spinner=False)
     ctx = CommandContext(session, ui)
@@ -290,7 +296,7 @@ def _continuation(width: int, line: int, wrap: int) -> str:
     return " " * width if wrap else "." * (width - 1) + " "
 
 
-def run_chat(session: ChatSession, view: ChatView, env: Environment) -> int:
+def run_conversation(session: ChatSession, view: ChatView, env: Environment) -> int:
     """Piped stdin gets the line loop; a terminal gets the REPL."""
     if not env.stdin_isatty:
         return run_piped(session, view, env)

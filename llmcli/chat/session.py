@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from llmcli.chat.tokens import Count, Fit, TokenMeter
 from llmcli.core.errors import ContextTooLong, Interrupted, InvalidInput, LlmcliError
-from llmcli.core.messages import ChatRequest, Message
+from llmcli.core.messages import Message
 
 if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
     from llmcli.chat.templating import Choice
-    from llmcli.cli.context import AppContext
     from llmcli.core.options import Options
     from llmcli.core.provider import ModelInfo, Provider
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
-    from llmcli.ui.stream import ReplyWriter
+    from llmcli.exchange.interactive import Display, ReplyWriter
 
 TurnStatus = Literal["complete", "interrupted"]
 
@@ -52,7 +52,7 @@ class Pending:
 
 
 @dataclass
-class Outcome:
+class SendOutcome:
     """What became of one message."""
 
     status: Literal["complete", "interrupted", "error", "not_sent"]
@@ -66,6 +66,7 @@ class Frontend(Protocol):
     spinner: bool
 
     def reply_writer(self) -> ReplyWriter: ...
+    def display(self, label: str) -> Display: ...
     def note(self, text: str) -> None: ...
     def warn(self, text: str) -> None: ...
     def error(self, text: str) -> None: ...
@@ -109,7 +110,7 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     pending: Pending | None = None
     next_template: Choice | None = None
-    rag: Any = None  # a cli.rag_prompt.ChatRag while `/rag NAME` is on
+    rag: Any = None  # a chat.rag_mode.ChatRag while `/rag NAME` is on
     last: Response | None = None
     used: Count | None = None
 
@@ -160,27 +161,22 @@ class ChatSession:
 
     def options_model(self, ref: ModelRef | None = None) -> type[Options]:
         """The options class of the current (or given) model's provider."""
-        from llmcli.core.registry import provider_class
+        from llmcli.exchange.request import options_model
 
-        return provider_class((ref or self.ref).adapter).options_model
+        return options_model(ref or self.ref)
 
     def _validate(self, values: dict[str, Any], ref: ModelRef | None = None) -> Options:
-        from llmcli.core.options import validate_options
+        from llmcli.exchange.request import validate_options
 
-        return validate_options(values, self.options_model(ref))
+        return validate_options(ref or self.ref, values)
 
     def set_model(self, spec: str) -> list[str]:
         """Switch model; the history carries over. Returns options the new provider refused."""
         ref = self.app.registry.resolve(spec)
         self.app.registry.provider(ref)  # a missing key or bad endpoint fails here, not mid-chat
-        kept: dict[str, Any] = {}
-        dropped: list[str] = []
-        for name, value in self.option_values.items():
-            try:
-                self._validate({name: value}, ref)
-                kept[name] = value
-            except InvalidInput:
-                dropped.append(name)
+        from llmcli.exchange.request import accepted_options
+
+        kept, dropped = accepted_options(ref, self.option_values)
         self.options = self._validate(kept, ref)
         self.option_values = kept
         self.ref = ref
@@ -256,7 +252,7 @@ class ChatSession:
         return self.meter.count(self.messages(), exact=True)
 
     # -- sending ---------------------------------------------------------------------------------
-    def send(self, text: str, ui: Frontend) -> Outcome:
+    def send(self, text: str, ui: Frontend) -> SendOutcome:
         """Send a user message (through the template chosen with /template) and stream the reply."""
         choice = self.next_template
         if choice is None and self.rag is not None:
@@ -270,10 +266,10 @@ class ChatSession:
             text, template_options = apply(choice, text, self.app.paths)
         except LlmcliError as exc:
             ui.error(exc.one_line())
-            return Outcome("error", error=exc)
+            return SendOutcome("error", error=exc)
         return self._exchange(text, ui, choice, template_options)
 
-    def retry(self, ui: Frontend) -> Outcome | None:
+    def retry(self, ui: Frontend) -> SendOutcome | None:
         """Send the last message again: the unanswered one, or the last turn's (reply dropped)."""
         if self.pending is not None:
             p, self.pending = self.pending, None
@@ -302,8 +298,9 @@ class ChatSession:
     def _exchange(
         self, text: str, ui: Frontend, template: Choice | None,
         template_options: dict[str, Any] | None = None,
-    ) -> Outcome:
-        from llmcli.cli.exchange import run_exchange
+    ) -> SendOutcome:
+        from llmcli.exchange.interactive import run_exchange
+        from llmcli.exchange.request import build_request
 
         try:
             if template is not None and template_options is None:
@@ -314,16 +311,16 @@ class ChatSession:
             refused = self._make_room(text, ui, opts)
             if refused is not None:
                 self.pending = Pending(text, template)
-                return Outcome("not_sent", error=refused)
-            request = ChatRequest(model=self.ref.model, messages=self.messages(text), options=opts)
+                return SendOutcome("not_sent", error=refused)
+            request = build_request(self.ref, self.messages(text), opts)
         except LlmcliError as exc:
             self.pending = Pending(text, template)
             ui.error(exc.one_line())
-            return Outcome("error", error=exc)
+            return SendOutcome("error", error=exc)
         tee = _Tee(ui.reply_writer())
         try:
             response = run_exchange(
-                self.app, self.ref, request, tee, log=self.log, spinner=ui.spinner,
+                self.app, self.ref, request, tee, ui.display(str(self.ref)), log=self.log,
                 conversation_id=self.conversation_id if self.log else None,
                 template=template.name if template else None,
             )
@@ -331,14 +328,16 @@ class ChatSession:
             self._keep_partial(text, tee.text, template)
             ui.interrupted()
             err = exc if isinstance(exc, Interrupted) else Interrupted("interrupted")
-            return Outcome("interrupted", error=err)
+            return SendOutcome("interrupted", error=err)
         except Exception as exc:
             # A stream broken after text arrived keeps that text, as Ctrl-C does. A bug in a
             # provider is one line too: the conversation matters more than the traceback.
             err = exc if isinstance(exc, LlmcliError) else self._internal(exc)
+            if err.__cause__ is not None and self.app.env.debug:
+                self._traceback(err.__cause__)
             self._keep_partial(text, tee.text, template)
             ui.error(err.one_line() + ("" if tee.text else " (/retry to send it again)"))
-            return Outcome("error", error=err)
+            return SendOutcome("error", error=err)
         self.turns.append(
             Turn(text, response.text, "complete", str(self.ref), response.log_id, template)
         )
@@ -350,20 +349,21 @@ class ChatSession:
             self.used = Count(u.input_tokens + u.output_tokens, True, "reported by the provider")
         else:
             self.recount()
-        return Outcome("complete", response=response)
+        return SendOutcome("complete", response=response)
 
     def _internal(self, exc: Exception) -> LlmcliError:
+        """A failure outside the exchange itself (the writer): the exchange service's rule."""
+        from llmcli.exchange.drive import internal_error
+
+        return internal_error(self.ref.provider, exc)
+
+    def _traceback(self, exc: BaseException) -> None:
         import traceback
 
         from llmcli.core.errors import redact
 
-        env = self.app.env
-        if env.debug:
-            env.stderr.write(redact(traceback.format_exc()))
-        return LlmcliError(
-            f"internal error in {self.ref.provider}: {type(exc).__name__}: {exc}",
-            hint=None if env.debug else "run with --debug for the traceback",
-        )
+        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        self.app.env.stderr.write(redact("".join(lines)))
 
     def _keep_partial(self, text: str, partial: str, template: Choice | None) -> None:
         if partial:

@@ -1,4 +1,4 @@
-"""Small terminal chores for the REPL: echo while a reply streams, and $EDITOR."""
+"""Small terminal chores for the REPL: $EDITOR (echo control is ui/terminal.py's)."""
 
 from __future__ import annotations
 
@@ -6,43 +6,11 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import TextIO
+from collections.abc import Mapping
 
 from llmcli.core.errors import InvalidInput
-
-
-@contextmanager
-def echo(on: bool, stream: TextIO | None = None) -> Iterator[None]:
-    """Turn the terminal's echo (and its '^C' echo) on or off for a while.
-
-    Off while a reply streams: otherwise the terminal prints '^C' after the partial reply,
-    which wraps the live region's full-width line and leaves a stale copy of it on screen,
-    and type-ahead lands in the middle of the reply (it is kept: the next prompt reads it).
-    Ctrl-C still interrupts. Does nothing when the stream is not a terminal.
-    """
-    try:
-        import termios
-
-        fd = (stream or sys.stdin).fileno()
-        saved = termios.tcgetattr(fd)
-        mode = list(saved)
-        flags = termios.ECHO | termios.ECHOCTL
-        mode[3] = mode[3] | flags if on else mode[3] & ~flags
-        termios.tcsetattr(fd, termios.TCSANOW, mode)
-    except (ImportError, OSError, ValueError, AttributeError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        try:
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
-        except (OSError, termios.error):
-            pass
+from llmcli.ui.terminal import echo
 
 
 def find_editor(environ: Mapping[str, str]) -> list[str]:

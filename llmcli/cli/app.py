@@ -63,12 +63,12 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "leaderboard": "leaderboard",
     "batch": "batch",
     "rag": "rag",
-    "tokenize": "inspect",
-    "detokenize": "inspect",
-    "embed": "inspect",
-    "similar": "inspect",
-    "next": "inspect_model",
-    "inspect": "inspect_model",
+    "tokenize": "tokens",
+    "detokenize": "tokens",
+    "embed": "tokens",
+    "similar": "tokens",
+    "next": "inspect",
+    "inspect": "inspect",
 }
 
 _loaded: set[str] = set()

@@ -12,10 +12,10 @@ from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
 if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
     from llmcli.batch.build import Builder
-    from llmcli.batch.runner import BatchRunner, Target
+    from llmcli.batch.dispatch import BatchRunner, Target
     from llmcli.batch.summary import BatchStats
-    from llmcli.cli.context import AppContext
     from llmcli.environment import Environment
 
 MODEL_HELP = "Model (repeat for several: one record per input per model)."
@@ -56,7 +56,7 @@ def batch(
     """
     from llmcli.batch import inputs, outputs, plan
     from llmcli.batch import resume as resume_mod
-    from llmcli.batch.runner import BatchConfig, BatchRunner
+    from llmcli.batch.dispatch import BatchConfig, BatchRunner
     from llmcli.batch.summary import BatchStats
     from llmcli.core.errors import InvalidInput
     from llmcli.store.logs import new_id
@@ -70,7 +70,7 @@ def batch(
     if source == "-" and env.stdin_isatty:
         raise InvalidInput("no input on stdin", hint="pipe a file in, or give its path")
     if rag is not None:
-        from llmcli.cli.rag_prompt import RagBuilder
+        from llmcli.batch.rag_builder import RagBuilder
 
         builder = RagBuilder(app_ctx, rag, template=template, system=system, top=rag_top,
                              dry_run=dry_run)
@@ -106,10 +106,11 @@ def batch(
     log = None
     if not (no_log or dry_run):
 
+        from llmcli.exchange.record import log_exchange
+
         def log(request, response):
-            return app_ctx.logs.log(
-                request, response, batch_id=stats.batch_id, template=builder.template_name
-            )
+            return log_exchange(app_ctx.logs, request, response, batch_id=stats.batch_id,
+                                template=builder.template_name)
 
     hooks = PlainReporter(env, strict=strict) if dry_run else reporter(env, strict=strict)
     runner = BatchRunner(
@@ -156,9 +157,10 @@ def _targets(
     app_ctx: AppContext, models: list[str | None], option: list[str] | None, builder: Builder
 ) -> list[Target]:
     """Resolve every model before reading a line: a missing key or a typo fails at once."""
-    from llmcli.batch.runner import Target
-    from llmcli.core.options import parse_pairs, validate_options
-    from llmcli.core.registry import provider_class
+    from llmcli.batch.dispatch import Target
+    from llmcli.core.options import parse_pairs
+    from llmcli.exchange.drive import model_info
+    from llmcli.exchange.request import validate_options
 
     given = parse_pairs(option)
     out: dict[str, Target] = {}
@@ -167,11 +169,10 @@ def _targets(
         if str(ref) in out:
             continue
         provider = app_ctx.registry.provider(ref)
-        options_model = provider_class(ref.adapter).options_model
-        options = validate_options({**builder.options, **given}, options_model)
+        options = validate_options(ref, {**builder.options, **given})
         out[str(ref)] = Target(
             label=str(ref), provider_name=ref.provider, model=ref.model, provider=provider,
-            info=provider.model_info(ref.model), options=options,
+            info=model_info(provider, ref.model), options=options,
         )
     return list(out.values())
 
@@ -180,15 +181,10 @@ def _warm_up(targets: list[Target]) -> None:
     """Pay each model's start-up now, on this thread (an SDK import, about 1 s for openai; the
     local model's weights), before the clock starts rather than in the first records' timings.
     """
-    from llmcli.core.errors import LlmcliError
+    from llmcli.exchange.drive import warm_up
 
     for target in {(id(t.provider), t.model): t for t in targets}.values():
-        try:
-            target.provider.warm_up(target.model)
-        except LlmcliError:
-            raise
-        except Exception:  # a client that cannot be built now fails on its first request
-            pass
+        warm_up(target.provider, target.model)  # a client that cannot be built fails later
 
 
 def _limits(app_ctx: AppContext, targets: list[Target], jobs: int) -> dict[str, int]:

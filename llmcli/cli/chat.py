@@ -36,28 +36,21 @@ def chat(
     Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
     """
     from llmcli.chat.history import restore
-    from llmcli.chat.repl import run_chat
+    from llmcli.chat.repl import run_conversation
     from llmcli.chat.session import ChatSession
-    from llmcli.core.errors import InvalidInput
-    from llmcli.core.options import parse_pairs, validate_options
-    from llmcli.core.registry import provider_class
+    from llmcli.core.options import parse_pairs
+    from llmcli.exchange.request import accepted_options, validate_options
     from llmcli.ui.chat_view import ChatView
 
     app_ctx = app_context(ctx, key)
     env = app_ctx.env
     restored = restore(app_ctx.logs, cid) if (cont or cid) else None
     ref = app_ctx.registry.resolve(model or (restored.model if restored else None))
-    options_model = provider_class(ref.adapter).options_model
     values: dict = {}
-    if restored:
-        for name, value in restored.options.items():  # keep what the (new) model takes
-            try:
-                validate_options({name: value}, options_model)
-                values[name] = value
-            except InvalidInput:
-                pass
+    if restored:  # keep what the (new) model takes
+        values, _ = accepted_options(ref, restored.options)
     values.update(parse_pairs(option))
-    validate_options(values, options_model)  # a bad -o is a one-line error before anything starts
+    validate_options(ref, values)  # a bad -o is a one-line error before anything starts
     app_ctx.registry.provider(ref)  # a missing key fails now, not at the first message
     session = ChatSession(
         app_ctx,
@@ -73,6 +66,6 @@ def chat(
         session.pending = restored.pending
     session.recount()
     view = ChatView(env, info_to_stderr=not (env.stdin_isatty and env.stdout_isatty), plain=plain)
-    code = run_chat(session, view, env)
+    code = run_conversation(session, view, env)
     if code:
         raise typer.Exit(code)

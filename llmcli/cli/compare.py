@@ -10,8 +10,8 @@ from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
-    from llmcli.compare.runner import CellState, ComparisonResult
+    from llmcli.app_context import AppContext
+    from llmcli.compare.comparison import CellState, ComparisonResult
     from llmcli.core.registry import ModelRef
     from llmcli.environment import Environment
 
@@ -60,11 +60,10 @@ def compare(
     """
     from llmcli.cli.inputs import read_stdin
     from llmcli.compare import setup
+    from llmcli.compare.comparison import Comparison
     from llmcli.compare.grid import build_grid, column_labels
-    from llmcli.compare.runner import Comparison
     from llmcli.core.errors import InvalidInput
     from llmcli.core.options import parse_pairs
-    from llmcli.core.registry import provider_class
     from llmcli.store.logs import new_id
     from llmcli.ui.compare_view import CompareView, Grid
 
@@ -77,9 +76,13 @@ def compare(
         _check_blind(env, len(model), runs, machine)
     texts = setup.prompt_texts(read_stdin(env), text, prompts or [])
     if rag is not None:
-        from llmcli.cli.rag_prompt import rag_variants
+        from llmcli.compare.rag_rows import rag_variants
+        from llmcli.ui.console import warn_line
 
-        variants = rag_variants(app_ctx, rag, texts, templates or [], system=system, top=rag_top)
+        variants, notes = rag_variants(app_ctx, rag, texts, templates or [], system=system,
+                                       top=rag_top)
+        for note in notes:
+            warn_line(env, note)
     else:
         variants = setup.build_variants(texts, templates or [], system=system, paths=app_ctx.paths)
     refs = [app_ctx.registry.resolve(m) for m in model]
@@ -87,9 +90,7 @@ def compare(
     blind_map: dict[str, str] = {}
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
-    make_request = setup.request_builder(
-        variants, refs, parse_pairs(option), lambda r: provider_class(r.adapter).options_model
-    )
+    make_request = setup.request_builder(variants, refs, parse_pairs(option))
     cells = build_grid(variants, refs, runs)
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
@@ -178,6 +179,7 @@ def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
 def _logger(app_ctx: AppContext, comparison_id: str):
     """Log each cell as it finishes; a log that cannot be written is reported once."""
     from llmcli.core.errors import StorageError
+    from llmcli.exchange.record import log_exchange
     from llmcli.ui.console import warn_line
 
     broken: list[bool] = []
@@ -186,9 +188,8 @@ def _logger(app_ctx: AppContext, comparison_id: str):
         if broken or state.request is None or state.response is None:
             return None
         try:
-            return app_ctx.logs.log(state.request, state.response,
-                                    comparison_id=comparison_id,
-                                    template=state.cell.variant.template)
+            return log_exchange(app_ctx.logs, state.request, state.response,
+                                comparison_id=comparison_id, template=state.cell.variant.template)
         except StorageError as exc:
             broken.append(True)
             warn_line(app_ctx.env, f"the comparison was not logged: {exc.one_line()}")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from llmcli.core.errors import InvalidInput
+from llmcli.core.text import decode_utf8
+
+__all__ = ["combine", "decode_utf8", "read_stdin", "require_text"]
 
 if TYPE_CHECKING:
     from llmcli.environment import Environment
@@ -16,17 +19,6 @@ def read_stdin(env: Environment) -> str | None:
         return None
     data = env.stdin.read()
     return decode_utf8(data, "stdin")
-
-
-def decode_utf8(data: bytes, where: str) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{where} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            hint="convert it first, e.g. iconv -f latin1 -t utf-8",
-        ) from None
-    return text.removeprefix("\ufeff")
 
 
 def combine(stdin_text: str | None, prompt: str | None) -> str:

@@ -1,9 +1,10 @@
-"""Token and embedding commands: `tokenize`, `detokenize`, `embed`, `similar`."""
+"""Model-inside commands: `next` (next-token probabilities) and the `inspect` group
+(`embedding`, `attention`, `layers`) over the local numpy model."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -11,272 +12,272 @@ from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.core.registry import ModelRef
 
-MODELS_HELP = "Model (repeat for several): provider:model, an alias, or o200k_base / cl100k_base."
+inspect_app = typer.Typer(
+    name="inspect",
+    help="Look inside the local model: token embeddings, attention, every layer.",
+    no_args_is_help=True,
+)
+app.add_typer(inspect_app, name="inspect")
+
+LOCAL_HELP = "Local model (default: the built-in Gemma 3 270M)."
+PNG_HELP = "Also save the view as a PNG image."
 
 
-@app.command()
-def tokenize(
-    ctx: typer.Context,
-    text: str | None = typer.Argument(None, help="The text; '-' or none reads stdin (streamed)."),
-    model: list[str] | None = typer.Option(None, "-m", "--model", help=MODELS_HELP),
-    ids: bool = typer.Option(False, "--ids", help="Print the token ids only."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: count, tokens, tokenizer."),
-    limit: int | None = typer.Option(None, "--limit", help="Keep at most N tokens per model."),
-) -> None:
-    """Show how models cut text into tokens: pieces, ids, count, characters per token.
+def _local(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, Any, Any]:
+    """(ref, LocalModel, Tokenizer) of a local model, or a clear error for a remote one."""
+    from llmcli.inspect.local_access import local_model, local_tokenizer, require_local
 
-    Example: llmcli tokenize "your cat is a lovely cat" -m local -m openai:gpt-4o-mini -m groq
-    """
-    from llmcli.core.errors import LlmcliError
-    from llmcli.inspect import tokens as tk
-    from llmcli.ui.inspect_view import DISPLAY_LIMIT, render_token_views
+    ref = app_ctx.registry.resolve(spec or "local")
+    require_local(ref, "this view")
+    return ref, local_model(app_ctx.registry, ref), local_tokenizer(app_ctx.registry, ref)
+
+
+def _emit(app_ctx: AppContext, view: Any, as_json: bool, render: Any, png: Path | None,
+          draw: Any) -> None:
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
-    env = app_ctx.env
-    specs = model or [None]
-    streaming = text is None or text == "-"
-    if streaming and env.stdin_isatty:
-        from llmcli.core.errors import InvalidInput
-
-        raise InvalidInput("no text to tokenize", hint='give it as an argument or pipe it: '
-                           'cat notes.txt | llmcli tokenize')
-    if limit is not None and limit < 0:
-        from llmcli.core.errors import InvalidInput
-
-        raise InvalidInput("--limit must be 0 or more")
-    keep = limit if limit is not None else (None if as_json else DISPLAY_LIMIT)
-    if ids:
-        keep = 0 if limit is None else limit
-    body: str | None = None if streaming else text
-    if streaming and len(specs) > 1:
-        body = "".join(tk.iter_blocks(env.stdin))  # several passes over stdin need it whole
-    views = []
-    for spec in specs:
-        chunks = tk.iter_blocks(env.stdin) if body is None else tk.iter_string(body)
-        try:
-            views.append(_one_view(app_ctx, spec, chunks, keep, ids, len(specs) > 1))
-        except LlmcliError as exc:
-            if len(specs) == 1:
-                raise
-            views.append(tk.view_error(spec or "default", exc))  # the others still show
-    if ids:
-        from llmcli.ui.console import error_line
-
-        for v in views:
-            if v.error:
-                error_line(env, f"{v.model}: {v.error}")
-    elif as_json:
-        print_json(env, {"views": [v.to_json() for v in views]})
-    else:
-        render_token_views(env, views)
-    failed = [v.exit_code for v in views if v.error]
-    if failed:
-        raise typer.Exit(failed[0])  # the rows were shown; the exit code still tells
-
-
-def _one_view(app_ctx: AppContext, spec: str | None, chunks, keep: int | None, ids: bool,
-              several: bool):
-    from llmcli.inspect import tokens as tk
-
-    env = app_ctx.env
-    choice = _choose(app_ctx, spec, tk)
-    writer = _IdWriter(env, prefix=f"{choice.model}: " if several else "") if ids else None
-    try:
-        view = tk.run_view(choice, chunks, keep, on_ids=writer)
-    finally:
-        if writer is not None:
-            writer.end()
-    if writer is not None and choice.backend is None:  # a count API: no ids to print
-        env.stdout.write(f"# {choice.model}: {view.count} tokens (the API gives no ids)\n")
-    return view
-
-
-def _choose(app_ctx: AppContext, spec: str | None, tk):
-    from llmcli.inspect.local_access import local_tokenizer
-
-    return tk.choose(spec, app_ctx.registry, app_ctx.paths.cache_dir,
-                     local_tokenizer=lambda ref: local_tokenizer(app_ctx.registry, ref))
-
-
-class _IdWriter:
-    """Writes ids as they stream out of the tokenizer: space-separated, one line per model."""
-
-    def __init__(self, env, prefix: str = ""):
-        self.out = env.stdout
-        self.first = True
-        self.out.write(prefix)
-
-    def __call__(self, ids: list[int]) -> None:
-        if not ids:
-            return
-        text = " ".join(map(str, ids))
-        self.out.write(text if self.first else " " + text)
-        self.first = False
-
-    def end(self) -> None:
-        self.out.write("\n")
-        self.out.flush()
-
-
-@app.command()
-def detokenize(
-    ctx: typer.Context,
-    token_ids: list[str] | None = typer.Argument(None, help="Token ids; none reads stdin."),
-    model: str | None = typer.Option(None, "-m", "--model", help="Model or encoding (o200k_base)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: text and each token's piece."),
-) -> None:
-    """Turn token ids back into text.
-
-    Example: llmcli tokenize "olá mundo" --ids | llmcli detokenize
-    """
-    from llmcli.inspect import tokens as tk
-    from llmcli.ui.tables import print_json
-
-    app_ctx = app_context(ctx)
-    env = app_ctx.env
-    words = list(token_ids or [])
-    if not words and not env.stdin_isatty:
-        from llmcli.cli.inputs import decode_utf8
-
-        words = decode_utf8(env.stdin.read(), "stdin").split()
-    numbers = parse_ids(words)
-    choice = _choose(app_ctx, model, tk)
-    if choice.backend is None:
-        from llmcli.core.errors import Unsupported
-
-        raise Unsupported(f"{choice.model} has no local tokenizer to decode ids with",
-                          hint="use -m local or an OpenAI encoding such as o200k_base")
-    text = choice.backend.decode(numbers)
+    if png is not None:
+        draw(png)
     if as_json:
-        print_json(env, {
-            "model": choice.model, "tokenizer": choice.tokenizer, "text": text,
-            "tokens": [{"id": i, "piece": p, "text": t} for i, p, t in zip(
-                numbers, choice.backend.pieces(numbers), choice.backend.texts(numbers),
-                strict=True)],
-        })
-        return
-    env.stdout.write(text + "\n")
-    env.stdout.flush()
+        print_json(app_ctx.env, view.to_json())
+    else:
+        render(app_ctx.env, view)
+    if png is not None:
+        from llmcli.ui.console import warn_line
+
+        warn_line(app_ctx.env, f"saved {png}")
 
 
-def parse_ids(words: list[str]) -> list[int]:
-    """'105 4242', '105,4242' and '[105, 4242]' all give [105, 4242]."""
-    from llmcli.core.errors import InvalidInput
+# -- next --------------------------------------------------------------------------------------
+@app.command("next")
+def next_token(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="The text to continue (sent as is, no chat template)."),
+    model: str | None = typer.Option(None, "-m", "--model", help="Model (default: local)."),
+    top: int = typer.Option(10, "--top", "-n", help="How many tokens to show per step."),
+    option: list[str] | None = typer.Option(
+        None, "-o", "--option",
+        help="Sampling option key=value: temperature, top_k, top_p, min_p, "
+        "repetition_penalty, seed."),
+    steps: int = typer.Option(1, "--steps", help="Generate N tokens, showing each distribution."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+) -> None:
+    """The most likely next tokens as bars, before and after temperature, top-k and top-p,
+    and the token sampling picks.
 
-    out = []
-    for word in words:
-        for part in word.replace(",", " ").replace("[", " ").replace("]", " ").split():
-            try:
-                out.append(int(part))
-            except ValueError:
-                raise InvalidInput(
-                    f"'{part}' is not a token id",
-                    hint="give whole numbers, e.g. llmcli detokenize 105 4242") from None
-    if not out:
-        raise InvalidInput("no token ids given", hint="e.g. llmcli detokenize 105 4242")
-    return out
+    Example: llmcli next "The capital of France is" --top 10 -o temperature=0.7 --steps 3
+    """
+    from llmcli.core.options import parse_pairs
+    from llmcli.inspect import nexttoken as nt
+    from llmcli.inspect.local_access import is_local
+    from llmcli.ui.model_view import render_next
+
+    app_ctx = app_context(ctx)
+    nt.check_counts(top, steps)
+    ref = app_ctx.registry.resolve(model or "local")
+    values = parse_pairs(option)
+    if is_local(ref):
+        from llmcli.inspect.local_access import sampling_params
+
+        ref, lm, tok = _local(app_ctx, model)
+        params, shown = sampling_params(app_ctx.registry, ref, values)
+        result = nt.local_next(lm, tok, text, params, model_name=str(ref), options=shown,
+                               top=top, steps=steps)
+    else:
+        result = _remote_next(app_ctx, ref, text, values, top, steps)
+
+    def draw(path: Path) -> None:
+        from llmcli.ui.png import bars_png
+
+        step = result.steps[0]
+        groups = [(name, [r.piece for r in step.top], [r.probs.get(name, 0.0) for r in step.top])
+                  for name in step.stages]
+        bars_png(path, groups, title=f"{result.model}: next token after {text!r}",
+                 highlight=[step.chosen_piece] * len(groups))
+
+    _emit(app_ctx, result, as_json, render_next, png, draw)
 
 
-# -- embeddings ----------------------------------------------------------------------------------
-def embedding_target(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, str, object]:
-    """(ref, embedding model name, provider) for -m; a bare provider name means its default
-    embedding model, not its default chat model."""
+def _remote_next(app_ctx: AppContext, ref: ModelRef, text: str, values: dict[str, Any],
+                 top: int, steps: int) -> Any:
+    """Next-token probabilities from a provider that returns log-probabilities."""
     from llmcli.core.errors import Unsupported
+    from llmcli.core.events import TokenLogprobs
+    from llmcli.core.messages import build_messages
     from llmcli.core.provider import Capability
     from llmcli.core.registry import provider_class, providers_with
+    from llmcli.exchange.request import build_request, validate_options
+    from llmcli.inspect import nexttoken as nt
 
-    ref = app_ctx.registry.resolve(spec)
     cls = provider_class(ref.adapter)
-    if Capability.EMBED not in cls.capabilities:
-        others = ", ".join(providers_with(Capability.EMBED))
-        raise Unsupported(f"provider '{ref.provider}' has no embeddings",
-                          hint=f"providers that have them: {others}")
-    name = ref.model
-    explicit = spec is not None and ":" in spec
-    if not explicit and getattr(cls, "default_embed_model", None):
-        name = cls.default_embed_model  # type: ignore[attr-defined]
-    return ref, name, app_ctx.registry.provider(ref)
+    if Capability.LOGPROBS not in cls.capabilities:
+        raise Unsupported(
+            f"provider '{ref.provider}' returns no token probabilities",
+            hint="providers that do: " + (", ".join(providers_with(Capability.LOGPROBS))
+                                          or "local"),
+        )
+    fields = cls.options_model.model_fields
+    asked = {**values, "max_tokens": steps}
+    if "top_logprobs" in fields:
+        asked["top_logprobs"] = min(top, 20)
+    options = validate_options(ref, asked)
+    request = build_request(ref, build_messages(text), options)
+    provider = app_ctx.registry.provider(ref)
+    events = [e for e in provider.chat(request, stream=False) if isinstance(e, TokenLogprobs)]
+    result = nt.NextResult(str(ref), text, options.set_values())
+    result.steps = nt.logprob_steps(events[:steps], top=top)
+    result.text = "".join(s.chosen_piece for s in result.steps)
+    if not result.steps:
+        raise Unsupported(f"{ref} sent no log-probabilities for this request",
+                          hint="the server may not support them")
+    return result
 
 
-def _cache(app_ctx: AppContext):
-    from llmcli.inspect.embeddings import EmbeddingCache
-
-    return EmbeddingCache(app_ctx.paths.data_dir / "embeddings.db")
-
-
-@app.command()
-def embed(
+# -- inspect embedding ---------------------------------------------------------------------------
+@inspect_app.command("embedding")
+def embedding(
     ctx: typer.Context,
-    texts: list[str] | None = typer.Argument(None, help="Texts to embed; none reads stdin lines."),
-    model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
-    as_json: bool = typer.Option(False, "--json", help="Print the vectors as JSON."),
-) -> None:
-    """Embed texts: dimension, norm, first values, and a cosine-similarity matrix for several.
-
-    Example: llmcli embed "gato" "cat" "carro" -m gemini
-    """
-    from llmcli.inspect.embeddings import embed_cached, embed_result
-    from llmcli.ui.inspect_view import render_embeddings
-    from llmcli.ui.tables import print_json
-
-    app_ctx = app_context(ctx)
-    env = app_ctx.env
-    items = list(texts or [])
-    if not items and not env.stdin_isatty:
-        from llmcli.cli.inputs import decode_utf8
-
-        lines = decode_utf8(env.stdin.read(), "stdin").splitlines()
-        items = [x.strip() for x in lines if x.strip()]
-    if not items:
-        from llmcli.core.errors import InvalidInput
-
-        raise InvalidInput("nothing to embed", hint='e.g. llmcli embed "cat" "dog" -m gemini')
-    ref, name, provider = embedding_target(app_ctx, model)
-    cache = _cache(app_ctx)
-    try:
-        got = embed_cached(lambda batch: provider.embed(batch, name), f"{ref.provider}:{name}",
-                           items, cache)
-    finally:
-        cache.close()
-    result = embed_result(f"{ref.provider}:{name}", items, got.vectors)
-    if as_json:
-        print_json(env, result.to_json())
-    else:
-        render_embeddings(env, result)
-
-
-@app.command()
-def similar(
-    ctx: typer.Context,
-    query: str = typer.Argument(..., help="What to look for."),
-    file: Path = typer.Option(..., "--file", "-f", help="A UTF-8 file, one text per line."),
-    model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
-    top: int = typer.Option(5, "--top", "-n", help="How many neighbours to show."),
+    words: list[str] = typer.Argument(..., help="Words (or any text) to look up."),
+    model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
+    top: int = typer.Option(8, "--top", "-n", help="Neighbours per token."),
+    as_typed: bool = typer.Option(
+        False, "--as-typed", help="Tokenize each word as typed ('cat'), not as inside a "
+        "sentence (' cat', the default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
 ) -> None:
-    """The lines of a file nearest in meaning to a query (each line embedded once, cached).
+    """Each token's row of the embedding table and the vocabulary tokens nearest to it.
 
-    Example: llmcli similar "receitas com frango" --file cardapio.txt -m gemini --top 5
+    Example: llmcli inspect embedding cat dog car gato
     """
-    from llmcli.inspect.embeddings import read_lines
-    from llmcli.inspect.embeddings import similar as rank
-    from llmcli.ui.inspect_view import render_similar
-    from llmcli.ui.tables import print_json
+    from llmcli.inspect.token_embedding import token_neighbours
+    from llmcli.ui.inspect_view import render_token_neighbours
 
     app_ctx = app_context(ctx)
-    lines = read_lines(file)
-    ref, name, provider = embedding_target(app_ctx, model)
-    cache = _cache(app_ctx)
-    try:
-        result = rank(lambda batch: provider.embed(batch, name), f"{ref.provider}:{name}",
-                      query, lines, top, cache)
-    finally:
-        cache.close()
-    if as_json:
-        print_json(app_ctx.env, result.to_json())
+    ref, lm, tok = _local(app_ctx, model)
+    view = token_neighbours(str(ref), lm.embedding_matrix(), tok, list(words), top=top,
+                            space=not as_typed)
+
+    def draw(path: Path) -> None:
+        from llmcli.ui.png import heatmaps_png
+
+        labels = [e.piece for e in view.entries]
+        heatmaps_png(path, [{"values": view.similarity, "rows": labels, "cols": labels,
+                             "title": "cosine similarity of embedding rows"}],
+                     title=str(ref), cmap="RdBu_r", vmin=-1.0, vmax=1.0)
+
+    _emit(app_ctx, view, as_json, render_token_neighbours, png, draw)
+
+
+# -- inspect attention ---------------------------------------------------------------------------
+@inspect_app.command("attention")
+def attention(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="The text to run through the model."),
+    layer: int = typer.Option(0, "--layer", "-l", help="Layer (block) index; -1 is the last."),
+    head: int | None = typer.Option(None, "--head", help="One head; default: every head."),
+    from_token: str | None = typer.Option(
+        None, "--from", help="A word of the text or a token index: where it attends in every "
+        "layer."),
+    skip_bos: bool = typer.Option(
+        False, "--skip-bos", help="Leave out <bos>, which soaks up most attention, and rescale "
+        "each row over the other tokens."),
+    model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+) -> None:
+    """Attention weights as a heatmap: who looks at whom, with the causal mask visible.
+
+    Example: llmcli inspect attention "O gato subiu no telhado porque viu um pássaro" --layer 5
+    """
+    from llmcli.inspect import attention as at
+    from llmcli.inspect.trace_data import trace_text
+    from llmcli.ui import model_view
+
+    app_ctx = app_context(ctx)
+    ref, lm, tok = _local(app_ctx, model)
+    trace = trace_text(lm, tok, text)
+    if skip_bos:
+        from llmcli.inspect.trace_data import without_first
+
+        trace = without_first(trace)
+    if from_token is not None:
+        view: Any = at.attention_from(str(ref), trace, from_token, head)
+        render = model_view.render_attention_from
     else:
-        render_similar(app_ctx.env, result)
+        view = at.attention_map(str(ref), trace, layer, head)
+        render = model_view.render_attention
+    if skip_bos:
+        view.note = (f"without the first token ({tok.readable(tok.bos_id)}): each row rescaled "
+                     "to sum to 1 over the other tokens")
+
+    def draw(path: Path) -> None:
+        from llmcli.ui.png import heatmaps_png
+
+        if from_token is not None:
+            q = view.position
+            values = [[view.weights[i][k] for i in range(len(view.weights))] for k in range(q + 1)]
+            panels = [{"values": values, "rows": view.pieces[: q + 1],
+                       "cols": [str(i) for i in range(len(view.weights))],
+                       "title": f"attention from {view.pieces[q]!r} (columns: layers)"}]
+        else:
+            panels = [{"values": w, "rows": view.pieces, "cols": view.pieces,
+                       "title": f"layer {view.layer} head {h}"}
+                      for h, w in zip(view.heads, view.weights, strict=True)]
+        heatmaps_png(path, panels, title=str(ref))
+
+    _emit(app_ctx, view, as_json, render, png, draw)
+
+
+# -- inspect layers ------------------------------------------------------------------------------
+@inspect_app.command("layers")
+def layers(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="The text to run through the model."),
+    position: int = typer.Option(-1, "--pos", help="Token position to look at (-1: the last)."),
+    top: int = typer.Option(5, "--top", "-n", help="Logit-lens guesses per layer."),
+    model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+) -> None:
+    """Per layer: residual-stream norm, what attention and the feed-forward added, and what the
+    model would predict if it stopped there (logit lens).
+
+    Example: llmcli inspect layers "The capital of France is"
+    """
+    from llmcli.core.errors import InvalidInput
+    from llmcli.inspect.layers import layers_view
+    from llmcli.inspect.trace_data import trace_text
+    from llmcli.ui.model_view import render_layers
+
+    app_ctx = app_context(ctx)
+    if top < 1:
+        raise InvalidInput("--top must be at least 1")
+    ref, lm, tok = _local(app_ctx, model)
+    trace = trace_text(lm, tok, text)
+    n = len(trace.ids)
+    if not -n <= position < n:
+        raise InvalidInput(f"position {position} is outside 0..{n - 1}")
+    view = layers_view(str(ref), lm, tok, trace, position, top)
+
+    def draw(path: Path) -> None:
+        from llmcli.ui.png import lines_png
+
+        x = [r.layer for r in view.rows]
+        top = view.final[0].piece if view.final else "?"
+        lines_png(path, x, [
+            {"series": {"residual norm": [r.residual_norm for r in view.rows],
+                        "attention added": [r.attn_norm for r in view.rows],
+                        "feed-forward added": [r.ffn_norm for r in view.rows]},
+             "ylabel": "L2 norm"},
+            {"series": {f"p({top}) in the logit lens": [r.final_prob for r in view.rows]},
+             "ylabel": "probability", "ylim": (0, 1.1),
+             "notes": [r.lens[0].piece if r.lens else "" for r in view.rows]},
+        ], title=f"{ref}: position {view.position} {view.pieces[view.position]!r}",
+            xlabel="layer")
+
+    _emit(app_ctx, view, as_json, render_layers, png, draw)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from llmcli.core.errors import InvalidInput, LlmcliError, UnknownModel
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
 
 
 def key_status(app: AppContext, name: str) -> str:

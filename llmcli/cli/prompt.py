@@ -69,10 +69,12 @@ def prompt(
 
     From your files: llmcli prompt --rag receitas "Monte um almoço com 40 g de proteína"
     """
-    from llmcli.cli.exchange import run_exchange
     from llmcli.cli.inputs import combine, read_stdin, require_text
-    from llmcli.core.messages import ChatRequest, build_messages
-    from llmcli.core.options import parse_pairs, validate_options
+    from llmcli.core.messages import build_messages
+    from llmcli.core.options import parse_pairs
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.exchange.request import resolve_request
+    from llmcli.ui.exchange_display import TerminalDisplay
     from llmcli.ui.stream import NullWriter, reply_writer
     from llmcli.ui.tables import print_json
 
@@ -98,7 +100,7 @@ def prompt(
         samples,
     )
     if rag is not None or show_context:
-        from llmcli.cli.rag_prompt import RagArgs, run_rag_prompt
+        from llmcli.cli.prompt_rag import RagArgs, run_rag_prompt
 
         if rag is None:
             from llmcli.core.errors import InvalidInput
@@ -108,18 +110,12 @@ def prompt(
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))
-    ref = app_ctx.registry.resolve(model)
-    from llmcli.core.registry import provider_class
-
-    options = validate_options(parse_pairs(option), provider_class(ref.adapter).options_model)
-    request = ChatRequest(
-        model=ref.model, messages=build_messages(body, system=system), options=options, raw=raw
-    )
+    ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
+                                   parse_pairs(option), raw=raw)
     quiet = as_json or no_stream
     writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
-    response = run_exchange(
-        app_ctx, ref, request, writer, stream=not no_stream, log=not no_log, spinner=True
-    )
+    response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
+                            stream=not no_stream, log=not no_log)
     if as_json:
         print_json(env, response.model_dump(mode="json"))
     elif no_stream:

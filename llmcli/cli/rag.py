@@ -1,24 +1,20 @@
 """`llmcli rag`: index folders, list, show and remove indexes, search them.
 
-Asking with the retrieved context is `llmcli prompt --rag NAME` (see rag_prompt.py), `/rag
+Asking with the retrieved context is `llmcli prompt --rag NAME` (see prompt_rag.py), `/rag
 NAME` in chat, and `--rag NAME` in compare and batch. The index lives in the logs database.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
-if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
-    from llmcli.rag.retrieve import Embedder, Retriever
-
-DEFAULT_EMBED_MODEL = "local"  # works offline; `[rag] embed_model = "gemini"` in the config
+# The helpers other commands use live below the command layer.
+from llmcli.rag.access import check_mode, default_model, embedder, open_retriever
 
 rag_app = typer.Typer(
     help="Retrieval-augmented prompts: index your files, search them, ask with cited sources.",
@@ -27,52 +23,6 @@ rag_app = typer.Typer(
 app.add_typer(rag_app, name="rag")
 
 MODE_HELP = "hybrid (vectors + keywords, the default), vector or keyword."
-
-
-# -- helpers other commands use ------------------------------------------------------------------
-def embedder(app_ctx: AppContext, spec: str | None) -> tuple[str, Embedder]:
-    """('provider:model', embed function) for -m; a provider without embeddings is refused
-    with the core Unsupported error naming the ones that have them."""
-    from llmcli.cli.inspect import embedding_target
-
-    ref, name, provider = embedding_target(app_ctx, spec)
-    return f"{ref.provider}:{name}", lambda texts: provider.embed(texts, name)  # type: ignore[attr-defined]
-
-
-def default_model(app_ctx: AppContext) -> str:
-    return str(app_ctx.settings.raw.get("rag", {}).get("embed_model") or DEFAULT_EMBED_MODEL)
-
-
-def open_retriever(app_ctx: AppContext, name: str, model: str | None = None,
-                   conn=None) -> Retriever:
-    """The index `name` ready to search, with its own model's embedder (-m must agree)."""
-    from llmcli.rag.index import get_index
-    from llmcli.rag.retrieve import Retriever, check_model
-
-    conn = conn if conn is not None else app_ctx.logs.conn
-    info = get_index(conn, name)
-    if model is not None:
-        key, embed = embedder(app_ctx, model)
-        check_model(info, key)
-    else:
-        _, embed = embedder(app_ctx, info.embed_model)
-    return Retriever(conn, info, embed, _query_cache(app_ctx), app_ctx.paths.cache_dir / "rag")
-
-
-def _query_cache(app_ctx: AppContext):
-    from llmcli.inspect.embeddings import EmbeddingCache
-
-    return EmbeddingCache(app_ctx.paths.data_dir / "embeddings.db")
-
-
-def check_mode(mode: str) -> str:
-    from llmcli.rag.search import MODES
-
-    if mode not in MODES:
-        from llmcli.core.errors import InvalidInput
-
-        raise InvalidInput(f"unknown --mode '{mode}'", hint=f"use {', '.join(MODES)}")
-    return mode
 
 
 # -- commands ------------------------------------------------------------------------------------

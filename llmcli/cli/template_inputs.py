@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from llmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.templates.model import Template
     from llmcli.templates.render import Rendered
 

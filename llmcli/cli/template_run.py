@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from llmcli.core.errors import InvalidInput, ProviderError
 
 if TYPE_CHECKING:
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.core.messages import Message
-    from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
     from llmcli.templates.model import Template
@@ -65,6 +64,7 @@ def run_prompt(app: AppContext, args: PromptArgs) -> None:
             return _show_plain(app, args)
     from llmcli.cli.template_inputs import header, load, render_from_args
     from llmcli.core.options import parse_pairs
+    from llmcli.exchange.request import validate_options
 
     # --examples alone: few-shot on the fly around the bare input.
     template = load(app, args.template or "zero-shot")
@@ -76,25 +76,12 @@ def run_prompt(app: AppContext, args: PromptArgs) -> None:
                            hint="use -t self-consistency, or any template with an answer marker")
     samples = args.samples or template.default_samples
     ref = app.registry.resolve(args.model or template.model)
-    options_model = _options_model(ref)
-    _validated(rendered.options, options_model)  # a bad option fails before anything is sent
+    validate_options(ref, rendered.options)  # a bad option fails before anything is sent
     if args.show_prompt:
         return _show(app, args, rendered, header(rendered, str(ref), samples))
     if template.technique == "least-to-most" or samples > 1:
-        return _chain(app, args, rendered, ref, options_model, samples)
-    return _single(app, args, rendered, ref, options_model)
-
-
-def _options_model(ref: ModelRef) -> type[Options]:
-    from llmcli.core.registry import provider_class
-
-    return provider_class(ref.adapter).options_model
-
-
-def _validated(options: dict[str, Any], model: type[Options]) -> Options:
-    from llmcli.core.options import validate_options
-
-    return validate_options(options, model)
+        return _chain(app, args, rendered, ref, samples)
+    return _single(app, args, rendered, ref)
 
 
 # -- --show-prompt ------------------------------------------------------------------------------
@@ -102,10 +89,11 @@ def _show_plain(app: AppContext, args: PromptArgs) -> None:
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.core.messages import build_messages
     from llmcli.core.options import parse_pairs
+    from llmcli.exchange.request import validate_options
 
     body = require_text(combine(read_stdin(app.env), args.text))
     ref = app.registry.resolve(args.model)
-    options = _validated(parse_pairs(args.option), _options_model(ref)).set_values()
+    options = validate_options(ref, parse_pairs(args.option)).set_values()
     messages = build_messages(body, system=args.system)
     opts = " ".join(f"{k}={v}" for k, v in options.items()) or "none"
     mode = "completion" if args.raw else "chat"
@@ -132,34 +120,32 @@ def _print_messages(app: AppContext, args: PromptArgs, messages: list[Message], 
 
 
 # -- running -------------------------------------------------------------------------------------
-def make_ask(app: AppContext, ref: ModelRef, options_model: type[Options], *, raw: bool,
-             log: bool, template: str):
+def make_ask(app: AppContext, ref: ModelRef, *, raw: bool, log: bool, template: str):
     """`ask(messages, options) -> Response` for the techniques: one logged, measured call."""
-    from llmcli.cli.exchange import run_exchange
-    from llmcli.core.messages import ChatRequest
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.exchange.request import build_request
+    from llmcli.ui.exchange_display import TerminalDisplay
     from llmcli.ui.stream import NullWriter
 
     def ask(messages: list[Message], options: dict[str, Any]) -> Response:
-        request = ChatRequest(model=ref.model, messages=messages,
-                              options=_validated(options, options_model), raw=raw)
-        return run_exchange(app, ref, request, NullWriter(), stream=True, log=log, spinner=True,
-                            template=template)
+        request = build_request(ref, messages, options, raw=raw)
+        return run_exchange(app, ref, request, NullWriter(), TerminalDisplay(app.env, str(ref)),
+                            log=log, template=template)
 
     return ask
 
 
-def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
-            options_model: type[Options]) -> None:
-    from llmcli.cli.exchange import run_exchange
-    from llmcli.core.messages import ChatRequest
+def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef) -> None:
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.exchange.request import build_request
     from llmcli.templates.techniques import Step, finish
+    from llmcli.ui.exchange_display import TerminalDisplay
     from llmcli.ui.stream import NullWriter, reply_writer
     from llmcli.ui.templates_view import DimWriter
 
     t = rendered.template
     env = app.env
-    request = ChatRequest(model=ref.model, messages=rendered.messages,
-                          options=_validated(rendered.options, options_model), raw=rendered.raw)
+    request = build_request(ref, rendered.messages, rendered.options, raw=rendered.raw)
     quiet = args.as_json or args.no_stream or args.answer_only or t.format == "json"
     if quiet:
         writer = NullWriter()
@@ -167,8 +153,8 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
         writer = DimWriter(env)
     else:
         writer = reply_writer(env, markdown=not args.plain)
-    response = run_exchange(app, ref, request, writer, stream=not args.no_stream,
-                            log=not args.no_log, spinner=True, template=t.name)
+    response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
+                            stream=not args.no_stream, log=not args.no_log, template=t.name)
     outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
     if args.as_json:
         from llmcli.ui.tables import print_json
@@ -227,7 +213,7 @@ def _answer_or_fail(outcome: Outcome, template: Template) -> str:
 
 
 def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
-           options_model: type[Options], samples: int) -> None:
+           samples: int) -> None:
     from llmcli.templates import techniques
     from llmcli.ui.templates_view import (
         print_answer,
@@ -255,7 +241,7 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
         else:
             print_status(env, f"{step.kind}: {step.label}")
 
-    ask = make_ask(app, ref, options_model, raw=rendered.raw, log=not args.no_log, template=t.name)
+    ask = make_ask(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
     outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step)
     if args.as_json:
         from llmcli.ui.tables import print_json

@@ -61,16 +61,3 @@ def similarity(a: str, b: str) -> float:
     if not wa and not wb:
         return 1.0
     return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
-
-
-def plain(chunks: list[Chunk]) -> str:
-    """The diff as text, marked the way `git diff --word-diff` does: [-removed-]{+added+}."""
-    parts = []
-    for c in chunks:
-        if c.op == "equal":
-            parts.append(c.text)
-        elif c.op == "delete":
-            parts.append(f"[-{c.text}-]")
-        else:
-            parts.append(f"{{+{c.text}+}}")
-    return "".join(parts)

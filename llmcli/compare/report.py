@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from llmcli.compare.diff import Chunk, similarity, word_diff
 
 if TYPE_CHECKING:
-    from llmcli.compare.runner import CellState, ComparisonResult
+    from llmcli.compare.comparison import CellState, ComparisonResult
     from llmcli.compare.stats import PairStats
 
 

@@ -90,22 +90,19 @@ def request_builder(
     variants: Sequence[PromptVariant],
     refs: Sequence[ModelRef],
     user_options: dict[str, Any],
-    options_model: Callable[[ModelRef], type[Options]],
 ) -> Callable[[Cell], ChatRequest]:
     """Validate every (row, model) pair's options now, so a bad option fails before any
     request; returns the function that builds a cell's request."""
-    from llmcli.core.messages import ChatRequest
-    from llmcli.core.options import validate_options
+    from llmcli.exchange.request import build_request, validate_options
 
     validated: dict[tuple[int, int], Options] = {}
     for r, v in enumerate(variants):
         for c, ref in enumerate(refs):
             # The template's options (temperature 0 for chain-of-thought...), then the user's.
-            validated[(r, c)] = validate_options({**v.options, **user_options}, options_model(ref))
+            validated[(r, c)] = validate_options(ref, {**v.options, **user_options})
 
     def make(cell: Cell) -> ChatRequest:
-        return ChatRequest(model=cell.ref.model, messages=list(cell.variant.messages),
-                           options=validated[(cell.row, cell.column)])
+        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)])
 
     return make
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmcli.compare.runner import CellState
+    from llmcli.compare.comparison import CellState
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def agreement(answers: Sequence[str | None], *, extracted: bool = False) -> Agre
 
 def pair_stats(states: Sequence[CellState]) -> list[PairStats]:
     """Aggregate the cells of each (prompt, model) pair, in grid order."""
-    from llmcli.compare.runner import tokens_per_second
+    from llmcli.compare.comparison import tokens_per_second
 
     groups: dict[tuple[int, int], list[CellState]] = {}
     for s in states:

@@ -3,21 +3,23 @@
 Built-in and third-party adapters register the same way, through the entry-point group
 `llmcli.providers`; an entry point names a `Provider` subclass. Loading one imports only the
 adapter module, never its SDK.
+
+The registry does no I/O of its own: the settings, the stored keys and the process
+environment come in through its constructor (from the Environment and the config), so a
+test or an embedding program hands it exactly what it should see.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from llmcli.core.errors import ProviderError, UnknownModel
+from llmcli.core.errors import MissingKey, ProviderError, UnknownModel, register_secret
 from llmcli.core.provider import Capability, Provider, ProviderSettings
-
-if TYPE_CHECKING:
-    from llmcli.config import KeyStore, Settings
 
 GROUP = "llmcli.providers"
 
@@ -72,6 +74,49 @@ def providers_with(capability: Capability) -> list[str]:
     return out
 
 
+class RegistrySettings(Protocol):
+    """What the registry reads from the configuration (llmcli.config.Settings has it)."""
+
+    @property
+    def default_model(self) -> str: ...
+    @property
+    def aliases(self) -> dict[str, str]: ...
+    @property
+    def endpoints(self) -> dict[str, dict[str, Any]]: ...
+    @property
+    def network(self) -> dict[str, Any]: ...
+    def provider_config(self, name: str) -> dict[str, Any]: ...
+
+
+class KeySource(Protocol):
+    """Stored API keys by provider name (llmcli.config.KeyStore reads them from the keys file)."""
+
+    def get(self, name: str) -> str | None: ...
+
+
+def resolve_key(
+    provider: str,
+    env_vars: tuple[str, ...],
+    keys: KeySource,
+    environ: Mapping[str, str],
+    explicit: str | None = None,
+    required: bool = True,
+) -> str | None:
+    """Find a key: `--key`, then the provider's environment variables, then the keys file."""
+    key = explicit or next((environ[v] for v in env_vars if environ.get(v)), None) \
+        or keys.get(provider)
+    if key:
+        register_secret(key)
+        return key
+    if not required:
+        return None
+    where = " or ".join(env_vars) if env_vars else "an environment variable"
+    raise MissingKey(
+        f"no API key for provider '{provider}'",
+        hint=f"set {where}, or run 'llmcli keys set {provider}'",
+    )
+
+
 @dataclass(frozen=True)
 class ModelRef:
     """A resolved model: which adapter (by name), which model id, and which adapter class."""
@@ -89,14 +134,18 @@ class Registry:
 
     def __init__(
         self,
-        settings: Settings,
-        keys: KeyStore,
+        settings: RegistrySettings,
+        keys: KeySource,
         explicit_key: str | None = None,
         hooks: dict[str, dict] | None = None,
+        environ: Mapping[str, str] | None = None,
     ):
         self.settings = settings
         self.keys = keys
         self.explicit_key = explicit_key
+        # Key and base-URL variables are looked up here, never in os.environ: none given,
+        # none seen.
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
         # Per-adapter callables from the face (e.g. the local model's conversion progress bar),
         # handed to adapters through ProviderSettings.extra.
         self.hooks = hooks or {}
@@ -156,13 +205,14 @@ class Registry:
             base_url = endpoint.get("base_url")
             key = self.explicit_key or self._endpoint_key(ref.provider, endpoint)
         else:
-            from llmcli.config import resolve_key
-
-            base_url = cfg.get("base_url")
+            # The SDK's own variable (OPENAI_BASE_URL...) beats the config file.
+            env_url = self.environ.get(cls.base_url_env) if cls.base_url_env else None
+            base_url = env_url or cfg.get("base_url")
             key = resolve_key(
                 ref.provider,
                 cls.key_env,
                 self.keys,
+                self.environ,
                 explicit=self.explicit_key,
                 required=cls.needs_key,
             )
@@ -179,12 +229,8 @@ class Registry:
         )
 
     def _endpoint_key(self, name: str, endpoint: dict) -> str | None:
-        import os
-
-        from llmcli.core.errors import register_secret
-
         env_name = endpoint.get("api_key_env")
-        key = (os.environ.get(env_name) if env_name else None) or self.keys.get(name)
+        key = (self.environ.get(env_name) if env_name else None) or self.keys.get(name)
         register_secret(key)
         return key
 

@@ -35,6 +35,16 @@ class RetryPolicy:
         delay = min(self.max_delay, self.base_delay * (2**attempt))
         return delay * (1 - 0.25 * rng.random())
 
+    def delay(self, exc: LlmcliError, retry_no: int, rng: random.Random) -> float | None:
+        """The wait before retry number `retry_no` (0-based) after `exc`, or None when it is
+        not worth waiting: a `Retry-After` longer than `max_retry_wait` is reported instead.
+        The one retry-delay rule: `Run` and the batch runner's resubmissions both use it."""
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            if exc.retry_after > self.max_retry_wait:
+                return None  # too long to sit through: report it with the time to retry
+            return max(0.0, exc.retry_after)
+        return self.backoff(retry_no, rng)
+
 
 WaitCallback = Callable[[float, int, LlmcliError], None]
 
@@ -93,20 +103,13 @@ class Run:
                 retry_no = self.attempts - 1
                 if self.parts or not is_retryable(exc) or retry_no >= self.policy.max_retries:
                     raise
-                delay = self._delay(exc, retry_no)
+                delay = self.policy.delay(exc, retry_no, self.rng)
                 if delay is None:
                     raise
                 if self.on_wait:
                     self.on_wait(delay, self.attempts, exc)
                 self.sleep(delay)
                 self.waited += delay
-
-    def _delay(self, exc: LlmcliError, retry_no: int) -> float | None:
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            if exc.retry_after > self.policy.max_retry_wait:
-                return None  # too long to sit through: report it with the time to retry
-            return max(0.0, exc.retry_after)
-        return self.policy.backoff(retry_no, self.rng)
 
     def _one_attempt(self) -> Iterator[str]:
         for event in self.provider.chat(self.request, stream=self.stream):

@@ -194,6 +194,7 @@ class Scheduler:
     per_provider: int | dict[str, int] = 4
     budgets: dict[str, RateBudget] = field(default_factory=dict)
     daemon: bool = False
+    clock: Callable[[], float] = time.monotonic  # what `waited` and `held` are measured with
 
     def __post_init__(self) -> None:
         if self.daemon:
@@ -220,13 +221,13 @@ class Scheduler:
     def submit(self, provider: str, fn: Callable[[], T], *, tokens: int = 0) -> Future[TaskResult]:
         """Queue `fn`; the future's TaskResult carries its value or error and the time it waited."""
 
-        start = time.monotonic()  # queue time in the pool counts as waiting too
+        start = self.clock()  # queue time in the pool counts as waiting too
 
         def task() -> TaskResult:
             slot = self._slot(provider)
-            picked = time.monotonic()
+            picked = self.clock()
             with slot:
-                now = time.monotonic()
+                now = self.clock()
                 waited, held = now - start, now - picked
                 budget = self.budgets.get(provider)
                 if budget is not None:

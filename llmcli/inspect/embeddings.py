@@ -1,21 +1,20 @@
 """Embeddings: cosine similarity, nearest neighbours over a file with a cache, and the local
 model's token-embedding table (which vocabulary rows lie closest to a token's row).
 
-The cache is an SQLite table in the data dir keyed by (model, sha256 of the text): a line is
+The cache (llmcli.store.embedding_cache) is keyed by (model, sha256 of the text): a line is
 embedded once per model, whichever file it comes from, and editing a file re-embeds only the
 lines that changed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcli.core.errors import InvalidInput, ProviderError, StorageError
+from llmcli.core.errors import InvalidInput, ProviderError
+from llmcli.store.embedding_cache import EmbeddingCache, text_key  # the commands take it from here
 
 if TYPE_CHECKING:
     import numpy as np
@@ -61,62 +60,6 @@ def top_k(scores: Any, k: int, exclude: Sequence[int] = ()) -> list[int]:
     return [int(i) for i in part[np.argsort(-scores[part], kind="stable")]]
 
 
-# -- the cache -----------------------------------------------------------------------------------
-class EmbeddingCache:
-    """Vectors in SQLite keyed by model and text hash, stored as float32 blobs."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute(
-                "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL, "
-                "dim INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))"
-            )
-            self.db.commit()
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open the embedding cache {self.path}: {exc}",
-                               hint="make the llmcli data dir writable") from None
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def get_many(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        import numpy as np
-
-        keys = list({self.key(t) for t in texts})
-        found: dict[str, np.ndarray] = {}
-        for lo in range(0, len(keys), 500):  # SQLite's parameter limit
-            part = keys[lo : lo + 500]
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})",
-                [model, *part],
-            )
-            for h, blob in rows:
-                found[h] = np.frombuffer(blob, dtype=np.float32)
-        return found
-
-    def put_many(self, model: str, items: Sequence[tuple[str, Sequence[float]]]) -> None:
-        import numpy as np
-
-        rows = []
-        for text, vec in items:
-            arr = np.asarray(vec, dtype=np.float32)
-            rows.append((model, self.key(text), int(arr.size), arr.tobytes()))
-        try:
-            with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot write the embedding cache: {exc}") from None
-
-    def close(self) -> None:
-        self.db.close()
-
-
 @dataclass
 class Embedded:
     vectors: np.ndarray
@@ -132,7 +75,7 @@ def embed_cached(embed: Embedder, model: str, texts: Sequence[str],
     if not texts:
         raise InvalidInput("nothing to embed", hint="give at least one text")
     known = cache.get_many(model, texts) if cache is not None else {}
-    missing = list(dict.fromkeys(t for t in texts if EmbeddingCache.key(t) not in known))
+    missing = list(dict.fromkeys(t for t in texts if text_key(t) not in known))
     for lo in range(0, len(missing), BATCH):
         batch = missing[lo : lo + BATCH]
         vectors = embed(batch)
@@ -141,8 +84,8 @@ def embed_cached(embed: Embedder, model: str, texts: Sequence[str],
         if cache is not None:
             cache.put_many(model, list(zip(batch, vectors, strict=True)))
         for text, vec in zip(batch, vectors, strict=True):
-            known[EmbeddingCache.key(text)] = np.asarray(vec, dtype=np.float32)
-    rows = [known[EmbeddingCache.key(t)] for t in texts]
+            known[text_key(text)] = np.asarray(vec, dtype=np.float32)
+    rows = [known[text_key(t)] for t in texts]
     dims = {r.size for r in rows}
     if len(dims) != 1:
         raise ProviderError(f"{model} returned vectors of different sizes: {sorted(dims)}",
@@ -185,7 +128,7 @@ def embed_result(model: str, texts: list[str], vectors: Any) -> EmbedResult:
 
 
 @dataclass
-class Hit:
+class SimilarLine:
     line: int  # 1-based line number in the file
     text: str
     score: float
@@ -198,7 +141,7 @@ class SimilarResult:
     lines: int
     embedded: int
     cached: int
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[SimilarLine] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,7 +165,7 @@ def similar(embed: Embedder, model: str, query: str, lines: Sequence[tuple[int, 
     if q.vectors.shape[1] != corpus.vectors.shape[1]:
         raise ProviderError("the query and the lines were embedded with different sizes")
     scores = normalise(corpus.vectors) @ normalise(q.vectors)[0]
-    hits = [Hit(lines[i][0], lines[i][1], float(scores[i])) for i in top_k(scores, top)]
+    hits = [SimilarLine(lines[i][0], lines[i][1], float(scores[i])) for i in top_k(scores, top)]
     return SimilarResult(model, query, len(lines), corpus.embedded + q.embedded,
                          corpus.cached + q.cached, hits)
 

@@ -48,11 +48,10 @@ def sampling_params(registry: Registry, ref: ModelRef, values: dict[str, Any]) -
 
     Without options the model's plain distribution is shown: temperature 1, no filters.
     """
-    from llmcli.core.options import validate_options
-    from llmcli.core.registry import provider_class
+    from llmcli.exchange.request import validate_options
     from llmcli.local.sampling import SamplingParams
 
-    options = validate_options(values, provider_class(ref.adapter).options_model)
+    options = validate_options(ref, values)
     chosen = options.set_values()
     known = set(SamplingParams.__dataclass_fields__)
     ignored = sorted(set(chosen) - known)

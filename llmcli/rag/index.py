@@ -1,4 +1,4 @@
-"""Building and refreshing an index in the logs database (tables of migration 3).
+"""Building and refreshing an index in the logs database (its SQL: llmcli.store.rag_index).
 
     stats = build(conn, "notes", [Path("~/notes")], embed=fn, model="local:gemma-3-270m")
 
@@ -18,18 +18,15 @@ Memory holds one batch of chunks and the set of paths seen, whatever the folder'
 from __future__ import annotations
 
 import hashlib
-import json
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcli.core.errors import InvalidInput, ProviderError
 from llmcli.rag.catalog import (  # re-exported: callers use llmcli.rag.index for both
     IndexInfo,
-    bump_generation,
     check_name,
     documents,
     find_index,
@@ -38,10 +35,13 @@ from llmcli.rag.catalog import (  # re-exported: callers use llmcli.rag.index fo
     iter_chunks,
     list_indexes,
     remove_index,
-    transaction,
 )
 from llmcli.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, Chunk, check_sizes, chunk_document
 from llmcli.rag.readers import Document, Skip, discover, read
+from llmcli.store import rag_index as store
+
+if TYPE_CHECKING:
+    from llmcli.store.db import Connection
 
 __all__ = [
     "IndexInfo", "Progress", "Stats", "build", "check_name", "chunk_hash", "documents",
@@ -53,10 +53,10 @@ BATCH = 32  # chunks per embedding call: the progress bar moves, memory stays sm
 
 
 def chunk_hash(text: str) -> str:
-    """The same key as the embedding cache (llmcli.inspect.embeddings.EmbeddingCache.key)."""
-    from llmcli.inspect.embeddings import EmbeddingCache
+    """The same key as the embedding cache (llmcli.store.embedding_cache.text_key)."""
+    from llmcli.store.embedding_cache import text_key
 
-    return EmbeddingCache.key(text)
+    return text_key(text)
 
 
 def now_iso() -> str:
@@ -123,7 +123,7 @@ class _Changed:
 
 
 def build(
-    conn: sqlite3.Connection,
+    conn: Connection,
     name: str,
     paths: Sequence[Path] = (),
     *,
@@ -161,12 +161,10 @@ def build(
     files = list(discover([Path(p) for p in paths], patterns))  # validates the paths first
     info = _ensure(conn, info, name, model, size, over)
     resize = (info.chunk_size, info.overlap) != (size, over)
-    with transaction(conn):  # now, so that an interrupted run is resumed from the same paths
-        conn.execute("UPDATE rag_indexes SET roots = ?, globs = ? WHERE id = ?",
-                     (json.dumps(roots, ensure_ascii=False),
-                      json.dumps(patterns, ensure_ascii=False), info.id))
+    # Recorded now, so that an interrupted run is resumed from the same paths.
+    store.set_sources(conn, info.id, roots, patterns)
     stats = Stats(name, model, files=len(files))
-    _drop_pending(conn, info.id)
+    store.drop_pending(conn, info.id)
 
     report = progress or (lambda p: None)
     changed, seen = _scan(conn, info, files, resize, stats, report)
@@ -180,38 +178,27 @@ def build(
         state.files_done += 1
         state.bytes_done += item.size
         report(state)
-    stats.removed = _drop_missing(conn, info.id, seen)
-    with transaction(conn):
-        conn.execute(
-            "UPDATE rag_indexes SET updated = ?, chunk_size = ?, overlap = ?,"
-            " dimension = COALESCE(?, dimension), generation = generation + 1 WHERE id = ?",
-            (now_iso(), size, over, indexer.dimension, info.id),
-        )
+    stats.removed = store.drop_documents_except(conn, info.id, seen)
+    store.finish_build(conn, info.id, now_iso(), size, over, indexer.dimension)
     final = get_index(conn, name)
     stats.chunks = final.chunks
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def _ensure(conn: sqlite3.Connection, info: IndexInfo | None, name: str, model: str,
+def _ensure(conn: Connection, info: IndexInfo | None, name: str, model: str,
             size: int, over: int) -> IndexInfo:
     if info is not None:
         return info
-    with transaction(conn):
-        stamp = now_iso()
-        conn.execute(
-            "INSERT INTO rag_indexes (name, created, updated, embed_model, chunk_size, overlap) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (name, stamp, stamp, model, size, over))
+    store.create_index(conn, name, model, size, over, now_iso())
     return get_index(conn, name)
 
 
-def _scan(conn: sqlite3.Connection, info: IndexInfo, files: list[tuple[Path, Path]],
+def _scan(conn: Connection, info: IndexInfo, files: list[tuple[Path, Path]],
           resize: bool, stats: Stats, report: Callable[[Progress], None],
           ) -> tuple[list[_Changed], set[str]]:
     """Hash every file; the ones whose hash differs from the stored one need indexing."""
-    stored = {r[0]: (r[1], r[2]) for r in conn.execute(
-        "SELECT path, hash, id FROM rag_documents WHERE index_id = ? AND state = 'ready'",
-        (info.id,))}
+    stored = store.ready_documents(conn, info.id)
     changed: list[_Changed] = []
     seen: set[str] = set()
     state = Progress("scan", files_total=len(files))
@@ -250,7 +237,7 @@ def _file_hash(path: Path) -> tuple[str | None, int, str]:
 class _Indexer:
     """Turns changed files into chunks with vectors, a bounded batch at a time."""
 
-    def __init__(self, conn: sqlite3.Connection, info: IndexInfo, embed: Embedder, model: str,
+    def __init__(self, conn: Connection, info: IndexInfo, embed: Embedder, model: str,
                  size: int, overlap: int, batch: int, stats: Stats, state: Progress,
                  report: Callable[[Progress], None]):
         self.conn, self.info, self.embed, self.model = conn, info, embed, model
@@ -269,12 +256,7 @@ class _Indexer:
         doc_id = self._pending_document(item, doc)
         for lo in range(0, len(chunks), self.batch):
             self._write_batch(doc_id, lo, chunks[lo : lo + self.batch])
-        with transaction(self.conn):
-            if item.old_id is not None:
-                self.conn.execute("DELETE FROM rag_chunks WHERE document_id = ?", (item.old_id,))
-                self.conn.execute("DELETE FROM rag_documents WHERE id = ?", (item.old_id,))
-            self.conn.execute("UPDATE rag_documents SET state = 'ready' WHERE id = ?", (doc_id,))
-            bump_generation(self.conn, self.info.id)
+        store.promote_document(self.conn, self.info.id, doc_id, item.old_id)
         if item.old_id is None:
             self.stats.added += 1
         else:
@@ -282,20 +264,15 @@ class _Indexer:
         seen.add(str(item.path))
 
     def _pending_document(self, item: _Changed, doc: Document) -> int:
-        with transaction(self.conn):
-            cur = self.conn.execute(
-                "INSERT INTO rag_documents (index_id, path, source, kind, unit, hash, size, "
-                "indexed, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                (self.info.id, str(item.path), _display(item), doc.kind, doc.unit, item.digest,
-                 item.size, now_iso()),
-            )
-        return int(cur.lastrowid or 0)
+        return store.add_pending_document(
+            self.conn, self.info.id, path=str(item.path), source=_display(item), kind=doc.kind,
+            unit=doc.unit, digest=item.digest, size=item.size, stamp=now_iso())
 
     def _write_batch(self, doc_id: int, first: int, chunks: list[Chunk]) -> None:
         import numpy as np
 
         hashes = [chunk_hash(c.text) for c in chunks]
-        known = self._known_vectors(hashes)
+        known = store.stored_vectors(self.conn, self.info.id, hashes)
         todo = list(dict.fromkeys(h for h in hashes if h not in known))
         if todo:
             texts = {h: c.text for h, c in zip(hashes, chunks, strict=True)}
@@ -315,28 +292,15 @@ class _Indexer:
         self.state.chunks_reused = self.stats.reused
         rows = [(self.info.id, doc_id, first + i, c.start, c.end, c.heading, c.text, h, known[h])
                 for i, (c, h) in enumerate(zip(chunks, hashes, strict=True))]
-        with transaction(self.conn):
-            self.conn.executemany(
-                "INSERT INTO rag_chunks (index_id, document_id, position, start_at, end_at, "
-                "heading, text, hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        store.add_chunks(self.conn, rows)
         self.report(self.state)
-
-    def _known_vectors(self, hashes: list[str]) -> dict[str, bytes]:
-        unique = list(dict.fromkeys(hashes))
-        marks = ",".join("?" * len(unique))
-        rows = self.conn.execute(
-            f"SELECT hash, vector FROM rag_chunks WHERE index_id = ? AND hash IN ({marks})",
-            [self.info.id, *unique])
-        return {h: bytes(v) for h, v in rows}
 
     def _check_dimension(self, arr: Any) -> None:
         if arr.ndim != 1 or arr.size == 0:
             raise ProviderError(f"{self.model} returned an empty or malformed vector")
         if self.dimension is None:
             self.dimension = int(arr.size)
-            with transaction(self.conn):
-                self.conn.execute("UPDATE rag_indexes SET dimension = ? WHERE id = ?",
-                                  (self.dimension, self.info.id))
+            store.set_dimension(self.conn, self.info.id, self.dimension)
         elif arr.size != self.dimension:
             raise ProviderError(
                 f"{self.model} returned {arr.size} dimensions; index '{self.info.name}' holds "
@@ -351,25 +315,3 @@ def _display(item: _Changed) -> str:
         rel = item.path.name
     return rel
 
-
-def _drop_pending(conn: sqlite3.Connection, index_id: int) -> None:
-    """Leftovers of an interrupted run (never visible to searches)."""
-    with transaction(conn):
-        conn.execute("DELETE FROM rag_chunks WHERE document_id IN (SELECT id FROM rag_documents "
-                     "WHERE index_id = ? AND state = 'pending')", (index_id,))
-        conn.execute("DELETE FROM rag_documents WHERE index_id = ? AND state = 'pending'",
-                     (index_id,))
-
-
-def _drop_missing(conn: sqlite3.Connection, index_id: int, seen: set[str]) -> int:
-    rows = conn.execute("SELECT id, path FROM rag_documents WHERE index_id = ? AND state = 'ready'",
-                        (index_id,)).fetchall()
-    gone = [r[0] for r in rows if r[1] not in seen]
-    for lo in range(0, len(gone), 500):
-        part = gone[lo : lo + 500]
-        marks = ",".join("?" * len(part))
-        with transaction(conn):
-            conn.execute(f"DELETE FROM rag_chunks WHERE document_id IN ({marks})", part)
-            conn.execute(f"DELETE FROM rag_documents WHERE id IN ({marks})", part)
-            bump_generation(conn, index_id)
-    return len(gone)

@@ -1,12 +1,11 @@
 """A retriever: one index, the embedder of its model, and the query cache, ready to search.
 
-Queries go through the embedding cache of `llmcli embed` (llmcli.inspect.embeddings): a
+Queries go through the embedding cache of `llmcli embed` (llmcli.store.embedding_cache): a
 question asked twice, or asked in `compare` of several models, is embedded once.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ from llmcli.rag.catalog import IndexInfo
 from llmcli.rag.search import Hit, Mode, search
 
 if TYPE_CHECKING:
-    from llmcli.inspect.embeddings import EmbeddingCache
+    from llmcli.store.db import Connection
+    from llmcli.store.embedding_cache import EmbeddingCache
 
 Embedder = Callable[[list[str]], list[list[float]]]
 DEFAULT_TOP = 4
@@ -26,7 +26,7 @@ DEFAULT_MODE: Mode = "hybrid"
 
 @dataclass
 class Retriever:
-    conn: sqlite3.Connection
+    conn: Connection
     info: IndexInfo
     embed: Embedder
     cache: EmbeddingCache | None = None

@@ -13,16 +13,18 @@ fusion needs no calibration between cosine and BM25 scores, and a chunk found by
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from llmcli.core.errors import InvalidInput
 from llmcli.rag.catalog import IndexInfo
+from llmcli.store import rag_index as store
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from llmcli.store.db import Connection
 
 Mode = Literal["vector", "hybrid", "keyword"]
 MODES: tuple[str, ...] = ("vector", "hybrid", "keyword")
@@ -47,12 +49,7 @@ class Matrix:
 _LOADED: dict[tuple[str, int], Matrix] = {}
 
 
-def _db_key(conn: sqlite3.Connection) -> str:
-    row = conn.execute("PRAGMA database_list").fetchone()
-    return str(row[2] or id(conn))
-
-
-def load_matrix(conn: sqlite3.Connection, info: IndexInfo,
+def load_matrix(conn: Connection, info: IndexInfo,
                 cache_dir: Path | None = None) -> Matrix:
     """The index's vectors, read from SQLite once per process (again only after a change).
 
@@ -61,7 +58,7 @@ def load_matrix(conn: sqlite3.Connection, info: IndexInfo,
     2 s, mapping the file a few milliseconds. The file name carries the index's generation,
     which every change bumps, so a stale file is never read.
     """
-    key = (_db_key(conn), info.id)
+    key = (store.database_key(conn), info.id)
     cached = _LOADED.get(key)
     if cached is not None and cached.generation == info.generation:
         return cached
@@ -75,20 +72,15 @@ def load_matrix(conn: sqlite3.Connection, info: IndexInfo,
     return matrix
 
 
-def _read_rows(conn: sqlite3.Connection, info: IndexInfo) -> Matrix:
+def _read_rows(conn: Connection, info: IndexInfo) -> Matrix:
     import numpy as np
 
-    n = conn.execute(
-        "SELECT COUNT(*) FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id "
-        "WHERE c.index_id = ? AND d.state = 'ready'", (info.id,)).fetchone()[0]
+    n = store.count_ready_chunks(conn, info.id)
     dim = info.dimension or 0
     ids = np.empty(n, dtype=np.int64)
     vectors = np.empty((n, dim), dtype=np.float32)  # filled row by row: no second copy
-    rows = conn.execute(
-        "SELECT c.id, c.vector FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id "
-        "WHERE c.index_id = ? AND d.state = 'ready' ORDER BY c.id", (info.id,))
     i = 0
-    for chunk_id, blob in rows:
+    for chunk_id, blob in store.iter_vectors(conn, info.id):
         if i >= n:
             break  # a writer added rows since the count: they wait for the next generation
         ids[i] = chunk_id
@@ -169,19 +161,15 @@ def vector_ranking(matrix: Matrix, query: Any, k: int) -> list[tuple[int, float]
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def keyword_ranking(conn: sqlite3.Connection, info: IndexInfo, query: str,
+def keyword_ranking(conn: Connection, info: IndexInfo, query: str,
                     k: int) -> list[tuple[int, float]]:
     """(chunk id, BM25 relevance, higher is better) from FTS5; any word may match."""
     words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query) if len(w) > 1))
     if not words:
         return []
     expr = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-    rows = conn.execute(
-        "SELECT f.rowid, bm25(rag_chunks_fts) AS rank FROM rag_chunks_fts f "
-        "JOIN rag_chunks c ON c.id = f.rowid JOIN rag_documents d ON d.id = c.document_id "
-        "WHERE rag_chunks_fts MATCH ? AND c.index_id = ? AND d.state = 'ready' "
-        "ORDER BY rank LIMIT ?", (expr, info.id, k))
-    return [(int(r[0]), -float(r[1])) for r in rows]  # FTS5's bm25 is lower-is-better
+    matches = store.keyword_matches(conn, info.id, expr, k)
+    return [(cid, -bm25) for cid, bm25 in matches]  # FTS5's bm25 is lower-is-better
 
 
 def fuse(rankings: list[list[tuple[int, float]]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -234,7 +222,7 @@ class Hit:
         }
 
 
-def search(conn: sqlite3.Connection, info: IndexInfo, query_text: str, query_vector: Any,
+def search(conn: Connection, info: IndexInfo, query_text: str, query_vector: Any,
            top: int, mode: Mode = "hybrid", cache_dir: Path | None = None) -> list[Hit]:
     """The `top` best chunks for a query, by vectors, keywords, or both fused."""
     if top < 1:
@@ -254,7 +242,7 @@ def search(conn: sqlite3.Connection, info: IndexInfo, query_text: str, query_vec
     cosine = dict(vec)
     vrank = {cid: r for r, (cid, _) in enumerate(vec, 1)}
     krank = {cid: r for r, (cid, _) in enumerate(kw, 1)}
-    rows = _rows(conn, [cid for cid, _ in ranked])
+    rows = store.chunk_rows(conn, [cid for cid, _ in ranked])
     hits = []
     for rank, (cid, score) in enumerate(ranked, 1):
         r = rows.get(cid)
@@ -269,13 +257,3 @@ def search(conn: sqlite3.Connection, info: IndexInfo, query_text: str, query_vec
         ))
     return hits
 
-
-def _rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    rows = conn.execute(
-        "SELECT c.id, c.text, c.heading, c.start_at, c.end_at, c.position, d.source, d.path, "
-        f"d.unit FROM rag_chunks c JOIN rag_documents d ON d.id = c.document_id "
-        f"WHERE c.id IN ({marks})", ids)
-    return {int(r["id"]): r for r in rows}

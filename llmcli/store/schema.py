@@ -1,6 +1,7 @@
 """Schema migrations, applied in order; `PRAGMA user_version` records how far a file has come.
 
-Append new migrations at the end; never edit one that has shipped.
+Two files, two lists: MIGRATIONS for the logs database, EMBEDDING_CACHE_MIGRATIONS for the
+embedding cache. Append new migrations at the end; never edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -132,5 +133,20 @@ MIGRATIONS: list[str] = [
         INSERT INTO rag_chunks_fts(rag_chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
         INSERT INTO rag_chunks_fts(rowid, text) VALUES (new.id, new.text);
     END;
+    """,
+]
+
+EMBEDDING_CACHE_MIGRATIONS: list[str] = [
+    # 1: vectors keyed by (model, sha256 of the text), float32 blobs. IF NOT EXISTS adopts the
+    # embeddings.db of earlier versions, which made this very table itself at user_version 0:
+    # its vectors are kept, nothing is embedded again.
+    """
+    CREATE TABLE IF NOT EXISTS embeddings (
+        model TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, hash)
+    );
     """,
 ]

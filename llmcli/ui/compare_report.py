@@ -68,9 +68,7 @@ def print_diff(env: Environment, left: str, right: str, chunks: Sequence[Chunk],
     """Removed words struck through in red, added ones in green; git's word-diff marks in a pipe."""
     header = f"diff {left} → {right} ({similarity:.0%} of words in common)"
     if not env.stdout_isatty or not env.color:  # without colour, the marks carry the meaning
-        from llmcli.compare.diff import plain
-
-        env.stdout.write(f"--- {header}\n{plain(list(chunks))}\n")
+        env.stdout.write(f"--- {header}\n{word_diff_marks(chunks)}\n")
         env.stdout.flush()
         return
     from rich.panel import Panel
@@ -83,6 +81,12 @@ def print_diff(env: Environment, left: str, right: str, chunks: Sequence[Chunk],
         style = {"equal": "", "delete": "red strike", "insert": "green underline"}[c.op]
         text.append(c.text, style=style)
     stdout_console(env).print(Panel(text, title=header, title_align="left"))
+
+
+def word_diff_marks(chunks: Sequence[Chunk]) -> str:
+    """The diff as text, marked the way `git diff --word-diff` does: [-removed-]{+added+}."""
+    marks = {"equal": "{}", "delete": "[-{}-]", "insert": "{{+{}+}}"}
+    return "".join(marks[c.op].format(c.text) for c in chunks)
 
 
 def print_reveal(env: Environment, labels: dict[str, str], choice: str | None) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
-    from llmcli.compare.runner import CellState
+    from llmcli.compare.comparison import CellState
     from llmcli.environment import Environment
 
 MIN_COLUMN = 28  # narrower than this, panels are stacked instead of side by side

@@ -1,76 +1,41 @@
-"""A scripted Provider and a runner harness for library-level batch tests (no HTTP)."""
+"""The batch tests' configuration of the test double, and a runner harness (no HTTP)."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
-import time
 from collections.abc import Callable, Iterable
 
 from llmcli.batch.build import PromptBuilder
+from llmcli.batch.dispatch import BatchConfig, BatchRunner, Hooks, Target
 from llmcli.batch.inputs import read_items
 from llmcli.batch.outputs import JsonlSink
-from llmcli.batch.runner import BatchConfig, BatchRunner, Hooks, Target
 from llmcli.batch.summary import BatchStats
-from llmcli.core.events import Finish, TextDelta, Usage
-from llmcli.core.provider import ModelInfo, Provider, ProviderSettings
+from llmcli.core.provider import ModelInfo, Provider
+from tests.doubles import FakeProvider
 
 
-class Scripted(Provider):
-    """Answers each prompt after `latency(prompt)` seconds with `reply(prompt)`; `fail[prompt]`
-    is a list of exceptions raised on that prompt's first calls, one per call."""
-
-    name = "scripted"
-    needs_key = False
-
-    def __init__(
-        self,
-        name: str = "scripted",
-        *,
-        latency: float | Callable[[str], float] = 0.0,
-        reply: Callable[[str], str] | None = None,
-        fail: dict[str, list[Exception]] | None = None,
-        price: tuple[float, float] | None = None,
-    ):
-        super().__init__(ProviderSettings(name=name))
-        self.latency = latency if callable(latency) else (lambda _p, v=latency: v)
-        self.reply = reply or (lambda p: f"echo: {p}")
-        self.fail = {k: list(v) for k, v in (fail or {}).items()}
-        self.price = price
-        self.calls: list[tuple[str, float]] = []  # (prompt, start time)
-        self.lock = threading.Lock()
-        self.active = 0
-        self.peak = 0
-
-    def model_info(self, model: str) -> ModelInfo | None:
-        if self.price is None:
-            return None
-        pin, pout = self.price
-        return ModelInfo(id=model, provider=self.settings.name, price_in=pin, price_out=pout)
-
-    def chat(self, request, *, stream=True):
-        prompt = request.messages[-1].content
-        with self.lock:
-            self.calls.append((prompt, time.monotonic()))
-            self.active += 1
-            self.peak = max(self.peak, self.active)
-            queue = self.fail.get(prompt)
-            err = queue.pop(0) if queue else None
-        try:
-            if err is not None:
-                raise err
-            time.sleep(self.latency(prompt))
-            text = self.reply(prompt)
-            yield TextDelta(text)
-            yield Usage(input_tokens=len(prompt.split()), output_tokens=len(text.split()))
-            yield Finish("stop")
-        finally:
-            with self.lock:
-                self.active -= 1
-
-    def prompts(self) -> list[str]:
-        return [p for p, _ in self.calls]
+def Scripted(
+    name: str = "scripted",
+    *,
+    latency: float | Callable[[str], float] = 0.0,
+    reply: Callable[[str], str] | None = None,
+    fail: dict[str, list[Exception]] | None = None,
+    price: tuple[float, float] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> FakeProvider:
+    """The test double answering each prompt after `latency(prompt)` seconds with `reply(prompt)`
+    (default 'echo: PROMPT') in one piece; `fail[prompt]` lists exceptions for its first calls."""
+    answer = reply or (lambda p: f"echo: {p}")
+    delay = (lambda r: latency(r.messages[-1].content)) if callable(latency) else latency
+    extra = {k: v for k, v in (("sleep", sleep), ("clock", clock)) if v is not None}
+    provider = FakeProvider(name, reply=lambda r: answer(r.messages[-1].content), fail=fail,
+                            delay=delay, pieces="whole", input_from="last", **extra)
+    if price is not None:
+        provider.model_info = lambda model: ModelInfo(  # type: ignore[method-assign]
+            id=model, provider=name, price_in=price[0], price_out=price[1])
+    return provider
 
 
 def target(provider: Provider, model: str = "m1") -> Target:

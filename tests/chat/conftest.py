@@ -1,6 +1,7 @@
-"""A scripted provider registered under the real entry-point lookup, and a recording frontend.
+"""The test double (tests/doubles.py) registered under the real entry-point lookup, and a
+recording frontend.
 
-`ScriptedProvider.script` holds what the next `chat` calls do, in order:
+`ScriptedProvider.script` holds what the next `chat` calls do, in order (see FakeProvider):
 - a str: streamed word by word, then usage and a finish;
 - a list: its items in order; a str is a text piece, an exception (KeyboardInterrupt too) is raised;
 - an exception: raised before any text.
@@ -11,50 +12,33 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
 
-from llmcli.core.events import Event, Finish, TextDelta, Usage
 from llmcli.core.options import Options
 from llmcli.core.provider import Capability, ModelInfo, Provider
+from tests.doubles import FakeProvider
 
 
-class ScriptedProvider(Provider):
+class ScriptedProvider(FakeProvider):
+    """The test double as the registry builds it: scripted through class attributes, so a test
+    scripts the instance the chat session will make."""
+
     name: ClassVar[str] = "script"
-    description: ClassVar[str] = "test double"
-    needs_key: ClassVar[bool] = False
     default_model: ClassVar[str] = "small"
-    script: ClassVar[list[Any]] = []
-    requests: ClassVar[list[Any]] = []
-    framing: ClassVar[int] = 0  # tokens the "chat template" adds to the reported input
+    script: ClassVar[list[Any]] = []  # type: ignore[misc]
+    requests: ClassVar[list[Any]] = []  # type: ignore[misc]
+    framing: ClassVar[int] = 0  # type: ignore[misc]  # tokens the "chat template" adds
 
-    def known_models(self) -> list[ModelInfo]:
-        return [
+    def __init__(self, settings, **hooks):
+        super().__init__(settings, **hooks)
+        for shared in ("script", "requests", "framing"):  # read the class's, set by the test
+            del self.__dict__[shared]
+        self.models = [
             ModelInfo(id="small", provider=self.settings.name, context_window=100),
             ModelInfo(id="big", provider=self.settings.name, context_window=100_000),
         ]
-
-    def chat(self, request, *, stream: bool = True) -> Iterator[Event]:
-        type(self).requests.append(request)
-        queue = ScriptedProvider.script
-        item = queue.pop(0) if queue else f"reply {len(self.requests)}"
-        if isinstance(item, BaseException):
-            raise item
-        if isinstance(item, str):
-            words = item.split(" ")
-            for i, w in enumerate(words):
-                yield TextDelta(w if i == len(words) - 1 else w + " ")
-            n_in = sum(len(m.content.split()) for m in request.messages) + type(self).framing
-            yield Usage(input_tokens=n_in, output_tokens=len(words))
-            yield Finish("stop")
-            return
-        for piece in item:
-            if isinstance(piece, BaseException):
-                raise piece
-            yield TextDelta(piece)
-        yield Finish("stop")
 
 
 class TokenizingProvider(ScriptedProvider):
@@ -140,6 +124,11 @@ class FakeUI:
         self.writers: list[RecordingWriter] = []
         self.interruptions = 0
 
+    def display(self, label: str):
+        from llmcli.exchange.interactive import SilentDisplay
+
+        return SilentDisplay()
+
     def reply_writer(self) -> RecordingWriter:
         self.writers.append(RecordingWriter())
         return self.writers[-1]
@@ -172,7 +161,7 @@ class _Out(io.StringIO):
 
 def make_app(*, tty: bool = False):
     """A real AppContext (settings, registry, SQLite log) on captured streams."""
-    from llmcli.cli.context import AppContext
+    from llmcli.app_context import AppContext
     from llmcli.environment import Environment
 
     env = Environment(

@@ -56,6 +56,8 @@ def test_a_conversation_with_slash_commands_and_the_status_line(openai_server, t
     t.line("hi")
     t.expect_prompt()
     assert "Hello there, friend." in t.text()  # Markdown rendered: no asterisks
+    # The status line is redrawn just after the prompt: wait for it rather than race it.
+    t.wait(lambda: "ttft" in t.lines()[-1], "the status line's figures")
     status = t.lines()[-1]
     assert "ttft" in status and "tok/s" in status and "128k tokens" in status
     t.line("/system Answer briefly.")

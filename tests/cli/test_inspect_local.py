@@ -7,8 +7,6 @@ import json
 import pytest
 
 # Registers the commands even before app.py lists them.
-import llmcli.cli.inspect
-import llmcli.cli.inspect_model  # noqa: F401
 
 pytestmark = pytest.mark.slow
 SENTENCE = "O gato subiu no telhado porque viu um pássaro"

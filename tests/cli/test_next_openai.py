@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-import llmcli.cli.inspect_model  # noqa: F401  (registers `next`)
+import llmcli.cli.inspect  # noqa: F401  (registers `next`)
 
 PROMPT = "The capital of France is"
 PARIS = [

@@ -119,15 +119,14 @@ def test_key_from_keys_file_and_flag(cli, openai_server, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     cli("keys", "set", "openai", input=key)
     assert cli("prompt", "hi", *M).exit_code == 0
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-but-overridden-1234")
-    assert cli("prompt", "hi", *M, "--key", key).exit_code == 0
+    wrong = {"OPENAI_API_KEY": "sk-wrong-but-overridden-1234"}
+    assert cli("prompt", "hi", *M, "--key", key, env=wrong).exit_code == 0
     headers = openai_server.requests_for("chat")[-1].headers
     assert headers["authorization"] == f"Bearer {key}"
 
 
-def test_bad_key_never_shown(cli, openai_server, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-bad-secret-abcdef123456")
-    res = cli("prompt", "hi", *M, "--debug")
+def test_bad_key_never_shown(cli, openai_server):
+    res = cli("prompt", "hi", *M, "--debug", env={"OPENAI_API_KEY": "sk-bad-secret-abcdef123456"})
     assert res.exit_code == 4
     assert "sk-bad-secret-abcdef123456" not in res.stderr + res.stdout
     rows = log_rows()

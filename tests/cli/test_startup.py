@@ -76,4 +76,4 @@ def test_a_command_loads_only_its_own_module():
     modules = json.loads(out.stdout.strip().splitlines()[-1])["modules"]
     loaded = {m.rsplit(".", 1)[1] for m in modules if m.startswith("llmcli.cli.")}
     assert "prompt" in loaded
-    assert not loaded & {"batch", "chat", "compare", "rag", "inspect_model", "templates"}
+    assert not loaded & {"batch", "chat", "compare", "rag", "inspect", "tokens", "templates"}

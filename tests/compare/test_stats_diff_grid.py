@@ -2,12 +2,13 @@
 
 import pytest
 
-from llmcli.compare.diff import plain, similarity, tokens, word_diff
+from llmcli.compare.comparison import CellState
+from llmcli.compare.diff import similarity, tokens, word_diff
 from llmcli.compare.grid import build_grid, column_labels, variant_labels
 from llmcli.compare.report import diff_pairs
-from llmcli.compare.runner import CellState
 from llmcli.compare.stats import Spread, agreement, pair_stats
 from llmcli.core.response import Response, Timings, UsageInfo
+from llmcli.ui.compare_report import word_diff_marks
 from tests.compare.scripted import ref, variant
 
 
@@ -60,7 +61,7 @@ def test_word_diff_round_trips_and_marks_changes():
     chunks = word_diff(a, b)
     assert "".join(c.text for c in chunks if c.op != "delete") == b
     assert "".join(c.text for c in chunks if c.op != "insert").replace("  ", " ") == a
-    assert plain(chunks) == "The [-cat-]{+dog+} sat on the  mat[-.-]{+!+}"
+    assert word_diff_marks(chunks) == "The [-cat-]{+dog+} sat on the  mat[-.-]{+!+}"
     assert similarity(a, a) == 1.0 and similarity("", "") == 1.0
     assert similarity("a b c d", "a b x y") == pytest.approx(0.5)
     assert tokens("não é?") == ["não", " ", "é", "?"]
@@ -89,7 +90,7 @@ def test_grid_order_labels_and_diff_pairs():
 
 
 def test_tokens_per_second_only_for_a_stream_that_lasted():
-    from llmcli.compare.runner import tokens_per_second
+    from llmcli.compare.comparison import tokens_per_second
 
     cell = build_grid([variant("q")], [ref("a", "m")])[0]
     burst = _state(cell, "x", 0.52, 0.50, 40).response  # everything within 20 ms

@@ -28,11 +28,10 @@ def test_settle_wakes_a_waiter_instead_of_the_window_expiring():
     t = waiter(budget, 50, out)
     time.sleep(0.15)
     assert "at" not in out  # held: 90 + 50 > 100
-    settled = time.monotonic()
     budget.settle(90, 10)  # the reply used only 10
-    t.join(timeout=5)
-    assert out["at"] - settled < 1.0  # not the 30 s window
-    assert 0.1 <= out["waited"] < 1.5
+    t.join(timeout=10)
+    # Woken by the settle, not by the 30 s window expiring (the join would have timed out).
+    assert not t.is_alive() and 0 < out["waited"] < 30
 
 
 def test_close_ends_waits_and_refuses_later_acquires():
@@ -41,10 +40,9 @@ def test_close_ends_waits_and_refuses_later_acquires():
     out: dict = {}
     t = waiter(budget, 0, out)
     time.sleep(0.1)
-    closed = time.monotonic()
     budget.close()
-    t.join(timeout=5)
-    assert isinstance(out["error"], BudgetClosed) and out["at"] - closed < 1.0
+    t.join(timeout=10)
+    assert not t.is_alive() and isinstance(out["error"], BudgetClosed)  # not after 30 s
     with pytest.raises(BudgetClosed):
         budget.acquire()
 

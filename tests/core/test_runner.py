@@ -1,4 +1,4 @@
-"""The runner's retry, measurement and interruption rules, with a scripted provider."""
+"""The runner's retry, measurement and interruption rules, with the test double."""
 
 import random
 
@@ -7,40 +7,22 @@ import pytest
 from llmcli.core.errors import AuthError, ProviderError, RateLimited
 from llmcli.core.events import Finish, TextDelta, Usage
 from llmcli.core.messages import ChatRequest, Message
-from llmcli.core.provider import ModelInfo, Provider, ProviderSettings
+from llmcli.core.provider import ModelInfo
 from llmcli.core.runner import RetryPolicy, Run
+from tests.doubles import FakeClock, FakeProvider
 
 
-class Scripted(Provider):
-    name = "scripted"
-
-    def __init__(self, script):
-        super().__init__(ProviderSettings(name="scripted"))
-        self.script = list(script)
-        self.calls = 0
-
-    def chat(self, request, *, stream=True):
-        self.calls += 1
-        step = self.script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        yield from step
+def Scripted(script):
+    """The test double playing `script`: event iterables and exceptions, one per call."""
+    return FakeProvider("scripted", script=script)
 
 
 def request():
     return ChatRequest(model="m", messages=[Message(role="user", content="hi")])
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_metrics_and_usage():
-    clock = Clock()
+    clock = FakeClock()
 
     def events():
         clock.now = 0.5
@@ -66,7 +48,7 @@ def test_retries_rate_limit_honouring_retry_after():
     provider = Scripted([RateLimited("429", retry_after=1.25), iter([TextDelta("ok")])])
     run = Run(provider, request(), "s", sleep=slept.append)
     assert run.consume().text == "ok"
-    assert slept == [1.25] and provider.calls == 2 and run.response.attempts == 2
+    assert slept == [1.25] and len(provider.calls) == 2 and run.response.attempts == 2
     assert run.response.timings.waited == 1.25
 
 
@@ -84,7 +66,7 @@ def test_backoff_grows_with_jitter_and_stops_after_max_retries():
     )
     with pytest.raises(ProviderError):
         run.consume()
-    assert provider.calls == 3
+    assert len(provider.calls) == 3
     assert 0.375 <= slept[0] <= 0.5 and 0.75 <= slept[1] <= 1.0
     assert run.response.status == "error"
 
@@ -100,14 +82,14 @@ def test_retry_after_beyond_ceiling_is_not_waited():
     )
     with pytest.raises(RateLimited):
         run.consume()
-    assert provider.calls == 1
+    assert len(provider.calls) == 1
 
 
 def test_no_retry_on_auth_error():
     provider = Scripted([AuthError("bad key")])
     with pytest.raises(AuthError):
         Run(provider, request(), "s").consume()
-    assert provider.calls == 1
+    assert len(provider.calls) == 1
 
 
 def test_no_retry_after_first_token_and_partial_text_kept():
@@ -119,7 +101,7 @@ def test_no_retry_after_first_token_and_partial_text_kept():
     run = Run(provider, request(), "s", sleep=lambda s: None)
     with pytest.raises(ProviderError):
         run.consume()
-    assert provider.calls == 1
+    assert len(provider.calls) == 1
     assert run.response.text == "partial " and run.response.status == "interrupted"
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import time
 
 import pytest
 
-from llmcli.config import KeyStore, resolve_key
+from llmcli.config import KeyStore
 from llmcli.core.errors import (
     AuthError,
     ContentBlocked,
@@ -21,6 +22,7 @@ from llmcli.core.errors import (
     Unreachable,
 )
 from llmcli.core.provider import ProviderSettings
+from llmcli.core.registry import resolve_key
 from llmcli.providers.gemini import GeminiProvider
 from tests.providers.helpers import HISTORY, chat_request, consume_error, run
 from tests.stubs.base import SSE, Hang
@@ -126,9 +128,11 @@ def test_base_url_env_beats_config(gemini_server, closed_port):
 
 
 def test_google_api_key_wins_like_in_the_sdk(tmp_path, monkeypatch, gemini_server, caplog):
+    # Both set in the real environment: the SDK reads it too, and must not warn about them.
     monkeypatch.setenv("GOOGLE_API_KEY", gemini_server.expected_key)
     monkeypatch.setenv("GEMINI_API_KEY", "AIzaTheOtherKeyWhichIsWrong000000000")
-    key = resolve_key("gemini", GeminiProvider.key_env, KeyStore(tmp_path / "keys.json"))
+    key = resolve_key("gemini", GeminiProvider.key_env, KeyStore(tmp_path / "keys.json"),
+                      os.environ)
     assert key == gemini_server.expected_key
     with caplog.at_level(logging.WARNING):
         p = make(gemini_server, api_key=key)

@@ -152,6 +152,20 @@ def test_older_database_is_migrated_not_lost(cli, embed_server, notes):
     assert "pergunta antiga" in cli("logs", "list").stdout
 
 
+def test_a_damaged_logs_database_is_reported_and_kept(cli, embed_server, notes):
+    path = Paths.from_env().logs_db
+    path.parent.mkdir(parents=True)
+    damaged = b"the user's history, damaged " * 100
+    path.write_bytes(damaged)
+    for args in (("rag", "list"), ("rag", "index", "notas", str(notes), *EMB)):
+        res = cli(*args)
+        assert res.exit_code == 12, res.stderr
+        assert "logs database" in res.stderr and "unreadable" in res.stderr
+        assert "Traceback" not in res.stderr
+    assert path.read_bytes() == damaged
+    assert embed_server.requests_for("embeddings") == []
+
+
 # -- asking with context -------------------------------------------------------------------------
 def test_prompt_rag_sends_numbered_context_and_lists_sources(cli, indexed, embed_server):
     embed_server.chunks = ["Beba 35 ml por quilo ", "[1]."]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from llmcli.core.events import Finish, TextDelta, Usage
 from llmcli.core.messages import ChatRequest, Message
-from llmcli.core.provider import Provider, ProviderSettings
 from llmcli.core.response import Response
-from llmcli.core.runner import Run
+from tests.doubles import FakeProvider
 
 
 def says(stub: Any, text: str) -> Callable[[Any], Any]:
@@ -36,35 +34,25 @@ def sent(stub: Any) -> list[list[dict[str, str]]]:
     return [r.body["messages"] for r in stub.requests_for("chat")]
 
 
-class ScriptedProvider(Provider):
-    """Replies with queued texts (or a function of the request), streamed in two pieces."""
-
-    name = "scripted"
-    needs_key = False
-
-    def __init__(self, replies: list[str] | Callable[[ChatRequest], str]):
-        super().__init__(ProviderSettings(name="scripted"))
-        self.replies = replies
-        self.requests: list[ChatRequest] = []
-
-    def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Any]:
-        self.requests.append(request)
-        text = self.replies(request) if callable(self.replies) else self.replies.pop(0)
-        half = len(text) // 2
-        yield TextDelta(text[:half])
-        yield TextDelta(text[half:])
-        yield Usage(input_tokens=sum(len(m.content.split()) for m in request.messages),
-                    output_tokens=len(text.split()))
-        yield Finish("stop")
+def ScriptedProvider(replies: list[str] | Callable[[ChatRequest], str]) -> FakeProvider:
+    """The test double replying with queued texts (or a function of the request), streamed in
+    two pieces."""
+    if callable(replies):
+        return FakeProvider("scripted", reply=replies, pieces="halves")
+    return FakeProvider("scripted", script=replies, pieces="halves")
 
 
-def ask_with(provider: ScriptedProvider, raw: bool = False):
-    """The `ask` the techniques need, through the real runner."""
+def ask_with(provider: FakeProvider, raw: bool = False):
+    """The `ask` the techniques need, through the exchange service's driver."""
     from llmcli.core.options import validate_options
+    from llmcli.exchange.drive import drive
 
     def ask(messages: list[Message], options: dict[str, Any]) -> Response:
         opts = validate_options(options)
         request = ChatRequest(model="m", messages=messages, options=opts, raw=raw)
-        return Run(provider, request, "scripted").consume()
+        result = drive(provider, request, "scripted", info=None)
+        if result.error is not None:
+            raise result.error
+        return result.response
 
     return ask

@@ -32,7 +32,7 @@ from llmcli.batch.feeder import END, Feeder
 from llmcli.batch.inputs import BadLine, Item
 from llmcli.batch.outputs import OutputError, Reorder, make_record
 from llmcli.batch.summary import ModelStats
-from llmcli.batch.worker import Cancelled, Outcome, Unit, call
+from llmcli.batch.worker import Cancelled, Unit, UnitResult, call
 from llmcli.core.errors import (
     InvalidInput,
     LlmcliError,
@@ -40,7 +40,6 @@ from llmcli.core.errors import (
     StorageError,
     is_retryable,
 )
-from llmcli.core.messages import ChatRequest
 from llmcli.core.runner import RetryPolicy
 from llmcli.core.scheduler import BudgetClosed, RateBudget, Scheduler, TaskResult
 
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from llmcli.batch.build import Builder
     from llmcli.batch.outputs import Sink
     from llmcli.batch.summary import BatchStats
+    from llmcli.core.messages import ChatRequest
     from llmcli.core.response import Response
 
 __all__ = ["BatchConfig", "BatchRunner", "Hooks", "Target"]
@@ -88,7 +88,11 @@ class BatchRunner:
             # it arrives, a moment after the budget reserved it, and that moment varies (a new
             # connection, a loaded machine) by up to ~0.1 s here.
             window = config.budget_window + max(0.01 * config.budget_window, 0.25)
-            self._budgets = {n: RateBudget(config.rpm, config.tpm, window=window) for n in names}
+            self._budgets = {
+                n: RateBudget(config.rpm, config.tpm, window=window, clock=config.clock,
+                              sleep=config.sleep)
+                for n in names
+            }
         self._limits = {n: config.limit(n) for n in names}
         # Daemon workers: a request left running after Ctrl-C twice never delays the exit.
         self._sched = Scheduler(
@@ -216,6 +220,8 @@ class BatchRunner:
             self.stats.stopped = f"malformed line {line} (--strict)"
 
     def _add(self, item: Item) -> None:
+        from llmcli.exchange.request import build_request
+
         self.stats.read += 1
         targets = [t for t in self.targets if not (self.skip and self.skip(item, t))]
         self.stats.skipped += len(self.targets) - len(targets)
@@ -229,7 +235,7 @@ class BatchRunner:
         item_no = self.stats.read
         self.stats.agreement.expect(item_no, len(targets))
         for t in targets:
-            request = ChatRequest(model=t.model, messages=messages, options=t.options)
+            request = build_request(t.ref, messages, t.options)
             unit = Unit(self._seq, item_no, item, t, request, self._estimate(request, t))
             self._seq += 1
             self._ready[t.provider_name].append(unit)
@@ -283,7 +289,7 @@ class BatchRunner:
         return max(0.005, min(times))
 
     # -- on a worker ------------------------------------------------------------------------------
-    def _call(self, unit: Unit) -> Outcome:
+    def _call(self, unit: Unit) -> UnitResult:
         if self._cancel.is_set():
             raise Cancelled
         return call(unit, policy=self._once, stream=self.config.stream, abort=self._abort,
@@ -306,7 +312,7 @@ class BatchRunner:
                 self._drop(unit)
                 return
             raise result.error
-        out: Outcome = result.value
+        out: UnitResult = result.value
         response = out.response
         unit.requests += response.attempts
         self._log(unit, response)
@@ -338,11 +344,8 @@ class BatchRunner:
             return None
         if unit.attempt >= self.config.retries:
             return None
-        if isinstance(err, RateLimited) and err.retry_after is not None:
-            if err.retry_after > self.config.policy.max_retry_wait:
-                return None  # too long to sit through: written with the time to retry
-            return max(0.0, err.retry_after)
-        return self.config.policy.backoff(unit.attempt, self._rng)
+        # The same rule as an exchange's own retries (a Retry-After too long is written out).
+        return self.config.policy.delay(err, unit.attempt, self._rng)
 
     def _record(self, unit: Unit, r: Response, *, ok: bool) -> dict[str, Any]:
         answer = self.builder.extract(r.text) if ok and self.builder.extracts else None

@@ -8,8 +8,6 @@ import json
 import pytest
 
 # Registers the commands even before app.py lists them.
-import llmcli.cli.inspect
-import llmcli.cli.inspect_model  # noqa: F401
 from tests.stubs.base import Reply
 
 TEXT = "your cat is a lovely cat"
@@ -170,6 +168,41 @@ def test_similar_embeds_the_file_once(cli, openai_server, tmp_path):
     assert r2.exit_code == 0
     assert len(openai_server.requests_for("embeddings")) == calls  # all cached
     assert "1. +1.000" in r2.stdout and "dog" in r2.stdout
+
+
+def test_embed_reads_the_cache_file_of_the_previous_version(cli, openai_server, home):
+    import sqlite3
+
+    import numpy as np
+
+    from llmcli.store.embedding_cache import text_key
+
+    path = home / "data" / "embeddings.db"  # as llmcli wrote it before store/ owned it
+    path.parent.mkdir(parents=True)
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE embeddings (model TEXT NOT NULL, hash TEXT NOT NULL, dim INTEGER "
+                "NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))")
+    old.execute("INSERT INTO embeddings VALUES (?, ?, 3, ?)",
+                ("openai:text-embedding-3-small", text_key("gato 🐈"),
+                 np.asarray([0.5, 0.25, 0.0], dtype=np.float32).tobytes()))
+    old.commit()
+    old.close()
+    r = cli("embed", "gato 🐈", "-m", "openai", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["items"][0]["vector"] == [0.5, 0.25, 0.0]
+    assert openai_server.requests_for("embeddings") == []  # kept, not embedded again
+
+
+def test_a_damaged_embedding_cache_is_reported_not_reset(cli, openai_server, home):
+    path = home / "data" / "embeddings.db"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"garbage, not sqlite " * 100)
+    r = cli("embed", "cat", "-m", "openai")
+    assert r.exit_code == 12
+    assert "embedding cache" in r.stderr and "unreadable" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 2
+    assert path.read_bytes() == b"garbage, not sqlite " * 100
+    assert openai_server.requests_for("embeddings") == []
 
 
 # -- model-inside commands on remote models ------------------------------------------------

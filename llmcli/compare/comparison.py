@@ -1,6 +1,6 @@
 """Run every cell of a comparison at once through core.scheduler.
 
-Each cell is a core.runner.Run on a worker thread; its text pieces go to the cell's live
+Each cell is one exchange (exchange.drive) on a worker thread; its text pieces go to the cell's live
 buffer, which the face renders while the cells stream. Everything that touches SQLite or the
 screen happens on the calling thread (sqlite3 connections belong to one thread), so logging is
 a callback run there as each cell finishes. One cell's failure is recorded in that cell and
@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from llmcli.core.errors import Interrupted, LlmcliError, redact
+from llmcli.core.errors import Interrupted, LlmcliError
 from llmcli.core.provider import Provider
 from llmcli.core.response import Response
 
@@ -158,9 +158,12 @@ class Comparison:
         stream: bool = True,
         max_workers: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         """`providers` maps a provider name to its instance, or to the error that stopped it
-        being built (a missing key): that provider's cells fail, the others run."""
+        being built (a missing key): that provider's cells fail, the others run. `clock` and
+        `sleep` measure and wait everything (the cells' timings, retries, the scheduler's
+        holds): a test passes a fake clock and no real time is asserted."""
         self.states = [CellState(c) for c in cells]
         self.providers = providers
         self.make_request = make_request
@@ -173,6 +176,7 @@ class Comparison:
         # keeps a free provider from waiting behind a busy one.
         self.max_workers = max_workers or max(1, min(len(cells), 64))
         self.clock = clock
+        self.sleep = sleep
         self._stop = threading.Event()
         self._t0 = 0.0
 
@@ -188,6 +192,7 @@ class Comparison:
         scheduler = Scheduler(
             max_workers=self.max_workers, per_provider=self.per_provider, budgets=self.budgets,
             daemon=True,  # after Ctrl-C a stalled stream must not hold up the exit
+            clock=self.clock,
         )
         futures: dict[Future[TaskResult], tuple[CellState, int]] = {}
         interrupted = False
@@ -236,6 +241,8 @@ class Comparison:
         """Build every provider's client (importing its SDK) before the clock starts, so a
         cell's time to first token measures the provider, not llmcli's start-up. A provider
         that fails here (no key) fails its cells; the others run."""
+        from llmcli.exchange.drive import warm_up
+
         prepared = dict(self.providers)
         pairs = dict.fromkeys((s.cell.ref.provider, s.cell.ref.model) for s in self.states)
         for name, model in pairs:
@@ -246,8 +253,6 @@ class Comparison:
                 warm_up(target, model)
             except LlmcliError as exc:
                 prepared[name] = exc
-            except Exception:  # let the cell meet the problem and report it
-                pass
         self.providers = prepared
 
     def stop(self) -> None:
@@ -255,59 +260,50 @@ class Comparison:
         self._stop.set()
 
     def _work(self, state: CellState, provider: Provider) -> Response | None:
-        """On a worker thread: drive one cell's Run, feeding its live buffer."""
-        from llmcli.core.runner import RetryPolicy, Run
+        """On a worker thread: drive one cell's exchange, feeding its live buffer."""
+        from llmcli.exchange.drive import drive
 
         if self._stop.is_set():
             return None
         cell = state.cell
         request = self.make_request(cell)
-        try:
-            info = provider.model_info(cell.ref.model)
-        except Exception:  # a price table is a nicety; a broken one must not fail the cell
-            info = None
+
+        def on_start(run: Run) -> None:
+            state.request, state.run = request, run
+            state.started = self.clock() - self._t0
+            state.status = "running"
+            state.touch()
+
+        def on_piece(piece: str) -> None:
+            if state.status != "running":
+                state.status, state.note = "running", None
+            state.pieces.append(piece)
+            state.touch()
 
         def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
             state.status = "retrying"
             state.note = f"{err.one_line()}; retrying in {delay:.1f} s"
             state.touch()
 
-        run = Run(provider, request, cell.ref.provider, stream=self.stream,
-                  policy=self.policy or RetryPolicy(), info=info, on_wait=on_wait)
-        state.request, state.run = request, run
-        state.started = self.clock() - self._t0
-        state.status = "running"
-        state.touch()
-        stream = iter(run)
-        stopped = False
-        try:
-            for piece in stream:
-                if state.status != "running":
-                    state.status, state.note = "running", None
-                state.pieces.append(piece)
-                state.touch()
-                if self._stop.is_set():
-                    stopped = True
-                    break
-        except LlmcliError as exc:
-            state.error = exc
-        finally:
-            stream.close()  # closes the provider's HTTP stream when we stopped early
-        response = run.response
-        if stopped:
-            response = response.model_copy(update={"status": "interrupted", "error": "interrupted"})
-        return response
+        result = drive(provider, request, cell.ref.provider, policy=self.policy,
+                       stream=self.stream, on_start=on_start, on_piece=on_piece,
+                       on_wait=on_wait, should_stop=self._stop.is_set, clock=self.clock,
+                       sleep=self.sleep)
+        state.error = result.error
+        return result.response
 
     # -- finishing (calling thread only) ---------------------------------------------------------
     def _settle(self, state: CellState, tokens: int, result: TaskResult, log: LogFn | None) -> None:
+        from llmcli.exchange.drive import internal_error
+
         # Only what the provider's limit or budget cost, not the thread's start-up.
         state.held = result.held
         response = result.value
         error = state.error
         if result.error is not None:  # not an LlmcliError: a bug in an adapter
             exc = result.error
-            error = exc if isinstance(exc, LlmcliError) else LlmcliError(
-                redact(f"internal error in {state.cell.ref.provider}: {type(exc).__name__}: {exc}"))
+            error = exc if isinstance(exc, LlmcliError) else internal_error(
+                state.cell.ref.provider, exc)
             if state.run is not None:
                 update = {"status": "error", "error": error.one_line()}
                 response = state.run.response.model_copy(update=update)
@@ -346,11 +342,6 @@ class Comparison:
         if log is not None:
             state.log_id = log(state)
             response.log_id = state.log_id
-
-
-def warm_up(provider: Provider, model: str) -> None:
-    """Load what the first request would load (an SDK client, the local model's weights)."""
-    provider.warm_up(model)
 
 
 def _empty(state: CellState, status: str, error: str) -> Response:

@@ -1,0 +1,78 @@
+"""What every command needs, built lazily from the Environment: settings, keys, registry, log.
+
+The service locator of the capabilities (chat, rag, templates, the exchange service): it lives
+below the command layer so they can take it without importing `cli/`. The command layer makes
+one per invocation (`cli.context.app_context`) and passes in the hooks that need a screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmcli.config import KeyStore, Settings
+    from llmcli.core.registry import Registry
+    from llmcli.core.runner import RetryPolicy
+    from llmcli.environment import Environment
+    from llmcli.store.logs import LogStore
+
+
+class AppContext:
+    def __init__(
+        self,
+        env: Environment,
+        explicit_key: str | None = None,
+        *,
+        hooks: Mapping[str, dict[str, Any]] | None = None,
+    ):
+        """`hooks` go to the registry, per adapter (the local model's conversion progress)."""
+        self.env = env
+        self.explicit_key = explicit_key
+        self.hooks = dict(hooks or {})
+
+    @cached_property
+    def paths(self):
+        return self.env.paths
+
+    @cached_property
+    def settings(self) -> Settings:
+        from llmcli.config import Settings
+
+        return Settings.load(self.paths, self.env.environ)
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        from llmcli.config import KeyStore
+
+        return KeyStore(self.paths.keys_file)
+
+    @cached_property
+    def registry(self) -> Registry:
+        from llmcli.core.registry import Registry
+
+        return Registry(self.settings, self.keys, self.explicit_key, hooks=self.hooks,
+                        environ=self.env.environ)
+
+    @cached_property
+    def logs(self) -> LogStore:
+        from llmcli.store.logs import LogStore
+
+        return LogStore(self.paths.logs_db)
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        from llmcli.core.runner import RetryPolicy
+
+        net = self.settings.network
+        return RetryPolicy(
+            max_retries=int(net.get("max_retries", 2)),
+            max_retry_wait=float(net.get("max_retry_wait", 60.0)),
+        )
+
+    def close(self) -> None:
+        if "registry" in self.__dict__:
+            self.registry.close()
+        if "logs" in self.__dict__:
+            self.logs.close()

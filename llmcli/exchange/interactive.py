@@ -1,0 +1,127 @@
+"""One exchange in front of a person (prompt, templates, rag, chat): pieces to a writer as
+they arrive, a waiting display until the first one, retries announced, the exchange logged
+whatever happens, Ctrl-C mapped to `Interrupted`.
+
+The screen is not this package's: the caller passes a `ReplyWriter` and a `Display` (the
+command layer builds them from ui/), so the exchange service imports no rendering code.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from llmcli.core.errors import Interrupted, LlmcliError, StorageError
+
+if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.registry import ModelRef
+    from llmcli.core.response import Response
+
+
+class ReplyWriter(Protocol):
+    def start(self) -> None: ...
+    def write(self, piece: str) -> None: ...
+    def finish(self, interrupted: bool = False) -> None: ...
+
+
+class Display(Protocol):
+    """What a person sees around the reply itself."""
+
+    def waiting(self) -> None:
+        """Waiting for the first token (a spinner on a terminal)."""
+
+    def done_waiting(self) -> None: ...
+
+    def warn(self, text: str) -> None:
+        """A line on stderr (a retry, a log that could not be written)."""
+
+    def quiet_input(self) -> AbstractContextManager[object]:
+        """Keep typed keys (and '^C') off the screen while the reply streams."""
+
+
+class SilentDisplay:
+    """No waiting display, warnings dropped: for callers with nobody watching."""
+
+    def waiting(self) -> None: ...
+
+    def done_waiting(self) -> None: ...
+
+    def warn(self, text: str) -> None: ...
+
+    def quiet_input(self) -> AbstractContextManager[object]:
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+
+def run_exchange(
+    app: AppContext,
+    ref: ModelRef,
+    request: ChatRequest,
+    writer: ReplyWriter,
+    display: Display | None = None,
+    *,
+    stream: bool = True,
+    log: bool = True,
+    conversation_id: str | None = None,
+    batch_id: str | None = None,
+    comparison_id: str | None = None,
+    template: str | None = None,
+) -> Response:
+    """Drive the request; the response is logged whatever happens (complete, error, Ctrl-C).
+    A failure is raised afterwards, carrying the response (its partial text and log id)."""
+    from llmcli.exchange.drive import drive
+    from llmcli.exchange.record import log_exchange
+
+    shown = display or SilentDisplay()
+    provider = app.registry.provider(ref)
+    total = app.retry_policy.max_retries + 1
+    started = False
+
+    def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
+        shown.done_waiting()  # the warning gets its own line, not the spinner's
+        retry = f"retrying in {delay:.1f} s (attempt {attempt + 1} of {total})"
+        shown.warn(f"{err.one_line()}; {retry}")
+        shown.waiting()
+
+    def on_piece(piece: str) -> None:
+        nonlocal started
+        if not started:
+            shown.done_waiting()
+            writer.start()
+            started = True
+        writer.write(piece)
+
+    shown.waiting()
+    try:
+        with shown.quiet_input():
+            result = drive(provider, request, ref.provider, stream=stream,
+                           policy=app.retry_policy, on_piece=on_piece, on_wait=on_wait)
+    finally:
+        shown.done_waiting()
+    if started:
+        writer.finish(interrupted=result.error is not None)
+    response = result.response
+    if log:
+        try:
+            log_exchange(app.logs, request, response, conversation_id=conversation_id,
+                         batch_id=batch_id, comparison_id=comparison_id, template=template)
+        except StorageError as exc:
+            if result.error is None:
+                raise
+            shown.warn(f"the exchange was not logged: {exc.one_line()}")
+    if result.keyboard:
+        interrupted = Interrupted(
+            "interrupted", hint="the partial reply was kept in the log" if log else None
+        )
+        interrupted.response = response
+        raise interrupted
+    if result.raised is not None:
+        raise result.raised  # the writer's own failure (a closed pipe), as it was
+    if result.error is not None:
+        result.error.response = response  # callers (chat) keep the partial reply and its log id
+        raise result.error
+    return response
+

@@ -1,0 +1,35 @@
+"""Writing an exchange to the log: the one call every command makes, on its own thread
+(sqlite3 connections belong to the thread that opened them)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.response import Response
+    from llmcli.store.logs import LogStore
+
+
+def log_exchange(
+    logs: LogStore,
+    request: ChatRequest,
+    response: Response,
+    *,
+    conversation_id: str | None = None,
+    batch_id: str | None = None,
+    comparison_id: str | None = None,
+    template: str | None = None,
+) -> int:
+    """Write one row (whatever the response's status) and return its id; the response keeps
+    it as `log_id`. Raises StorageError when the database cannot be written."""
+    log_id = logs.log(
+        request,
+        response,
+        conversation_id=conversation_id,
+        batch_id=batch_id,
+        comparison_id=comparison_id,
+        template=template,
+    )
+    response.log_id = log_id
+    return log_id

@@ -1,0 +1,97 @@
+"""Building a request: resolve the model, validate the options against its provider, and
+write the `ChatRequest`. The only place in llmcli that constructs one.
+
+Request features (a JSON schema for structured output, tools, attachments, a reasoning
+setting, a response-cache lookup) join the request here, in `build_request`, once they exist:
+each becomes a keyword of that function, checked against the provider's capabilities, so every
+command gets it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import ChatRequest, Message
+    from llmcli.core.options import Options
+    from llmcli.core.registry import ModelRef, Registry
+
+
+def options_model(ref: ModelRef) -> type[Options]:
+    """The options class of the model's provider (extra=forbid: a typo is an error)."""
+    from llmcli.core.registry import provider_class
+
+    return provider_class(ref.adapter).options_model
+
+
+def validate_options(ref: ModelRef, values: Mapping[str, Any]) -> Options:
+    """`values` (from -o pairs, a template, a saved conversation) checked for this model."""
+    from llmcli.core.options import validate_options as validate
+
+    return validate(dict(values), options_model(ref))
+
+
+def accepted_options(ref: ModelRef, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The values this model's provider takes, and the names of those it refuses."""
+    from llmcli.core.errors import InvalidInput
+
+    kept: dict[str, Any] = {}
+    refused: list[str] = []
+    for name, value in values.items():
+        try:
+            validate_options(ref, {name: value})
+            kept[name] = value
+        except InvalidInput:
+            refused.append(name)
+    return kept, refused
+
+
+def build_request(
+    ref: ModelRef,
+    messages: Sequence[Message],
+    options: Options | Mapping[str, Any] | None = None,
+    *,
+    raw: bool = False,
+) -> ChatRequest:
+    """The request for `ref`; `options` already validated (an `Options`) or raw values."""
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.options import Options
+
+    if not isinstance(options, Options):
+        options = validate_options(ref, options or {})
+    return ChatRequest(model=ref.model, messages=list(messages), options=options, raw=raw)
+
+
+def resolve_request(
+    registry: Registry,
+    spec: str | None,
+    messages: Sequence[Message],
+    values: Mapping[str, Any] | None = None,
+    *,
+    raw: bool = False,
+) -> tuple[ModelRef, ChatRequest]:
+    """`-m SPEC` resolved (None: the default model) and its request built."""
+    ref = registry.resolve(spec)
+    return ref, build_request(ref, messages, values, raw=raw)
+
+
+def resolve_embedding(registry: Registry, spec: str | None) -> tuple[ModelRef, str, object]:
+    """(ref, embedding model name, provider) for -m; a bare provider name means its default
+    embedding model, not its default chat model. A provider without embeddings is refused
+    with the Unsupported error naming those that have them."""
+    from llmcli.core.errors import Unsupported
+    from llmcli.core.provider import Capability
+    from llmcli.core.registry import provider_class, providers_with
+
+    ref = registry.resolve(spec)
+    cls = provider_class(ref.adapter)
+    if Capability.EMBED not in cls.capabilities:
+        others = ", ".join(providers_with(Capability.EMBED))
+        raise Unsupported(f"provider '{ref.provider}' has no embeddings",
+                          hint=f"providers that have them: {others}")
+    name = ref.model
+    explicit = spec is not None and ":" in spec
+    if not explicit and getattr(cls, "default_embed_model", None):
+        name = cls.default_embed_model  # type: ignore[attr-defined]
+    return ref, name, registry.provider(ref)
