@@ -41,8 +41,17 @@ class AppContext:
         from llmcli.core.registry import Registry
         from llmcli.ui.progress import ConversionProgress
 
-        hooks = {"local": {"progress": ConversionProgress(self.env)}}
+        hooks = {
+            "local": {"progress": ConversionProgress(self.env)},
+            "*": {"notice": self.notice, "state_dir": str(self.paths.data_dir)},
+        }
         return Registry(self.settings, self.keys, self.explicit_key, hooks=hooks)
+
+    def notice(self, line: str) -> None:
+        """A one-line warning on stderr (model retirements, a replaced default model)."""
+        from llmcli.ui.console import warn_line
+
+        warn_line(self.env, line)
 
     @cached_property
     def logs(self) -> LogStore:

@@ -17,9 +17,9 @@ from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_eve
 _PATH = re.compile(r"^/(v1|v1beta)/models(?:/([^:/]+))?(?::([A-Za-z]+))?$")
 
 DEFAULT_MODELS = [
-    ("gemini-2.5-flash", ["generateContent", "countTokens"], 1048576),
+    ("gemini-3.5-flash-lite", ["generateContent", "countTokens"], 1048576),
     ("gemini-2.5-flash-lite", ["generateContent", "countTokens"], 1048576),
-    ("gemini-2.5-pro", ["generateContent", "countTokens"], 1048576),
+    ("gemini-3.8-flash", ["generateContent", "countTokens"], 1048576),
     ("gemini-embedding-001", ["embedContent", "batchEmbedContents"], 2048),
     ("imagen-stub", ["predict"], 480),
 ]

@@ -15,10 +15,11 @@ from typing import Any
 from tests.stubs.base import Recorded, Reply
 from tests.stubs.openai_stub import CREATED, OpenAIStub
 
+# Groq's production chat models as of 2026-12 (the Llama models were decommissioned on
+# 2026-08-16), a speech model the adapter must drop, and a neutral one.
 DEFAULT_MODELS = [
-    "llama-3.1-8b-instant",
-    "llama-3.3-70b-versatile",
     "openai/gpt-oss-20b",
+    "openai/gpt-oss-120b",
     "whisper-large-v3",
     "stub-model",
 ]
@@ -83,7 +84,7 @@ class GroqStub(OpenAIStub):
     ) -> Reply:
         reply = super().rate_limited(retry_after, retry_after_ms)
         reply.body = self.error_body(
-            "Rate limit reached for model `llama-3.1-8b-instant` in organization `org_stub` on "
+            "Rate limit reached for model `openai/gpt-oss-20b` in organization `org_stub` on "
             "tokens per minute (TPM): Limit 6000, Used 5000, Requested 2000. "
             "Please try again in 10s.",
             "tokens",

@@ -20,6 +20,7 @@ from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_eve
 
 CREATED = 1700000000
 DEFAULT_MODELS = [
+    "gpt-6-luna",
     "gpt-4o-mini",
     "gpt-4o",
     "gpt-4.1-mini",
@@ -27,6 +28,9 @@ DEFAULT_MODELS = [
     "text-embedding-3-small",
     "stub-model",
 ]
+# GET /v1/models carries an optional `shutdown_date` (YYYY-MM-DD) per model; these are the
+# dates OpenAI announced for the models above (its deprecations page, 2026-10).
+SHUTDOWN_DATES = {m: "2027-01-14" for m in ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1")}
 
 
 class OpenAIStub(StubServer):
@@ -38,6 +42,7 @@ class OpenAIStub(StubServer):
     def __init__(self, expected_key: str | None = "sk-test-0123456789abcdef"):
         super().__init__(expected_key)
         self.models: list[str] = list(DEFAULT_MODELS)
+        self.shutdown_dates: dict[str, str] = dict(SHUTDOWN_DATES)  # listed as `shutdown_date`
         self.check_models = True  # unknown model -> 404 model_not_found
         self.reply_text = "Hello from the stub."
         self.chunks: list[str] | None = None  # streamed pieces; default: reply_text split in two
@@ -260,7 +265,12 @@ class OpenAIStub(StubServer):
         )
 
     def model_entry(self, mid: str) -> dict[str, Any]:
-        return {"id": mid, "object": "model", "created": CREATED, "owned_by": "stub"}
+        entry: dict[str, Any] = {
+            "id": mid, "object": "model", "created": CREATED, "owned_by": "stub"
+        }
+        if mid in self.shutdown_dates:
+            entry["shutdown_date"] = self.shutdown_dates[mid]
+        return entry
 
     def models_body(self) -> dict[str, Any]:
         return {"object": "list", "data": [self.model_entry(m) for m in self.models]}
