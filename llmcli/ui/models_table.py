@@ -1,5 +1,6 @@
 """The `llmcli models` table: model names kept whole, compact numbers, and a narrow layout
-(capabilities one per line, no box) so it still reads at 80 columns. In a pipe: tab-separated
+(capabilities one per line, no box, "env" without the variable's name) so it still reads at
+80 columns. In a pipe: tab-separated
 lines with a header, as every listing."""
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def print_models(env: Environment, rows: list[dict[str, Any]]) -> None:
         if narrow:
             cells[4] = cells[4].replace(", ", "\n")
             cells[5] = cells[5].replace(" (", "\n(")
+            cells[6] = cells[6].split(" ")[0] if cells[6].startswith("env ") else cells[6]
         style = "dim" if r["retires"].startswith("retired") and env.color else None
         table.add_row(*cells, style=style)
     console.print(table)

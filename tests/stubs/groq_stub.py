@@ -92,6 +92,16 @@ class GroqStub(OpenAIStub):
         )
         return reply
 
+    def retired_reply(self, model: str) -> Reply:
+        """Groq's answer for a decommissioned model (400, code `model_decommissioned`)."""
+        return self.error(
+            400,
+            f"The model `{model}` has been decommissioned and is no longer supported. Please "
+            "refer to https://console.groq.com/docs/deprecations for a recommendation on which "
+            "model to use instead.",
+            code="model_decommissioned",
+        )
+
     def server_error(self, status: int = 500) -> Reply:
         return self.error(status, "Internal Server Error", "internal_server_error")
 

@@ -44,6 +44,7 @@ class OpenAIStub(StubServer):
         self.models: list[str] = list(DEFAULT_MODELS)
         self.shutdown_dates: dict[str, str] = dict(SHUTDOWN_DATES)  # listed as `shutdown_date`
         self.check_models = True  # unknown model -> 404 model_not_found
+        self.retired: set[str] = set()  # models the service has shut down (see retired_reply)
         self.reply_text = "Hello from the stub."
         self.chunks: list[str] | None = None  # streamed pieces; default: reply_text split in two
         # Per token: (token, logprob, [(alternative, logprob), ...] best first). When set (and
@@ -96,6 +97,8 @@ class OpenAIStub(StubServer):
         body = req.body if isinstance(req.body, dict) else {}
         if route in ("chat", "embeddings"):
             model = body.get("model")
+            if model in self.retired:
+                return self.retired_reply(str(model))
             if self.check_models and model not in self.models:
                 return self.model_not_found(str(model))
         if route == "chat":
@@ -330,6 +333,10 @@ class OpenAIStub(StubServer):
             f"The model `{model}` does not exist or you do not have access to it.",
             code="model_not_found",
         )
+
+    def retired_reply(self, model: str) -> Reply:
+        """What OpenAI answers for a shut-down id: the same 404 `model_not_found`."""
+        return self.model_not_found(model)
 
     def context_too_long(self) -> Reply:
         return self.error(
