@@ -59,10 +59,15 @@ def collect(
             try:
                 inst = app.registry.provider(ModelRef(name, cls.default_model or "-", adapter))
                 models = inst.known_models() if offline else inst.list_models()
-                if refresh and not offline and models and models[0].live:
+                if refresh and models and models[0].live:
                     _save_live(app, name, models, today)
+                elif refresh and getattr(inst, "list_models_error", None) is not None:
+                    why = inst.list_models_error.one_line()  # type: ignore[attr-defined]
+                    app.notice(f"{name}: live list not fetched, nothing saved ({why})")
             except (LlmcliError, InvalidInput):
                 models = []
+        elif refresh:
+            app.notice(f"{name}: no key, so no live list to refresh")
         if not models:
             # No key (or the provider could not be built): show the built-in list all the same.
             try:
@@ -72,7 +77,7 @@ def collect(
             except Exception:
                 models = []
         if not models:
-            rows.append(_row(name, "-", None, cls, status))
+            rows.append(_row(name, "-", None, cls, status, today.isoformat()))
         for info in models:
             rows.append(_row(name, info.id, info, cls, status, today.isoformat()))
     return rows

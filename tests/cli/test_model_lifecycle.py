@@ -217,3 +217,15 @@ def test_the_table_reads_at_80_columns(cli, openai_server):
 def test_refresh_and_offline_do_not_mix(cli):
     res = cli("models", "--refresh", "--offline")
     assert res.exit_code == 2 and "--refresh needs the network" in res.stderr
+
+
+def test_refresh_says_what_it_could_not_fetch(cli, closed_port):
+    res = cli("models", "--refresh", env={
+        "GROQ_API_KEY": "gsk_test0123456789abcdef",
+        "GROQ_BASE_URL": f"http://127.0.0.1:{closed_port}",
+    })
+    assert res.exit_code == 0
+    assert "llmcli: openai: no key, so no live list to refresh" in res.stderr
+    assert "llmcli: groq: live list not fetched, nothing saved (cannot reach groq" in res.stderr
+    assert live_models.load(Paths.from_env().data_dir).providers == {}
+    assert "groq:openai/gpt-oss-20b" in res.stdout  # the catalog, all the same
