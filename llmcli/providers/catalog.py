@@ -36,10 +36,11 @@ class Source:
 SOURCES: dict[str, Source] = {
     "openai-deprecations": Source(
         "https://developers.openai.com/api/docs/deprecations",
-        "2026-10-28",
-        "rows for gpt-5/gpt-5-mini (shutdown 2026-12-11) read on the page itself; the "
-        "2027-01-14 and 2026-10-23 rows as copied from it by ImportStatic (2026-10-15) and "
-        "dev.to/max_bob (2026-10-28, checked against GET /v1/models shutdown_date)",
+        "2026-12-06",
+        "stored copy, undated: rows for gpt-5/gpt-5-mini (shutdown 2026-12-11, notice "
+        "2026-06-11) read on the page itself; the 2027-01-14 rows (announced 2026-10-14) and "
+        "the 2026-10-23 rows as copied from it by ImportStatic (2026-10-15) and dev.to/max_bob "
+        "(2026-10-28, checked against GET /v1/models shutdown_date)",
     ),
     "openai-gpt-6-luna": Source(
         "https://developers.openai.com/api/docs/models/gpt-6-luna",
@@ -59,8 +60,9 @@ SOURCES: dict[str, Source] = {
     "groq-models": Source(
         "https://console.groq.com/docs/models",
         "2026-06-04",
-        "prices and windows from Groq's models page as indexed; date from TokenMix's check "
-        "of Groq's pricing page (2026-06-04)",
+        "prices and windows from Groq's models page as stored (its rows' names were cut: "
+        "gpt-oss-20b's is the 1,000 tok/s row, as hivebook's May 2026 copy says); date from "
+        "TokenMix's check of Groq's pricing page (2026-06-04)",
     ),
     "gemini-deprecations": Source(
         "https://ai.google.dev/gemini-api/docs/deprecations",
