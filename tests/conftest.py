@@ -153,3 +153,22 @@ def cli_proc():
         return run_subprocess(list(args), **kw)
 
     return _run
+
+
+# The day the model catalog was checked. Model retirement (warnings, refusals) depends on the
+# date, so every test runs on this one unless it pins another; see tests/providers/test_lifecycle.
+CATALOG_TODAY = "2026-12-06"
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch):
+    """Pin llmcli's idea of today (providers.lifecycle.clock); returns a setter for other days."""
+    from datetime import date
+
+    from llmcli.providers import lifecycle
+
+    def pin(day: str) -> None:
+        monkeypatch.setattr(lifecycle, "clock", lambda: date.fromisoformat(day))
+
+    pin(CATALOG_TODAY)
+    return pin

@@ -23,7 +23,12 @@ def app_context(ctx: typer.Context, key: str | None = None) -> AppContext:
     def notice(line: str) -> None:
         warn_line(env, line)
 
-    hooks = {"local": {"progress": ConversionProgress(env), "notice": notice}}
+    hooks = {
+        "local": {"progress": ConversionProgress(env)},
+        # every adapter: one-line warnings (retiring models, llama.cpp fallback), and where
+        # once-a-day warnings keep their state
+        "*": {"notice": notice, "state_dir": str(env.paths.data_dir)},
+    }
     app = AppContext(env, explicit_key=key, hooks=hooks)
     ctx.call_on_close(app.close)
     return app

@@ -30,9 +30,14 @@ def key_status(app: AppContext, name: str) -> str:
 
 
 def collect(
-    app: AppContext, *, only: str | None = None, offline: bool = False
+    app: AppContext, *, only: str | None = None, offline: bool = False, refresh: bool = False
 ) -> list[dict[str, Any]]:
+    """One row per model. With `refresh`, each live list fetched is also saved (with today's
+    date) to the cache that decides default models."""
     from llmcli.core.registry import ModelRef, provider_class, provider_names
+    from llmcli.providers import lifecycle
+
+    today = lifecycle.clock()
 
     names = provider_names() + sorted(app.settings.endpoints)
     if only is not None:
@@ -54,24 +59,66 @@ def collect(
             try:
                 inst = app.registry.provider(ModelRef(name, cls.default_model or "-", adapter))
                 models = inst.known_models() if offline else inst.list_models()
+                if refresh and models and models[0].live:
+                    _save_live(app, name, models, today)
+                elif refresh and getattr(inst, "list_models_error", None) is not None:
+                    why = inst.list_models_error.one_line()  # type: ignore[attr-defined]
+                    app.notice(f"{name}: live list not fetched, nothing saved ({why})")
             except (LlmcliError, InvalidInput):
                 models = []
+        elif refresh:
+            app.notice(f"{name}: no key, so no live list to refresh")
         if not models:
             # No key (or the provider could not be built): show the built-in list all the same.
             try:
                 from llmcli.core.provider import ProviderSettings
 
-                models = cls(ProviderSettings(name=name)).known_models()
+                models = cls(ProviderSettings(name=name)).known_models()  # today's, by clock
             except Exception:
                 models = []
         if not models:
-            rows.append(_row(name, "-", None, cls, status))
+            rows.append(_row(name, "-", None, cls, status, today.isoformat()))
         for info in models:
-            rows.append(_row(name, info.id, info, cls, status))
+            rows.append(_row(name, info.id, info, cls, status, today.isoformat()))
     return rows
 
 
-def _row(name: str, model_id: str, info, cls, status: str) -> dict[str, Any]:
+def _save_live(app: AppContext, name: str, models: list, today) -> None:
+    from llmcli.providers import live_models
+
+    path = live_models.save(app.paths.data_dir, name, models, today)
+    app.notice(f"saved {name}'s live list ({len(models)} models, {today.isoformat()}) to {path}")
+
+
+def sources_line(app: AppContext, rows: list[dict[str, Any]]) -> str:
+    """Where the rows' dates and prices come from: the catalog's date, live lists' dates."""
+    from llmcli.providers import catalog, live_models
+
+    cached = live_models.load(app.paths.data_dir).providers
+    live = sorted({r["provider"] for r in rows if r["live"]})
+    parts = [f"prices and retirement dates: built-in catalog as of {catalog.CATALOG_DATE}"]
+    if live:
+        parts.append(f"live list now: {', '.join(live)}")
+    shown = {r["provider"] for r in rows}
+    saved = [f"{n} {v.fetched}" for n, v in sorted(cached.items()) if n in shown]
+    if saved:
+        parts.append(f"cached live lists: {', '.join(saved)}")
+    return "; ".join(parts)
+
+
+def retires(shutdown: str | None, today: str) -> str:
+    """The table's 'retires' cell: the shutdown date, marked when it is near or past."""
+    if not shutdown:
+        return "-"
+    if shutdown <= today:
+        return f"retired {shutdown}"
+    from datetime import date
+
+    days = (date.fromisoformat(shutdown) - date.fromisoformat(today)).days
+    return f"{shutdown} ({days}d)" if days <= 30 else shutdown
+
+
+def _row(name: str, model_id: str, info, cls, status: str, today: str) -> dict[str, Any]:
     caps = (
         list(info.capabilities)
         if info and info.capabilities
@@ -88,5 +135,9 @@ def _row(name: str, model_id: str, info, cls, status: str) -> dict[str, Any]:
         "capabilities": caps,
         "aliases": info.aliases if info else [],
         "live": info.live if info else False,
+        "deprecated": info.deprecated if info else None,
+        "shutdown": info.shutdown if info else None,
+        "replacement": info.replacement if info else None,
+        "retires": retires(info.shutdown if info else None, today),
         "key": status,
     }

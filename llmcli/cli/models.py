@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.core.errors import InvalidInput
 
 
 @app.command()
@@ -16,31 +17,28 @@ def models(
     offline: bool = typer.Option(
         False, "--offline", help="Use the built-in lists only, no network."
     ),
+    refresh: bool = typer.Option(
+        False,
+        "--refresh",
+        help="Save the live lists fetched (with their date) to the cache that picks default "
+        "models.",
+    ),
 ) -> None:
-    """List providers and models with capabilities, context window, price and key status.
+    """List providers and models with capabilities, context window, price, retirement date
+    and key status.
 
     Example: llmcli models groq --json
     """
-    from llmcli.cli.model_listing import collect
-    from llmcli.ui.tables import print_json, print_table
+    from llmcli.cli.model_listing import collect, sources_line
+    from llmcli.ui.models_table import print_models
+    from llmcli.ui.tables import print_json
 
+    if refresh and offline:
+        raise InvalidInput("--refresh needs the network", hint="drop --offline")
     app_ctx = app_context(ctx)
-    rows = collect(app_ctx, only=provider, offline=offline)
+    rows = collect(app_ctx, only=provider, offline=offline, refresh=refresh)
     if as_json:
         print_json(app_ctx.env, rows)
         return
-    print_table(
-        app_ctx.env,
-        ["model", "context", "$/M in", "$/M out", "capabilities", "key"],
-        [
-            (
-                f"{r['provider']}:{r['id']}",
-                r["context_window"],
-                r["price_in"],
-                r["price_out"],
-                ", ".join(r["capabilities"]),
-                r["key"],
-            )
-            for r in rows
-        ],
-    )
+    print_models(app_ctx.env, rows)
+    app_ctx.env.stderr.write(sources_line(app_ctx, rows) + "\n")

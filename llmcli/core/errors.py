@@ -5,6 +5,7 @@
     ├── MissingKey            3   no API key configured for a provider that needs one
     ├── AuthError             4   the provider refused the key
     ├── UnknownModel          5   unknown provider, model or alias
+    │   └── RetiredModel      5   a model its provider has shut down (names the replacement)
     ├── RateLimited           6   429 / RESOURCE_EXHAUSTED after retries
     ├── TimeoutError_         7   connect or read timeout
     ├── Unreachable           8   connection refused, DNS, proxy
@@ -104,6 +105,10 @@ class AuthError(LlmcliError):
 class UnknownModel(LlmcliError):
     exit_code = 5
     kind = "unknown_model"
+
+
+class RetiredModel(UnknownModel):
+    kind = "retired_model"
 
 
 class RateLimited(LlmcliError):

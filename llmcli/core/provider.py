@@ -40,6 +40,11 @@ class ModelInfo(BaseModel):
     capabilities: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
     live: bool = False
+    # Lifecycle (ISO dates): when the provider announced the retirement, when the model stops
+    # answering, and what it names instead. None when nothing has been announced.
+    deprecated: str | None = None
+    shutdown: str | None = None
+    replacement: str | None = None
 
     def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
         """USD for one exchange, or None when the price or a count is unknown."""
@@ -81,6 +86,11 @@ class Provider:
 
     def __init__(self, settings: ProviderSettings):
         self.settings = settings
+
+    @classmethod
+    def choose_default(cls, extra: dict[str, Any]) -> str:
+        """The model used when none is named; an adapter may consult what it knows is live."""
+        return cls.default_model
 
     # -- required -------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:

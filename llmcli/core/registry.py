@@ -23,14 +23,12 @@ from llmcli.core.provider import Capability, Provider, ProviderSettings
 
 GROUP = "llmcli.providers"
 
-# Short names a user can type instead of provider:model.
+# Short names a user can type instead of provider:model. Most name a provider, so they follow
+# its default model (which the catalog and the cached live list keep current).
 BUILTIN_ALIASES: dict[str, str] = {
-    "gemini": "gemini:gemini-2.5-flash",
-    "flash": "gemini:gemini-2.5-flash",
-    "groq": "groq:llama-3.1-8b-instant",
-    "llama": "groq:llama-3.1-8b-instant",
+    "flash": "gemini",
+    "gpt": "openai",
     "4o-mini": "openai:gpt-4o-mini",
-    "gpt": "openai:gpt-4o-mini",
 }
 
 
@@ -147,7 +145,7 @@ class Registry:
         # none seen.
         self.environ: Mapping[str, str] = environ if environ is not None else {}
         # Per-adapter callables from the face (e.g. the local model's conversion progress bar),
-        # handed to adapters through ProviderSettings.extra.
+        # handed to adapters through ProviderSettings.extra; those under "*" go to every adapter.
         self.hooks = hooks or {}
         self._instances: dict[str, Provider] = {}
 
@@ -176,7 +174,7 @@ class Registry:
             return ModelRef(name, model, adapter)
         if name in _entry_points():
             cls = provider_class(name)
-            model = model or cls.default_model
+            model = model or cls.choose_default(self.hooks.get("*", {}))
             if not model:
                 raise UnknownModel(
                     f"provider '{name}' needs a model name", hint=f"use -m {name}:MODEL"
@@ -224,6 +222,7 @@ class Registry:
             read_timeout=float(cfg.get("read_timeout", net.get("read_timeout", 120.0))),
             extra={
                 **{k: v for k, v in cfg.items() if k not in {"base_url", "api_key", "type"}},
+                **self.hooks.get("*", {}),
                 **self.hooks.get(ref.adapter, {}),
             },
         )

@@ -40,6 +40,13 @@ _DEBUG_HEADERS = (
     "retry-after-ms",
 )
 _BODY_LIMIT = 2000
+# How providers say a model is gone: Groq's `model_decommissioned` message, OpenAI's "has been
+# deprecated" for a shut-down id.
+_RETIRED_WORDS = re.compile(
+    r"decommissioned|has been deprecated|been retired|been shut ?down|no longer supported",
+    re.IGNORECASE,
+)
+_BUSY_WORDS = re.compile(r"overloaded|try again|high demand", re.IGNORECASE)
 _CONTEXT_WORDS = re.compile(
     r"context[_ ]length|context window|maximum context|too many tokens|input token count|"
     r"exceeds the maximum number of tokens|reduce the length|prompt is too long",
@@ -58,6 +65,8 @@ class ErrorContext:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     suggest: Callable[[], Iterable[str]] | None = None
+    # The model's announced retirement (catalog or live list), when it has one.
+    retirement: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def key_hint(self) -> str:
@@ -263,6 +272,10 @@ def from_status(f: HttpFailure, ctx: ErrorContext) -> LlmcliError:
         return AuthError(
             f"{ctx.provider} rejected the API key ({label})", hint=ctx.key_hint(), debug=debug
         )
+    if _is_retired(f, ctx, msg):
+        from llmcli.providers.lifecycle import retired_error
+
+        return retired_error(ctx.provider, ctx.model or "?", ctx.retirement, debug)
     if status == 403:
         return AuthError(
             f"{ctx.provider} refused access ({label}): {msg}"
@@ -334,6 +347,26 @@ def unknown_model(ctx: ErrorContext, debug: dict[str, Any] | None = None) -> Unk
         else f"see 'llmcli models {ctx.provider}' for the models it has"
     )
     return UnknownModel(f"{ctx.provider} has no model '{ctx.model}'", hint=hint, debug=debug)
+
+
+def _is_retired(f: HttpFailure, ctx: ErrorContext, msg: str) -> bool:
+    """A provider saying the model is gone: Groq's 400 `model_decommissioned`, a retired-words
+    message, or a 404 (Gemini: also a 503 that is not "overloaded") for a model whose
+    retirement has been announced: Gemini withdraws models that way, sometimes before the
+    announced date, and OpenAI answers `model_not_found` for a shut-down id."""
+    if not ctx.model:
+        return False
+    code = (f.code or "").lower()
+    if code == "model_decommissioned":
+        return True
+    if f.status in (400, 404, 410) and _RETIRED_WORDS.search(msg):
+        return True
+    if ctx.retirement is None:
+        return False
+    if f.status in (404, 410):
+        return True
+    # Gemini's 503 UNAVAILABLE is also "overloaded, retry": only another message means withdrawn.
+    return f.status == 503 and code == "unavailable" and not _BUSY_WORDS.search(msg)
 
 
 def _about_model(f: HttpFailure, ctx: ErrorContext) -> bool:

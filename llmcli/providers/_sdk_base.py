@@ -1,17 +1,20 @@
 """What the SDK-backed adapters share: a client kept for the adapter's lifetime, SDK errors
-mapped onto the core taxonomy, and a live model list that falls back to the built-in catalog."""
+mapped onto the core taxonomy, a live model list that falls back to the built-in catalog, and
+the retirement check every request passes before anything is sent."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
 from typing import Any, ClassVar
 
 from llmcli.core.errors import LlmcliError, ProviderError, register_secret
 from llmcli.core.provider import ModelInfo, Provider, ProviderSettings
 from llmcli.providers import _http_errors as errs
-from llmcli.providers import catalog
+from llmcli.providers import catalog, lifecycle, live_models
 
 
 class SdkProvider(Provider):
@@ -60,6 +63,7 @@ class SdkProvider(Provider):
         return self.key_env
 
     def _context(self, model: str | None = None) -> errs.ErrorContext:
+        catalog_name = self._catalog_name()
         return errs.ErrorContext(
             provider=self.settings.name,
             base_url=self.base_url,
@@ -68,11 +72,51 @@ class SdkProvider(Provider):
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
             suggest=self._model_names,
+            retirement=(
+                lifecycle.lookup(catalog_name, model, self._state_dir())
+                if catalog_name and model
+                else None
+            ),
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def _catalog_name(self) -> str | None:
+        """The catalog this instance's models are in; None for a named compatible endpoint."""
+        return self.name if self.settings.name == self.name else None
+
+    def _state_dir(self) -> Path | None:
+        where = self.settings.extra.get("state_dir")
+        return Path(where) if where else None
+
+    def _today(self) -> date:
+        return _today(self.settings.extra)
+
+    def check_model(self, model: str) -> None:
+        """Refuse a shut-down model before sending (RetiredModel, exit 5, naming the
+        replacement); in its last 30 days, warn once a day through the `notice` hook."""
+        name = self._catalog_name()
+        if name:
+            lifecycle.check(
+                name,
+                model,
+                self._today(),
+                state_dir=self._state_dir(),
+                notice=self.settings.extra.get("notice"),
+            )
+
+    @classmethod
+    def choose_default(cls, extra: dict[str, Any]) -> str:
+        """The catalog's default, unless the cached live list says it is gone."""
+        return live_models.default_for(
+            cls.name, cls.default_model, extra.get("state_dir"), _today(extra), extra.get("notice")
         )
 
     @contextmanager
     def _mapped_errors(self, model: str | None) -> Iterator[None]:
-        """Turn SDK and transport exceptions raised inside into core errors."""
+        """Check the model's lifecycle, then turn SDK and transport exceptions raised inside
+        into core errors."""
+        if model:
+            self.check_model(model)
         try:
             yield
         except LlmcliError:
@@ -84,7 +128,7 @@ class SdkProvider(Provider):
             raise err from exc
 
     def known_models(self) -> list[ModelInfo]:
-        return catalog.known(self.name)
+        return catalog.known(self.name, self._today().isoformat())
 
     def _merge_live(self, live: list[ModelInfo]) -> list[ModelInfo]:
         return catalog.merge_live(self.name, live)
@@ -110,3 +154,9 @@ class SdkProvider(Provider):
         if self._suggestions is None:
             self.list_models()
         return self._suggestions or [m.id for m in self.known_models()]
+
+
+def _today(extra: dict[str, Any]) -> date:
+    """Today from the settings' clock hook if there is one, else lifecycle's clock."""
+    clock = extra.get("clock") or lifecycle.clock
+    return clock()

@@ -36,7 +36,7 @@ from llmcli.core.errors import (
 from llmcli.core.events import Event, Finish, TextDelta, Usage
 from llmcli.core.provider import Capability, ModelInfo
 from llmcli.providers import _http_errors as errs
-from llmcli.providers import _sdk_errors
+from llmcli.providers import _sdk_errors, catalog
 from llmcli.providers._sdk_base import SdkProvider
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class GeminiProvider(SdkProvider):
     )
     key_env: ClassVar[tuple[str, ...]] = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
     base_url_env: ClassVar[str | None] = "GOOGLE_GEMINI_BASE_URL"
-    default_model: ClassVar[str] = "gemini-2.5-flash"
+    default_model: ClassVar[str] = catalog.DEFAULTS["gemini"]
     default_embed_model: ClassVar[str] = "gemini-embedding-001"
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com/"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from llmcli.core.provider import Capability, Provider
+from llmcli.providers import catalog
 from llmcli.providers.openai_compat import OpenAIProvider
 
 # Speech, text-to-speech and guard models in Groq's live list cannot hold a conversation.
@@ -33,7 +34,7 @@ class GroqProvider(OpenAIProvider):
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHAT, Capability.STREAM})
     key_env: ClassVar[tuple[str, ...]] = ("GROQ_API_KEY",)
     base_url_env: ClassVar[str | None] = "GROQ_BASE_URL"
-    default_model: ClassVar[str] = "llama-3.1-8b-instant"
+    default_model: ClassVar[str] = catalog.DEFAULTS["groq"]
     default_base_url: ClassVar[str] = "https://api.groq.com"
     official_host: ClassVar[str] = "api.groq.com"
 

@@ -72,7 +72,7 @@ class OpenAIProvider(SdkProvider):
     options_model: ClassVar[type[Options]] = OpenAIOptions
     key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
     base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
-    default_model: ClassVar[str] = "gpt-4o-mini"
+    default_model: ClassVar[str] = catalog.DEFAULTS["openai"]
     default_embed_model: ClassVar[str] = "text-embedding-3-small"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     official_host: ClassVar[str] = "api.openai.com"
@@ -257,7 +257,7 @@ class OpenAIProvider(SdkProvider):
 
     # -- models ---------------------------------------------------------------------------------
     def known_models(self) -> list[ModelInfo]:
-        return [] if self.is_endpoint else catalog.known(self.name)
+        return [] if self.is_endpoint else catalog.known(self.name, self._today().isoformat())
 
     def _check_can_list(self) -> None:
         if not self.settings.api_key and not self.is_endpoint:
@@ -274,12 +274,14 @@ class OpenAIProvider(SdkProvider):
                 continue
             caps = _EMBED_CAPS if "embed" in m.id else _CHAT_CAPS
             window = getattr(m, "context_window", None)  # Groq lists it; OpenAI does not
+            shutdown = getattr(m, "shutdown_date", None)  # OpenAI's, optional (YYYY-MM-DD)
             out.append(
                 ModelInfo(
                     id=m.id,
                     provider=self.settings.name,
                     capabilities=caps,
                     context_window=window if isinstance(window, int) else None,
+                    shutdown=shutdown if isinstance(shutdown, str) and shutdown else None,
                     live=True,
                 )
             )

@@ -192,7 +192,7 @@ def test_three_providers_side_by_side(cli, openai_server, groq_server, gemini_se
     recs = records(res.stdout)
     assert [(r["id"], r["model"]) for r in recs] == [
         (i, m) for i in (1, 2)
-        for m in ("openai:gpt-4o-mini", "groq:llama-3.1-8b-instant", "gemini:gemini-2.5-flash")
+        for m in ("openai:gpt-4o-mini", "groq:openai/gpt-oss-20b", "gemini:gemini-3.5-flash-lite")
     ]
     assert all(r["status"] == "ok" and r["usage"]["output_tokens"] for r in recs)
     echoed = [r["reply"] for r in recs if not r["model"].startswith("groq")]

@@ -12,8 +12,8 @@ from llmcli.providers.catalog import known
 from tests.compare.stubtools import final_screen, per_model, rows, strip_ansi
 from tests.stubs.base import Hang
 
-THREE = ["-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant",
-         "-m", "gemini:gemini-2.5-flash"]
+THREE = ["-m", "openai:gpt-4o-mini", "-m", "groq:openai/gpt-oss-20b",
+         "-m", "gemini:gemini-3.5-flash-lite"]
 
 
 def price(provider: str, model: str) -> tuple[float, float]:
@@ -43,8 +43,8 @@ AB = ["-m", "openai:model-a", "-m", "openai:model-b"]
 
 def test_every_model_is_asked_at_once(cli, three):
     for stub in three:
-        per_model(stub, {m: {"delay": 0.6} for m in ("gpt-4o-mini", "llama-3.1-8b-instant",
-                                                      "gemini-2.5-flash")})
+        per_model(stub, {m: {"delay": 0.6} for m in ("gpt-4o-mini", "openai/gpt-oss-20b",
+                                                      "gemini-3.5-flash-lite")})
     res = cli("compare", "hello", *THREE, "--json")
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
@@ -63,9 +63,9 @@ def test_metrics_per_cell_come_from_what_the_servers_did(cli, three):
     per_model(openai_server, {"gpt-4o-mini": {
         "delay": 0.3, "chunk_delay": 0.1, "chunks": ["one ", "two ", "three"],
         "prompt_tokens": 7, "completion_tokens": 30}})
-    per_model(groq_server, {"llama-3.1-8b-instant": {
+    per_model(groq_server, {"openai/gpt-oss-20b": {
         "delay": 0.1, "chunks": ["fast"], "prompt_tokens": 5, "completion_tokens": 11}})
-    per_model(gemini_server, {"gemini-2.5-flash": {
+    per_model(gemini_server, {"gemini-3.5-flash-lite": {
         "delay": 0.5, "chunks": ["slow ", "reply"], "prompt_tokens": 9, "completion_tokens": 4}})
     res = cli("compare", "count to three", *THREE, "--json")
     assert res.exit_code == 0, res.stderr
@@ -80,12 +80,12 @@ def test_metrics_per_cell_come_from_what_the_servers_did(cli, three):
     assert o["tokens_per_second"] == pytest.approx(30 / (o["total"] - o["ttft"]))
     pin, pout = price("openai", "gpt-4o-mini")
     assert o["cost"] == pytest.approx((7 * pin + 30 * pout) / 1e6)
-    g = cells["groq:llama-3.1-8b-instant"]
+    g = cells["groq:openai/gpt-oss-20b"]
     assert g["ttft"] >= 0.1 - 0.02
     assert (g["input_tokens"], g["output_tokens"]) == (5, 11)
-    pin, pout = price("groq", "llama-3.1-8b-instant")
+    pin, pout = price("groq", "openai/gpt-oss-20b")
     assert g["cost"] == pytest.approx((5 * pin + 11 * pout) / 1e6)
-    m = cells["gemini:gemini-2.5-flash"]
+    m = cells["gemini:gemini-3.5-flash-lite"]
     assert m["ttft"] >= 0.5 - 0.02 and m["text"] == "slow reply"
     assert (m["input_tokens"], m["output_tokens"]) == (9, 4)
     assert {c["finish_reason"] for c in cells.values()} == {"stop"}
@@ -93,10 +93,10 @@ def test_metrics_per_cell_come_from_what_the_servers_did(cli, three):
 
 
 def test_one_model_failing_never_stops_the_others(cli, openai_server, groq_server):
-    res = cli("compare", "hi", "-m", "openai:no-such-model", "-m", "groq:llama-3.1-8b-instant")
+    res = cli("compare", "hi", "-m", "openai:no-such-model", "-m", "groq:openai/gpt-oss-20b")
     assert res.exit_code == UnknownModel.exit_code
     assert "1 of 2 cells failed" in res.stderr and "openai:no-such-model" in res.stderr
-    assert "=== groq:llama-3.1-8b-instant ===\nHello from the stub." in res.stdout
+    assert "=== groq:openai/gpt-oss-20b ===\nHello from the stub." in res.stdout
     table = res.stdout.split("model\tttft_s")[1]
     assert "error: " in table and "no-such-model" in table
     logged = rows()
@@ -116,7 +116,7 @@ def test_a_missing_key_fails_only_that_models_cell(cli, openai_server, monkeypat
 def test_rate_limited_cell_backs_off_and_the_table_says_it_waited(cli, openai_server, groq_server):
     limited = openai_server.rate_limited(retry_after=0.4)
     per_model(openai_server, {"gpt-4o-mini": {"first": [limited]}})
-    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant")
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:openai/gpt-oss-20b")
     assert res.exit_code == 0, res.stderr
     assert len(openai_server.requests_for("chat")) == 2  # the 429, then the retry
     lines = res.stdout.split("model\tttft_s")[1].splitlines()
@@ -139,13 +139,13 @@ def test_per_provider_concurrency_queues_cells_and_says_so(cli, two_models):
 
 def test_grid_of_prompts_by_models_logged_under_one_comparison(cli, openai_server, groq_server):
     res = cli("compare", "-p", "first question", "-p", "second question",
-              "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant", "--json")
+              "-m", "openai:gpt-4o-mini", "-m", "groq:openai/gpt-oss-20b", "--json")
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["grid"] == {"prompts": 2, "models": 2, "runs": 1, "cells": 4}
     got = {(c["prompt"], c["model"]) for c in doc["cells"]}
     assert got == {(p, m) for p in ("first question", "second question")
-                   for m in ("openai:gpt-4o-mini", "groq:llama-3.1-8b-instant")}
+                   for m in ("openai:gpt-4o-mini", "groq:openai/gpt-oss-20b")}
     sent = sorted(r.body["messages"][-1]["content"] for s in (openai_server, groq_server)
                   for r in s.requests_for("chat"))
     assert sent == ["first question", "first question", "second question", "second question"]
@@ -273,7 +273,7 @@ def test_live_view_streams_then_clears(cli, two_models):
 def test_waited_marker_in_the_terminal_table(cli, openai_server, groq_server):
     limited = openai_server.rate_limited(retry_after=0.2)
     per_model(openai_server, {"gpt-4o-mini": {"first": [limited]}})
-    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:llama-3.1-8b-instant",
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "groq:openai/gpt-oss-20b",
               stdout_tty=True, width=140)
     screen = final_screen(res.stdout)
     row = next(ln for ln in screen.splitlines() if "openai:gpt-4o-mini" in ln and "│" in ln

@@ -29,7 +29,7 @@ def test_tokenize_several_models_labels_estimates(cli):
     assert r.exit_code == 0, r.stderr
     views = json.loads(r.stdout)["views"]
     assert [v["model"] for v in views] == [
-        "openai:gpt-4o-mini", "openai:gpt-4", "groq:llama-3.1-8b-instant"]
+        "openai:gpt-4o-mini", "openai:gpt-4", "groq:openai/gpt-oss-20b"]
     assert [v["tokenizer"] for v in views] == [
         "tiktoken o200k_base", "tiktoken cl100k_base", "tiktoken o200k_base"]
     assert [v["estimate"] for v in views] == [False, False, True]

@@ -29,8 +29,10 @@ def test_exit_codes_are_distinct():
         for c in vars(errors).values()
         if isinstance(c, type) and issubclass(c, errors.LlmcliError)
     ]
-    codes = [c.exit_code for c in classes if c is not errors.LlmcliError]
+    # A refinement (RetiredModel is an UnknownModel) keeps its parent's code on purpose.
+    codes = [c.exit_code for c in classes if errors.LlmcliError in c.__bases__]
     assert len(codes) == len(set(codes))
+    assert errors.RetiredModel.exit_code == errors.UnknownModel.exit_code == 5
     assert errors.Interrupted.exit_code == 130
 
 

@@ -58,8 +58,9 @@ def test_builtins_are_registered_through_entry_points():
 
 def test_resolve_forms(reg):
     assert str(reg.resolve("openai:gpt-4o")) == "openai:gpt-4o"
-    assert str(reg.resolve("openai")) == "openai:gpt-4o-mini"
-    assert str(reg.resolve("gemini")) == "gemini:gemini-2.5-flash"  # alias
+    assert str(reg.resolve("openai")) == "openai:gpt-6-luna"
+    assert str(reg.resolve("gpt")) == "openai:gpt-6-luna"  # alias of the provider: its default
+    assert str(reg.resolve("gemini")) == "gemini:gemini-3.5-flash-lite"
     with pytest.raises(UnknownModel):
         reg.resolve("nosuch:model")
 

@@ -27,7 +27,7 @@ from llmcli.providers.gemini import GeminiProvider
 from tests.providers.helpers import HISTORY, chat_request, consume_error, run
 from tests.stubs.base import SSE, Hang
 
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3.5-flash-lite"
 
 
 def make(stub, **kw) -> GeminiProvider:
@@ -157,12 +157,12 @@ def test_live_models_follow_pages_and_filter(provider, gemini_server):
     assert paths[0].startswith("/v1/models?") and "pageSize=100" in paths[0]
     assert any("pageToken=3" in p for p in paths)  # the second page was fetched
     assert set(models) == {
-        "gemini-2.5-flash",
+        "gemini-3.5-flash-lite",
         "gemini-2.5-flash-lite",
-        "gemini-2.5-pro",
+        "gemini-3.8-flash",
         "gemini-embedding-001",
     }  # imagen (predict only) dropped
-    flash = models["gemini-2.5-flash"]
+    flash = models["gemini-3.5-flash-lite"]
     assert flash.live and flash.context_window == 1048576 and flash.price_in == 0.30
     assert set(flash.capabilities) == {"chat", "stream", "count_tokens"}
     assert models["gemini-embedding-001"].capabilities == ["embed"]
@@ -180,7 +180,7 @@ def test_models_offline_fall_back_quickly(closed_port, monkeypatch):
     t0 = time.monotonic()
     models = p.list_models()
     assert time.monotonic() - t0 < 5
-    assert {"gemini-2.5-flash", "gemini-2.5-pro"} <= {m.id for m in models}
+    assert {"gemini-3.5-flash-lite", "gemini-3.8-flash"} <= {m.id for m in models}
     assert isinstance(p.list_models_error, Unreachable)
 
 
@@ -228,7 +228,7 @@ def test_permission_denied_is_auth(provider, gemini_server):
 def test_unknown_model_suggests_from_the_live_list(provider, gemini_server):
     err = consume_error(run(provider, chat_request("gemini-2.5-flsh"))[0])
     assert isinstance(err, UnknownModel)
-    assert "gemini-2.5-flash" in err.one_line()
+    assert "gemini-3.5-flash-lite" in err.one_line()
 
 
 def test_rate_limit_reads_retry_info(provider, gemini_server):

@@ -42,7 +42,7 @@ def provider(groq_server):
 
 
 def test_streaming_usage_comes_from_x_groq(provider, groq_server):
-    r, _ = run(provider, chat_request("llama-3.1-8b-instant", HISTORY))
+    r, _ = run(provider, chat_request("openai/gpt-oss-20b", HISTORY))
     resp = r.consume()
     assert resp.text == "Hello from the stub." and resp.finish_reason == "stop"
     assert (resp.usage.input_tokens, resp.usage.output_tokens) == (8, 2)
@@ -55,7 +55,7 @@ def test_streaming_usage_comes_from_x_groq(provider, groq_server):
 
 def test_non_streaming_chat_and_options(provider, groq_server):
     req = chat_request(
-        "llama-3.3-70b-versatile", temperature=0.5, top_p=0.5, max_tokens=20, seed=3, stop=["END"]
+        "openai/gpt-oss-120b", temperature=0.5, top_p=0.5, max_tokens=20, seed=3, stop=["END"]
     )
     r, _ = run(provider, req, stream=False)
     resp = r.consume()
@@ -72,7 +72,7 @@ def test_non_streaming_chat_and_options(provider, groq_server):
 
 
 def test_key_only_in_the_authorization_header(provider, groq_server):
-    list(provider.chat(chat_request("llama-3.1-8b-instant")))
+    list(provider.chat(chat_request("openai/gpt-oss-20b")))
     got = groq_server.last
     assert (
         "Authorization",
@@ -85,7 +85,7 @@ def test_key_only_in_the_authorization_header(provider, groq_server):
 def test_top_k_is_refused():
     p = GroqProvider(ProviderSettings(name="groq", api_key="gsk_x"))
     with pytest.raises(InvalidInput, match="top_k"):
-        list(p.chat(chat_request("llama-3.1-8b-instant", top_k=4)))
+        list(p.chat(chat_request("openai/gpt-oss-20b", top_k=4)))
 
 
 def test_embeddings_are_unsupported_and_name_who_can(provider, groq_server):
@@ -100,7 +100,7 @@ def test_embeddings_are_unsupported_and_name_who_can(provider, groq_server):
 def test_base_url_from_groq_base_url(groq_server, closed_port):
     p = make(groq_server, base_url=f"http://127.0.0.1:{closed_port}")
     assert p.base_url == groq_server.url
-    assert list(p.chat(chat_request("llama-3.1-8b-instant")))
+    assert list(p.chat(chat_request("openai/gpt-oss-20b")))
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -110,9 +110,9 @@ def test_live_models_keep_context_window_and_drop_speech_models(provider, groq_s
     models = {m.id: m for m in provider.list_models()}
     assert groq_server.last.path == "/openai/v1/models"
     assert "whisper-large-v3" not in models
-    llama = models["llama-3.1-8b-instant"]
-    assert llama.live and llama.context_window == 131072
-    assert (llama.price_in, llama.price_out) == (0.05, 0.08)
+    oss = models["openai/gpt-oss-20b"]
+    assert oss.live and oss.context_window == 131072
+    assert (oss.price_in, oss.price_out) == (0.075, 0.30)
 
 
 def test_models_offline_fall_back(closed_port, monkeypatch):
@@ -121,7 +121,7 @@ def test_models_offline_fall_back(closed_port, monkeypatch):
         ProviderSettings(name="groq", api_key="gsk_x", base_url=f"http://127.0.0.1:{closed_port}")
     )
     models = p.list_models()
-    assert {"llama-3.1-8b-instant", "llama-3.3-70b-versatile"} <= {m.id for m in models}
+    assert {"openai/gpt-oss-20b", "openai/gpt-oss-120b"} <= {m.id for m in models}
     assert isinstance(p.list_models_error, Unreachable)
 
 
@@ -130,21 +130,21 @@ def test_models_offline_fall_back(closed_port, monkeypatch):
 
 def test_bad_key(groq_server):
     p = make(groq_server, api_key="gsk_wrong_0123456789")
-    err = consume_error(run(p, chat_request("llama-3.1-8b-instant"))[0])
+    err = consume_error(run(p, chat_request("openai/gpt-oss-20b"))[0])
     assert isinstance(err, AuthError) and "GROQ_API_KEY" in err.one_line()
     assert "gsk_wrong_0123456789" not in err.one_line() + repr(err.debug)
 
 
 def test_unknown_model_suggests(provider):
-    err = consume_error(run(provider, chat_request("llama-3.3-70b"))[0])
+    err = consume_error(run(provider, chat_request("gpt-oss-120"))[0])
     assert isinstance(err, UnknownModel)
-    assert "llama-3.3-70b-versatile" in err.one_line()
+    assert "openai/gpt-oss-120b" in err.one_line()
 
 
 def test_rate_limit_with_retry_after_and_headers(provider, groq_server):
     groq_server.script("chat", groq_server.rate_limited(retry_after=3))
     with pytest.raises(RateLimited) as info:
-        list(provider.chat(chat_request("llama-3.1-8b-instant")))
+        list(provider.chat(chat_request("openai/gpt-oss-20b")))
     assert info.value.retry_after == 3.0
     assert info.value.debug["x-ratelimit-limit-tokens"] == "200000"
     assert "tokens per minute" in info.value.debug["error_body"]
@@ -152,7 +152,7 @@ def test_rate_limit_with_retry_after_and_headers(provider, groq_server):
 
 def test_503_twice_then_success_through_the_runner(provider, groq_server):
     groq_server.fail_times("chat", 2, groq_server.server_error(503))
-    r, sleeps = run(provider, chat_request("llama-3.1-8b-instant"))
+    r, sleeps = run(provider, chat_request("openai/gpt-oss-20b"))
     assert r.consume().attempts == 3
     assert len(sleeps) == 2 and sleeps[1] > sleeps[0] * 1.2  # exponential backoff
     assert len(groq_server.requests_for("chat")) == 3
@@ -165,7 +165,7 @@ def test_in_stream_error_frame(provider, groq_server):
             error_after=2, error={"message": "Service Unavailable", "type": "internal_server_error"}
         ),
     )
-    r, _ = run(provider, chat_request("llama-3.1-8b-instant"))
+    r, _ = run(provider, chat_request("openai/gpt-oss-20b"))
     err = consume_error(r)
     assert isinstance(err, ProviderError) and "Service Unavailable" in err.message
     assert r.text == "Hello from" and r.response.status == "interrupted"
@@ -173,7 +173,7 @@ def test_in_stream_error_frame(provider, groq_server):
 
 def test_stream_cut_halfway(provider, groq_server):
     groq_server.script("chat", groq_server.stream(drop_after=2))
-    r, _ = run(provider, chat_request("llama-3.1-8b-instant"))
+    r, _ = run(provider, chat_request("openai/gpt-oss-20b"))
     assert isinstance(consume_error(r), ProviderError)
     assert r.text == "Hello from" and r.response.status == "interrupted" and r.attempts == 1
 
@@ -182,7 +182,7 @@ def test_never_answering_server_times_out(groq_server):
     p = make(groq_server, read_timeout=0.4)
     groq_server.script("chat", Hang())
     t0 = time.monotonic()
-    err = consume_error(run(p, chat_request("llama-3.1-8b-instant"), retries=0)[0])
+    err = consume_error(run(p, chat_request("openai/gpt-oss-20b"), retries=0)[0])
     assert isinstance(err, TimeoutError_)
     assert time.monotonic() - t0 < 3
 
@@ -192,6 +192,6 @@ def test_http_proxy_is_honoured(groq_server, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "localhost")
     monkeypatch.delenv("GROQ_BASE_URL")
     p = make(groq_server, base_url="http://llmcli-proxy-test.invalid")
-    list(p.chat(chat_request("llama-3.1-8b-instant")))
+    list(p.chat(chat_request("openai/gpt-oss-20b")))
     assert groq_server.last.proxied
     assert groq_server.last.target == "http://llmcli-proxy-test.invalid/openai/v1/chat/completions"

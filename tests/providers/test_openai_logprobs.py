@@ -143,13 +143,13 @@ def test_groq_refuses_top_logprobs_before_sending(groq_server):
     p = make(groq_server, GroqProvider)
     for stream in (False, True):
         with pytest.raises(InvalidInput) as info:
-            list(p.chat(request("llama-3.1-8b-instant", top_logprobs=3), stream=stream))
+            list(p.chat(request("openai/gpt-oss-20b", top_logprobs=3), stream=stream))
         line = info.value.one_line()
         assert "groq returns no token probabilities" in line and "top_logprobs" in line
         assert "openai" in line and "local" in line  # the providers that have them
     assert groq_server.requests_for("chat") == []
     # Without the option Groq chats as before.
-    events = list(p.chat(request("llama-3.1-8b-instant"), stream=False))
+    events = list(p.chat(request("openai/gpt-oss-20b"), stream=False))
     assert TextDelta("Hello from the stub.") in events
     assert "logprobs" not in groq_server.last.body
     p.close()

@@ -13,8 +13,8 @@ from tests.providers.helpers import chat_request, consume_error, run
 
 CASES = [
     (OpenAIProvider, "openai_server", "https://llmcli-proxy-test.invalid/v1", "gpt-4o-mini"),
-    (GroqProvider, "groq_server", "https://llmcli-proxy-test.invalid", "llama-3.1-8b-instant"),
-    (GeminiProvider, "gemini_server", "https://llmcli-proxy-test.invalid", "gemini-2.5-flash"),
+    (GroqProvider, "groq_server", "https://llmcli-proxy-test.invalid", "openai/gpt-oss-20b"),
+    (GeminiProvider, "gemini_server", "https://llmcli-proxy-test.invalid", "gemini-3.5-flash-lite"),
 ]
 
 

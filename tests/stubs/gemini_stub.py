@@ -17,9 +17,9 @@ from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_eve
 _PATH = re.compile(r"^/(v1|v1beta)/models(?:/([^:/]+))?(?::([A-Za-z]+))?$")
 
 DEFAULT_MODELS = [
-    ("gemini-2.5-flash", ["generateContent", "countTokens"], 1048576),
+    ("gemini-3.5-flash-lite", ["generateContent", "countTokens"], 1048576),
     ("gemini-2.5-flash-lite", ["generateContent", "countTokens"], 1048576),
-    ("gemini-2.5-pro", ["generateContent", "countTokens"], 1048576),
+    ("gemini-3.8-flash", ["generateContent", "countTokens"], 1048576),
     ("gemini-embedding-001", ["embedContent", "batchEmbedContents"], 2048),
     ("imagen-stub", ["predict"], 480),
 ]
@@ -32,6 +32,9 @@ class GeminiStub(StubServer):
         super().__init__(expected_key)
         self.models: list[tuple[str, list[str], int]] = list(DEFAULT_MODELS)
         self.check_models = True
+        # Withdrawn models -> the status Gemini answers them with: 404 NOT_FOUND, or 503
+        # UNAVAILABLE (the wording of that 503 is not documented; ours is made up).
+        self.retired: dict[str, int] = {}
         self.page_size = 3  # models per page, so the pager must follow nextPageToken
         self.reply_text = "Hello from the stub."
         self.chunks: list[str] | None = None
@@ -88,6 +91,11 @@ class GeminiStub(StubServer):
     def default(self, route: str, req: Recorded) -> AnyReply:
         names = [m[0] for m in self.models]
         routes = ("chat", "embeddings", "count_tokens", "model")
+        if route in routes and self.model_of(req) in self.retired:
+            model = self.model_of(req)
+            if self.retired[model] == 503:
+                return self.error(503, "UNAVAILABLE", f"The model {model} is not available.")
+            return self.model_not_found(model, req)
         if route in routes and self.check_models and self.model_of(req) not in names:
             return self.model_not_found(self.model_of(req), req)
         if route == "chat":

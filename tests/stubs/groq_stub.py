@@ -15,10 +15,11 @@ from typing import Any
 from tests.stubs.base import Recorded, Reply
 from tests.stubs.openai_stub import CREATED, OpenAIStub
 
+# Groq's production chat models as of 2026-12 (the Llama models were decommissioned on
+# 2026-08-16), a speech model the adapter must drop, and a neutral one.
 DEFAULT_MODELS = [
-    "llama-3.1-8b-instant",
-    "llama-3.3-70b-versatile",
     "openai/gpt-oss-20b",
+    "openai/gpt-oss-120b",
     "whisper-large-v3",
     "stub-model",
 ]
@@ -83,13 +84,23 @@ class GroqStub(OpenAIStub):
     ) -> Reply:
         reply = super().rate_limited(retry_after, retry_after_ms)
         reply.body = self.error_body(
-            "Rate limit reached for model `llama-3.1-8b-instant` in organization `org_stub` on "
+            "Rate limit reached for model `openai/gpt-oss-20b` in organization `org_stub` on "
             "tokens per minute (TPM): Limit 6000, Used 5000, Requested 2000. "
             "Please try again in 10s.",
             "tokens",
             "rate_limit_exceeded",
         )
         return reply
+
+    def retired_reply(self, model: str) -> Reply:
+        """Groq's answer for a decommissioned model (400, code `model_decommissioned`)."""
+        return self.error(
+            400,
+            f"The model `{model}` has been decommissioned and is no longer supported. Please "
+            "refer to https://console.groq.com/docs/deprecations for a recommendation on which "
+            "model to use instead.",
+            code="model_decommissioned",
+        )
 
     def server_error(self, status: int = 500) -> Reply:
         return self.error(status, "Internal Server Error", "internal_server_error")

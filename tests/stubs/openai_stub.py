@@ -20,6 +20,7 @@ from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_eve
 
 CREATED = 1700000000
 DEFAULT_MODELS = [
+    "gpt-6-luna",
     "gpt-4o-mini",
     "gpt-4o",
     "gpt-4.1-mini",
@@ -27,6 +28,9 @@ DEFAULT_MODELS = [
     "text-embedding-3-small",
     "stub-model",
 ]
+# GET /v1/models carries an optional `shutdown_date` (YYYY-MM-DD) per model; these are the
+# dates OpenAI announced for the models above (its deprecations page, 2026-10).
+SHUTDOWN_DATES = {m: "2027-01-14" for m in ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1")}
 
 
 class OpenAIStub(StubServer):
@@ -38,7 +42,9 @@ class OpenAIStub(StubServer):
     def __init__(self, expected_key: str | None = "sk-test-0123456789abcdef"):
         super().__init__(expected_key)
         self.models: list[str] = list(DEFAULT_MODELS)
+        self.shutdown_dates: dict[str, str] = dict(SHUTDOWN_DATES)  # listed as `shutdown_date`
         self.check_models = True  # unknown model -> 404 model_not_found
+        self.retired: set[str] = set()  # models the service has shut down (see retired_reply)
         self.reply_text = "Hello from the stub."
         self.chunks: list[str] | None = None  # streamed pieces; default: reply_text split in two
         # Per token: (token, logprob, [(alternative, logprob), ...] best first). When set (and
@@ -91,6 +97,8 @@ class OpenAIStub(StubServer):
         body = req.body if isinstance(req.body, dict) else {}
         if route in ("chat", "embeddings"):
             model = body.get("model")
+            if model in self.retired:
+                return self.retired_reply(str(model))
             if self.check_models and model not in self.models:
                 return self.model_not_found(str(model))
         if route == "chat":
@@ -260,7 +268,12 @@ class OpenAIStub(StubServer):
         )
 
     def model_entry(self, mid: str) -> dict[str, Any]:
-        return {"id": mid, "object": "model", "created": CREATED, "owned_by": "stub"}
+        entry: dict[str, Any] = {
+            "id": mid, "object": "model", "created": CREATED, "owned_by": "stub"
+        }
+        if mid in self.shutdown_dates:
+            entry["shutdown_date"] = self.shutdown_dates[mid]
+        return entry
 
     def models_body(self) -> dict[str, Any]:
         return {"object": "list", "data": [self.model_entry(m) for m in self.models]}
@@ -320,6 +333,10 @@ class OpenAIStub(StubServer):
             f"The model `{model}` does not exist or you do not have access to it.",
             code="model_not_found",
         )
+
+    def retired_reply(self, model: str) -> Reply:
+        """What OpenAI answers for a shut-down id: the same 404 `model_not_found`."""
+        return self.model_not_found(model)
 
     def context_too_long(self) -> Reply:
         return self.error(

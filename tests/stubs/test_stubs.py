@@ -41,10 +41,10 @@ def test_groq_bodies_pass_strict_validation(groq_server):
         _strict_response_validation=True,
     )
     msgs = [{"role": "user", "content": "hi"}]
-    r = c.chat.completions.create(model="llama-3.1-8b-instant", messages=msgs)
+    r = c.chat.completions.create(model="openai/gpt-oss-20b", messages=msgs)
     assert r.x_groq.id == "req_01stub" and r.usage.total_time == 0.003
     chunks = list(
-        c.chat.completions.create(model="llama-3.1-8b-instant", messages=msgs, stream=True)
+        c.chat.completions.create(model="openai/gpt-oss-20b", messages=msgs, stream=True)
     )
     assert chunks[-1].x_groq.usage.completion_tokens == 2
     assert chunks[-1].choices[0].finish_reason == "stop"
@@ -60,9 +60,8 @@ def test_gemini_sse_is_strict_enough_for_the_sdk(gemini_server):
         api_key=gemini_server.expected_key, http_options={"base_url": gemini_server.url}
     )
     gemini_server.chunks = ["a", "b", "c"]
-    texts = [
-        ch.text for ch in c.models.generate_content_stream(model="gemini-2.5-flash", contents="hi")
-    ]
+    stream = c.models.generate_content_stream(model="gemini-3.5-flash-lite", contents="hi")
+    texts = [ch.text for ch in stream]
     assert texts == ["a", "b", "c"]
     assert [m.name for m in c.models.list()][-1] == "models/imagen-stub"
 
