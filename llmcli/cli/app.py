@@ -69,6 +69,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "similar": "inspect",
     "next": "inspect_model",
     "inspect": "inspect_model",
+    "learn": "learn",
 }
 
 _loaded: set[str] = set()

@@ -16,7 +16,7 @@ def tokens(run: TourRun) -> Step:
                                                               strict=True))]
     return Step("tokens", {
         "text": run.text, "n": run.n, "n_words": len(run.text.split()),
-        "vocab": f"{run.config.vocab_size:,}", "bos": run.pieces[0],
+        "vocab": run.config.vocab_size, "bos": run.pieces[0],
     }, [Table("tokens", ["pos", "piece", "id", "bytes"], rows)],
         {"ids": run.ids, "pieces": run.pieces, "texts": texts,
          "vocab_size": run.config.vocab_size})
@@ -29,8 +29,8 @@ def embedding(run: TourRun) -> Step:
     rows = [[i, run.pieces[i], fmt_vec(raw[i], 3), num(np.linalg.norm(raw[i]), 2),
              fmt_vec(scaled[i], 3), num(np.linalg.norm(scaled[i]), 2)] for i in range(run.n)]
     return Step("embedding", {
-        "d": c.d_model, "scale": num(c.embed_scale, 2), "vocab": f"{c.vocab_size:,}",
-        "table_mb": num(c.vocab_size * c.d_model * 4 / 2**20, 0),
+        "d": c.d_model, "scale": num(c.embed_scale, 2), "vocab": c.vocab_size,
+        "table_mb": round(c.vocab_size * c.d_model * 4 / 2**20),
         "piece": run.pieces[run.pos],
     }, [Table("embedding_rows", ["pos", "piece", "row", "norm", "scaled_row", "norm"], rows)],
         {"d_model": c.d_model, "embed_scale": float(c.embed_scale),
@@ -70,7 +70,7 @@ def rope(run: TourRun) -> Step:
         rot = fw.apply_rope(np.stack([q0, k0])[:, None, :], *tables)[:, 0]
         moves.append([pos_q, pos_k, pos_q - pos_k, num(np.dot(rot[0], rot[1]), 4)])
     return Step("rope", {
-        "layer": run.layer, "head": run.head, "base": f"{base:,.0f}",
+        "layer": run.layer, "head": run.head, "base": int(base),
         "qpos": qi, "kpos": kj, "qpiece": run.pieces[qi], "kpiece": run.pieces[kj],
         "dist": qi - kj, "pairs": half, "hd": c.head_dim,
         "dot_before": num(dot_before, 3), "dot_after": num(dot_after, 3),

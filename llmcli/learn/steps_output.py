@@ -30,7 +30,7 @@ def output(run: TourRun) -> Step:
     top = _top(logits)
     rows = [[rank + 1, run.piece(i), i, num(logits[i], 3)] for rank, i in enumerate(top)]
     return Step("output", {
-        "d": c.d_model, "vocab": f"{c.vocab_size:,}", "piece": run.pieces[-1],
+        "d": c.d_model, "vocab": c.vocab_size, "piece": run.pieces[-1],
         "res_norm": num(np.linalg.norm(residual), 1),
         "final_norm": num(np.linalg.norm(t.final_hidden), 2),
         "max": num(logits.max(), 2), "min": num(logits.min(), 2),
@@ -53,7 +53,7 @@ def softmax(run: TourRun) -> Step:
     return Step("softmax", {
         "top_piece": run.piece(top[0]), "top_p": pct(probs[top[0]]),
         "top10": pct(probs[top].sum()), "entropy": num(entropy, 2),
-        "perplexity": num(2 ** entropy, 1), "vocab": f"{run.config.vocab_size:,}",
+        "perplexity": num(2 ** entropy, 1), "vocab": run.config.vocab_size,
     }, [Table("top_probs", ["rank", "piece", "logit", "exp_shift", "p"], rows, highlight=0)],
         {"top": [{"id": i, "piece": run.piece(i), "prob": float(probs[i])} for i in top],
          "entropy_bits": entropy, "sum": float(probs.sum())})
@@ -75,7 +75,7 @@ def sampling(run: TourRun) -> Step:
     return Step("sampling", {
         "temperature": p.temperature, "top_k": p.top_k, "top_p": p.top_p,
         "kept_k": kept["top_k"], "kept_p": kept["top_p"],
-        "vocab": f"{run.config.vocab_size:,}", "first": run.piece(top[0]),
+        "vocab": run.config.vocab_size, "first": run.piece(top[0]),
         "second": run.piece(top[1]), "p_first": pct(probs[top[0]]),
         "p_first_t": pct(stages["temperature"][top[0]]),
         "p_first_final": pct(stages["top_p"][top[0]]),
@@ -104,7 +104,7 @@ def sampled(run: TourRun) -> Step:
     greedy = int(np.argmax(logits))
     final = run.sampler.stages(logits, run.ids)["top_p"]
     return Step("sampled", {
-        "piece": run.piece(token), "id": token, "p_model": pct(np.exp(logprob)),
+        "piece": run.piece(token), "id": str(token), "p_model": pct(np.exp(logprob)),
         "p_final": pct(final[token]), "greedy": run.piece(greedy),
         "same": "=" if token == greedy else "≠", "seed": run.params.seed,
         "text": _oneline(run.text + run.tokenizer.decode([token], special=False)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,7 +42,38 @@ def label(lang: str, key: str) -> str:
     return texts(lang).LABELS[key]
 
 
+def localize(lang: str, value: Any) -> Any:
+    """Numbers written the reader's way: Portuguese uses a decimal comma and a dot between
+    thousands (25,3; 262.144; 28,75%). Ints below 10,000 (positions, layers) stay bare;
+    vectors stay in code notation."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        text = f"{value:,}" if abs(value) >= 10_000 else str(value)
+    elif isinstance(value, float):
+        text = str(value)
+    elif isinstance(value, str) and _PERCENT.match(value):
+        text = value
+    else:
+        return value
+    if lang == "pt":
+        text = text.translate(_PT)
+    return text
+
+
+def cell(lang: str, value: Any) -> str:
+    """A table cell: floats and percentages localized, ids and positions as they are."""
+    if isinstance(value, int | str) and not (isinstance(value, str) and _PERCENT.match(value)):
+        return str(value).replace("\n", "⏎")
+    return str(localize(lang, value))
+
+
+_PERCENT = re.compile(r"^-?\d+(\.\d+)?%$")
+_PT = str.maketrans({",": ".", ".": ","})
+
+
 def step_text(lang: str, name: str, say: Mapping[str, Any]) -> tuple[str, str]:
     """(title, body) of a step with the run's numbers filled in."""
     entry = texts(lang).STEPS[name]
-    return entry["title"].format(**say), entry["body"].format(**say)
+    values = {k: localize(lang, v) for k, v in say.items()}
+    return entry["title"].format(**values), entry["body"].format(**values)
