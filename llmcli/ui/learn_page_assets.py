@@ -30,7 +30,7 @@ tr.hl td { background: var(--hl); font-weight: 600; }
        border: 1px solid #cfd6e4; cursor: pointer; font-family: ui-monospace, monospace;
        position: relative; }
 .tok.src { outline: 2px solid var(--accent); }
-.tok small { display: block; font-size: 11px; color: var(--muted); text-align: center; }
+.tok small { display: block; font-size: 11px; opacity: 0.75; text-align: center; }
 #attn-readout, #temp-readout { font-size: 14px; color: var(--muted); min-height: 1.5em; }
 .bar { display: flex; align-items: center; font: 13px ui-monospace, monospace; margin: 1px 0; }
 .bar .name { width: 140px; overflow: hidden; white-space: nowrap; }
