@@ -31,7 +31,9 @@ def learn(
         None, "-o", "--option", help="Sampling option key=value: temperature, top_k, top_p, "
         "seed (the tour's defaults: temperature=0.8 top_k=40 top_p=0.9 seed=0)."),
     layer: int = typer.Option(0, "--layer", "-l", help="Layer shown inside (-1: the last)."),
-    head: int = typer.Option(0, "--head", help="Attention head shown."),
+    head: int | None = typer.Option(
+        None, "--head", help="Attention head shown (default: the one that looks least at "
+        "<bos>)."),
     pos: int = typer.Option(-1, "--pos", help="Token position followed (-1: the last)."),
     model: str | None = typer.Option(None, "-m", "--model", help="Local model (default: the "
                                      "built-in Gemma 3 270M)."),
@@ -88,7 +90,7 @@ def learn(
 
 
 def _run(app_ctx, model: str | None, text: str, option: list[str] | None, layer: int,
-         head: int, pos: int):
+         head: int | None, pos: int):
     from llmcli.core.options import parse_pairs
     from llmcli.inspect.local_access import (
         local_model,

@@ -53,11 +53,13 @@ TOUR_SAMPLING = {"temperature": 0.8, "top_k": 40, "top_p": 0.9, "seed": 0}
 
 
 def start_run(model_name: str, model: Any, tokenizer: Any, text: str, params_for: Any,
-              options: dict[str, Any], layer: int = 0, head: int = 0,
+              options: dict[str, Any], layer: int = 0, head: int | None = None,
               pos: int = -1) -> TourRun:
     """Tokenize `text` (with <bos>), trace it once with every intermediate kept, and check the
     chosen layer, head and position. `params_for(values)` turns sampling options into the
-    engine's SamplingParams (the local provider's validation)."""
+    engine's SamplingParams (the local provider's validation). Without a head, the tour
+    follows the head of that layer that gives <bos> (the "attention sink") the least weight
+    from the chosen token: the one with the most to show."""
     from llmcli.local.trace import trace
 
     if not text.strip():
@@ -70,7 +72,7 @@ def start_run(model_name: str, model: Any, tokenizer: Any, text: str, params_for
     c = model.config
     if not -c.n_layers <= layer < c.n_layers:
         raise InvalidInput(f"--layer must be in 0..{c.n_layers - 1}, got {layer}")
-    if not 0 <= head < c.n_heads:
+    if head is not None and not 0 <= head < c.n_heads:
         raise InvalidInput(f"--head must be in 0..{c.n_heads - 1}, got {head}")
     if not -len(ids) <= pos < len(ids):
         raise InvalidInput(f"--pos must be in 0..{len(ids) - 1} (the text has {len(ids)} tokens "
@@ -80,6 +82,9 @@ def start_run(model_name: str, model: Any, tokenizer: Any, text: str, params_for
     t = trace(model, ids, detail=True)
     from llmcli.local.sampling import Sampler
 
-    return TourRun(model_name, text, model, tokenizer, t, params, options, layer % c.n_layers,
-                   head, pos % len(ids), [int(i) for i in ids],
+    layer, pos = layer % c.n_layers, pos % len(ids)
+    if head is None:
+        head = int(t.attention[layer][:, pos, 0].argmin()) if pos > 0 else 0
+    return TourRun(model_name, text, model, tokenizer, t, params, options, layer,
+                   head, pos, [int(i) for i in ids],
                    [tokenizer.readable(int(i)) for i in ids], Sampler(params))
