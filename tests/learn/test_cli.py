@@ -24,7 +24,7 @@ def test_pipe_prints_every_step_in_portuguese_from_the_locale(cli):
     for title in titles(PT):
         assert title in r.stdout
     assert "\x1b[" not in r.stdout  # plain text in a pipe
-    assert "camada 0, cabeça 0, token 'hado'" in r.stdout
+    assert "camada 0, cabeça 3, token 'hado'" in r.stdout
     assert "262.144" in r.stdout and "▁gato" in r.stdout and "96271" in r.stdout
 
 
