@@ -106,9 +106,9 @@ def test_resize_to_a_large_terminal_redraws_wider(tour_screen):
     s.wait(lambda t: title(PT, "attention") in t and "passo 4 de 13" in t, "the attention step")
     s.resize(50, 160)
     s.key("k")  # any key: the redraw after the resize is what we look at
-    screen = s.wait(lambda t: any(len(line.rstrip()) > 100 for line in t.split("\n")),
-                    "wide lines after the resize")
-    assert "passo 4 de 13" in screen.split("\n")[49]
+    screen = s.wait(lambda t: any(len(line.rstrip()) > 100 for line in t.split("\n"))
+                    and "passo 4 de 13" in t.split("\n")[49],
+                    "wide lines and the status bar at the bottom after the resize")
     assert "Scores da consulta escolhida" in screen  # the table fits on the tall screen
     s.key("g")
     s.wait(lambda t: "codificação posicional" in t, "the glossary")
