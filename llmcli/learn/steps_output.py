@@ -79,7 +79,9 @@ def sampling(run: TourRun) -> Step:
         "second": run.piece(top[1]), "p_first": pct(probs[top[0]]),
         "p_first_t": pct(stages["temperature"][top[0]]),
         "p_first_final": pct(stages["top_p"][top[0]]),
-        "user_set": ", ".join(f"{k}={v}" for k, v in run.options.items()) or "-",
+        "user_set": ", ".join(f"{k}={v}" for k, v in run.options.items())
+        or {"en": "nothing, these are the tour's defaults", "pt": "nada, estes são os padrões "
+            "do tour"},
     }, [Table("sampling_stages", ["piece", *order], rows),
         Table("temperature_sweep", ["temperature", "=" + run.piece(top[0]),
                                     "=" + run.piece(top[1]), "top10"], sweep)],

@@ -45,7 +45,10 @@ def label(lang: str, key: str) -> str:
 def localize(lang: str, value: Any) -> Any:
     """Numbers written the reader's way: Portuguese uses a decimal comma and a dot between
     thousands (25,3; 262.144; 28,75%). Ints below 10,000 (positions, layers) stay bare;
-    vectors stay in code notation."""
+    vectors stay in code notation. A {"pt": ..., "en": ...} value is a phrase in each
+    language."""
+    if isinstance(value, dict):
+        return value[lang]
     if isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -103,13 +103,13 @@ STEPS: dict[str, dict[str, str]] = {
     "layers": {
         "title": "8. The residual stream through the {layers} layers (logit lens)",
         "body": (
-            "The same block repeats {layers} times with different weights; layers {globals} "
-            "are global (they see the whole text), the others local (sliding window). To peek "
-            "at what the stream means midway, apply the model's final norm and output "
-            "projection to it after each block (a \"logit lens\"): what the model would predict "
-            "after '{piece}' if it stopped there. Early layers mostly echo the current token or "
-            "noise; the final answer '{final_piece}' is on top from block {first_layer} on. The "
-            "stream's norm grows from {norm0} to {norm_last}."
+            "The same block repeats {layers} times with different weights; blocks {globals} "
+            "(counting from 0) are global (they see the whole text), the others local (sliding "
+            "window). To peek at what the stream means midway, apply the model's final norm and "
+            "output projection to it after each block (a \"logit lens\"): what the model would "
+            "predict after '{piece}' if it stopped there. Early layers mostly echo the current "
+            "token or noise; the final answer '{final_piece}' is on top after {first_layer} of "
+            "the {layers} blocks. The stream's norm grows from {norm0} to {norm_last}."
         ),
     },
     "output": {
@@ -185,7 +185,7 @@ LABELS: dict[str, str] = {
     "residual_add": "Sizes along the block", "vector": "vector", "rms": "rms",
     "ffn_units": "The hidden units that contributed most", "unit": "unit", "gate": "gate",
     "gelu_gate": "GELU(gate)", "up": "up", "product": "product",
-    "logit_lens": "Logit lens at the last position", "after_blocks": "after block",
+    "logit_lens": "Logit lens at the last position", "after_blocks": "blocks done",
     "kind": "kind", "lens_top": "lens top", "p": "p", "p_final": "p(final)",
     "top_logits": "The highest logits", "rank": "#", "logit": "logit",
     "top_probs": "The most likely tokens", "exp_shift": "exp(z - max)",

@@ -109,14 +109,14 @@ STEPS: dict[str, dict[str, str]] = {
     "layers": {
         "title": "8. O fluxo residual pelas {layers} camadas (logit lens)",
         "body": (
-            "O mesmo bloco se repete {layers} vezes, com pesos diferentes; as camadas {globals} "
-            "são globais (enxergam o texto inteiro), as outras são locais (janela deslizante). "
-            "Para espiar o que o fluxo significa no meio do caminho, aplica-se a ele a "
-            "normalização final e a projeção de saída do modelo depois de cada bloco (uma "
-            "\"logit lens\"): o que o modelo preveria depois de '{piece}' se parasse ali. As "
-            "primeiras camadas quase só repetem o token atual ou ruído; a resposta final "
-            "'{final_piece}' fica no topo a partir do bloco {first_layer}. A norma do fluxo "
-            "cresce de {norm0} para {norm_last}."
+            "O mesmo bloco se repete {layers} vezes, com pesos diferentes; os blocos {globals} "
+            "(contando do 0) são globais (enxergam o texto inteiro), os outros são locais "
+            "(janela deslizante). Para espiar o que o fluxo significa no meio do caminho, "
+            "aplica-se a ele a normalização final e a projeção de saída do modelo depois de "
+            "cada bloco (uma \"logit lens\"): o que o modelo preveria depois de '{piece}' se "
+            "parasse ali. As primeiras camadas quase só repetem o token atual ou ruído; a "
+            "resposta final '{final_piece}' fica no topo depois de {first_layer} dos {layers} "
+            "blocos. A norma do fluxo cresce de {norm0} para {norm_last}."
         ),
     },
     "output": {
@@ -194,7 +194,7 @@ LABELS: dict[str, str] = {
     "result": "resultado", "residual_add": "Tamanhos ao longo do bloco", "vector": "vetor",
     "rms": "rms", "ffn_units": "As unidades ocultas que mais contribuíram", "unit": "unidade",
     "gate": "portão", "gelu_gate": "GELU(portão)", "up": "up", "product": "produto",
-    "logit_lens": "Logit lens na última posição", "after_blocks": "após bloco",
+    "logit_lens": "Logit lens na última posição", "after_blocks": "blocos feitos",
     "kind": "tipo", "lens_top": "topo da lente", "p": "p", "p_final": "p(final)",
     "top_logits": "Os maiores logits", "rank": "#", "logit": "logit",
     "top_probs": "Os tokens mais prováveis", "exp_shift": "exp(z - máx)",
