@@ -5,8 +5,12 @@
    page), median of --runs; the HTML page's size.
 2. Library split (model already loaded): the detail trace beside the plain trace (what keeping
    every intermediate costs), building the 13 steps, building the page.
+3. With --against OTHER/llmcli/local/forward.py (e.g. main's checkout): one decode step through
+   the 18 blocks with that file's forward() and with this one's, interleaved rounds, to show
+   that the trace hooks cost generation nothing measurable.
 
     .venv/bin/python bench/bench_learn.py [--runs 3] [--text "O gato subiu no telhado"]
+        [--against /path/to/other/llmcli/local/forward.py]
 
 Prints one JSON object.
 """
@@ -37,10 +41,44 @@ def timed(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def decode_side_by_side(model, ids: list[int], other: Path, rounds: int) -> dict:
+    """Median ms of one decode step (blocks only) per round: the other forward.py, this one."""
+    import importlib.util
+
+    import numpy as np
+
+    from llmcli.local import forward as this
+    from llmcli.local.blas import blas_threads
+
+    spec = importlib.util.spec_from_file_location("other_forward", other)
+    assert spec and spec.loader
+    that = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(that)
+    prompt = np.asarray(ids)
+
+    def decode(fw, steps: int = 24) -> float:
+        cache = fw.KVCache(model.config, 64)
+        fw.forward(model.weights, model.config, prompt, 0, cache)
+        times = []
+        for i in range(steps):
+            start = time.perf_counter()
+            fw.forward(model.weights, model.config, prompt[-1:], prompt.size + i, cache)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000
+
+    result: dict[str, list[float]] = {"other": [], "this": []}
+    with blas_threads(1):
+        for _ in range(rounds):
+            result["other"].append(round(decode(that), 2))
+            result["this"].append(round(decode(this), 2))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--text", default="O gato subiu no telhado")
+    parser.add_argument("--against", type=Path, default=None)
     args = parser.parse_args()
     import os
 
@@ -85,6 +123,8 @@ def main() -> None:
     meta = {"model": "local", "text": args.text, "layer": 0, "head": 0, "piece": run.pieces[-1]}
     out["page_s"], html = timed(lambda: tour_html(steps, page_data(run), meta, "pt"), args.runs)
     out["page_bytes"] = len(html.encode("utf-8"))
+    if args.against:
+        out["decode_step_ms"] = decode_side_by_side(model, ids, args.against, args.runs)
     lines = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((line.split(":", 1)[1].strip() for line in lines
                 if line.startswith("model name")), "?")
