@@ -83,8 +83,8 @@ STEPS: dict[str, dict[str, str]] = {
             "entering layer {layer}, so multiply by {inv_rms}), then multiply each of the {d} "
             "features by a learned gain; unlike LayerNorm there is no mean and no bias. Gemma "
             "normalises twice: a pre-norm on what the sub-layer reads and a post-norm on what it "
-            "returns, before the addition; the stream itself is never normalised, and it grows "
-            "(norm {x_norm} + {added_norm} added -> {mid_norm})."
+            "returns, before the addition; the stream itself is never normalised: "
+            "norm {x_norm} in, {added_norm} added, {mid_norm} after the sum."
         ),
     },
     "ffn": {
@@ -95,7 +95,8 @@ STEPS: dict[str, dict[str, str]] = {
             "{f}): a gate and an 'up' signal; GELU (a smooth ReLU) of the gate times the up "
             "signal decides how much of each of the {f} units passes, and a third projection "
             "brings the result back to {d}. For '{piece}' in layer {layer}, {closed} units "
-            "({closed_pct}) have a negative gate, which GELU nearly closes; the table shows the "
+            "({closed_pct}) have a negative gate, which GELU squeezes toward zero; the table shows "
+            "the "
             "units that contributed most. The result is post-normed (norm {proj_norm} -> "
             "{added_norm}) and added: the stream leaves the block with norm {out_norm}."
         ),

@@ -88,8 +88,8 @@ STEPS: dict[str, dict[str, str]] = {
             "{inv_rms}) e depois multiplica cada uma das {d} características por um ganho "
             "aprendido; ao contrário do LayerNorm, não há média nem viés. O Gemma normaliza "
             "duas vezes: uma pré-normalização no que a subcamada lê e uma pós-normalização no "
-            "que ela devolve, antes da soma; o fluxo em si nunca é normalizado, e ele cresce "
-            "(norma {x_norm} + {added_norm} somados -> {mid_norm})."
+            "que ela devolve, antes da soma; o fluxo em si nunca é normalizado: "
+            "norma {x_norm} na entrada, {added_norm} somada, {mid_norm} depois da soma."
         ),
     },
     "ffn": {
@@ -100,8 +100,8 @@ STEPS: dict[str, dict[str, str]] = {
             "normalizado ({d} -> {f}): um portão e um sinal 'up'; o GELU (um ReLU suave) do "
             "portão vezes o sinal up decide quanto passa em cada uma das {f} unidades, e uma "
             "terceira projeção traz o resultado de volta para {d}. Para '{piece}' na camada "
-            "{layer}, {closed} unidades ({closed_pct}) têm portão negativo, que o GELU quase "
-            "fecha; a tabela mostra as unidades que mais contribuíram. O resultado é "
+            "{layer}, {closed} unidades ({closed_pct}) têm portão negativo, que o GELU espreme "
+            "para perto de zero; a tabela mostra as unidades que mais contribuíram. O resultado é "
             "pós-normalizado (norma {proj_norm} -> {added_norm}) e somado: o fluxo sai do "
             "bloco com norma {out_norm}."
         ),
