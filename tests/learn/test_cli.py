@@ -80,6 +80,9 @@ def test_enter_mode_walks_forward_and_back(cli):
     (["learn", SENTENCE, "--head", "7"], 2, "--head must be in 0..3"),
     (["learn", SENTENCE, "-o", "temperature=-1"], 2, "temperature"),
     (["learn", SENTENCE, "-m", "groq"], None, "remote model"),
+    (["learn", "gato " * 80], 2, "the tour takes at most 64 tokens"),
+    (["learn", "   "], 2, "the text is empty"),
+    (["learn", SENTENCE, "--html", "/nonexistent-dir/tour.html"], 2, "cannot write"),
 ])
 def test_bad_input_is_one_line(cli, args, code, message):
     from llmcli.core.errors import InvalidInput
