@@ -69,6 +69,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "similar": "tokens",
     "next": "inspect",
     "inspect": "inspect",
+    "learn": "learn",
 }
 
 _loaded: set[str] = set()

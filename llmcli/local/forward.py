@@ -101,7 +101,8 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, mask: np.ndarray | None):
+def attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, mask: np.ndarray | None,
+           record: dict[str, Any] | None = None):
     """Scaled dot-product attention with grouped key/value heads.
 
     q: [n, H, hd] (already scaled), keys/values: [K, T, hd], mask: [n, T] or None (all keys
@@ -109,11 +110,14 @@ def attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, mask: np.ndarray
     Returns the mixed values [n, H*hd] and the attention weights [H, n, T].
     Grouped-query attention: H/K query heads share each key/value head, so the queries of a
     group are stacked and multiplied against their shared keys in one matrix product.
+    With `record`, the scores before the mask ([H, n, T]) and the mask are kept (traces).
     """
     n, n_heads, hd = q.shape
     n_kv, t = keys.shape[0], keys.shape[1]
     grouped = q.transpose(1, 0, 2).reshape(n_kv, (n_heads // n_kv) * n, hd)
     scores = (grouped @ keys.transpose(0, 2, 1)).reshape(n_heads, n, t)
+    if record is not None:
+        record.update(scores=scores, mask=mask)
     if mask is not None:
         scores = np.where(mask, scores, F32(-np.inf))
     weights = softmax(scores)
@@ -159,11 +163,14 @@ def self_attention(
     index: int,
     positions: np.ndarray,
     rope: tuple[np.ndarray, np.ndarray],
+    record: dict[str, Any] | None = None,
 ):
     """Attention sub-layer of block `index` for positions `positions` -> ([n, d], weights).
 
     The new keys/values are written into the cache first, then the queries attend over the
     cached range they may see (the last `window` positions on local layers).
+    With `record`, every intermediate (q/k/v before and after RoPE, scores, mask, the mixed
+    values) is kept for the guided tour; without it nothing extra is computed or stored.
     """
     c = config
     n = h.shape[0]
@@ -172,8 +179,16 @@ def self_attention(
     v = linear(h, layer.w_v).reshape(n, c.n_kv_heads, c.head_dim)
     # Gemma 3 normalises each query and key head (instead of Gemma 2's logit soft-capping),
     # which keeps attention logits bounded; RoPE comes after the norm.
-    q = apply_rope(rms_norm(q, layer.q_norm, c.rms_eps), *rope) * F32(c.attention_scale)
-    k = apply_rope(rms_norm(k, layer.k_norm, c.rms_eps), *rope)
+    if record is not None:
+        record.update(q_raw=q, k_raw=k, v=v)
+        q_normed = rms_norm(q, layer.q_norm, c.rms_eps)
+        k_normed = rms_norm(k, layer.k_norm, c.rms_eps)
+        q_rot, k = apply_rope(q_normed, *rope), apply_rope(k_normed, *rope)
+        q = q_rot * F32(c.attention_scale)
+        record.update(q_normed=q_normed, k_normed=k_normed, q_rope=q_rot, k_rope=k)
+    else:
+        q = apply_rope(rms_norm(q, layer.q_norm, c.rms_eps), *rope) * F32(c.attention_scale)
+        k = apply_rope(rms_norm(k, layer.k_norm, c.rms_eps), *rope)
 
     first, end = int(positions[0]), int(positions[-1]) + 1
     cache.keys[index][:, first:end] = k.transpose(1, 0, 2)
@@ -184,9 +199,12 @@ def self_attention(
     # One query (decoding) sees every key in [start, end): no mask needed.
     mask = None if n == 1 else attention_mask(positions, np.arange(start, end), window)
     mixed, weights = attend(
-        q, cache.keys[index][:, start:end], cache.values[index][:, start:end], mask
+        q, cache.keys[index][:, start:end], cache.values[index][:, start:end], mask, record
     )
-    return linear(mixed, layer.w_o), weights, start
+    out = linear(mixed, layer.w_o)
+    if record is not None:
+        record.update(mixed=mixed, attn_proj=out)
+    return out, weights, start
 
 
 def gelu_tanh(x: np.ndarray) -> np.ndarray:
@@ -198,12 +216,23 @@ def gelu_tanh(x: np.ndarray) -> np.ndarray:
     return F32(0.5) * x * (F32(1.0) + np.tanh(inner))
 
 
-def feed_forward(h: np.ndarray, layer: LayerWeights) -> np.ndarray:
+def feed_forward(h: np.ndarray, layer: LayerWeights,
+                 record: dict[str, Any] | None = None) -> np.ndarray:
     """Gated MLP: GELU(h Wg) * (h Wu), projected back down -> [n, d].
 
     The gate decides per hidden unit how much of the linear "up" signal passes.
+    With `record`, the gate, its GELU, the up projection and their product are kept.
     """
-    return linear(gelu_tanh(linear(h, layer.w_gate)) * linear(h, layer.w_up), layer.w_down)
+    if record is None:
+        return linear(gelu_tanh(linear(h, layer.w_gate)) * linear(h, layer.w_up), layer.w_down)
+    gate = linear(h, layer.w_gate)
+    activated = gelu_tanh(gate)
+    up = linear(h, layer.w_up)
+    hidden = activated * up
+    out = linear(hidden, layer.w_down)
+    record.update(ffn_in=h, ffn_gate=gate, ffn_act=activated, ffn_up=up, ffn_hidden=hidden,
+                  ffn_proj=out)
+    return out
 
 
 def transformer_block(
@@ -216,15 +245,26 @@ def transformer_block(
     rope: tuple[np.ndarray, np.ndarray],
     record: dict[str, Any] | None = None,
 ) -> np.ndarray:
-    """One block: attention then feed-forward, each pre- and post-normed, added to x."""
+    """One block: attention then feed-forward, each pre- and post-normed, added to x.
+
+    `record` (traces) collects the block's results; with record["detail"] set it also gets
+    every intermediate of attention and the feed-forward (the guided tour's numbers).
+    """
     eps = config.rms_eps
     is_global = config.layer_is_global[index]
+    detail = record if record is not None and record.get("detail") else None
+    attn_in = rms_norm(x, layer.attn_norm, eps)
     attn, weights, key_start = self_attention(
-        rms_norm(x, layer.attn_norm, eps), layer, config, is_global, cache, index, positions, rope
+        attn_in, layer, config, is_global, cache, index, positions, rope, detail
     )
     attn = rms_norm(attn, layer.post_attn_norm, eps)
+    if detail is not None:
+        detail.update(block_in=x, attn_in=attn_in)
     x = x + attn
-    ffn = rms_norm(feed_forward(rms_norm(x, layer.ffn_norm, eps), layer), layer.post_ffn_norm, eps)
+    if detail is not None:
+        detail.update(mid=x)
+    ffn = rms_norm(feed_forward(rms_norm(x, layer.ffn_norm, eps), layer, detail),
+                   layer.post_ffn_norm, eps)
     x = x + ffn
     if record is not None:
         record.update(
@@ -240,11 +280,13 @@ def forward(
     start: int,
     cache: KVCache,
     records: list[dict[str, Any]] | None = None,
+    detail: bool = False,
 ) -> np.ndarray:
     """Run ids (at positions start, start+1, ...) through every block -> residual [n, d].
 
     The caller applies `final_norm` and `output_logits` to the positions it needs.
-    With `records`, each block appends a dict of its intermediate results (for traces).
+    With `records`, each block appends a dict of its intermediate results (for traces);
+    `detail` adds every intermediate inside attention and the feed-forward.
     """
     positions = np.arange(start, start + len(ids))
     cache.reserve(start + len(ids))
@@ -255,8 +297,10 @@ def forward(
     rope_local = rope_tables(positions, c.head_dim, c.rope_base_local)
     x = embed(weights, ids, c)
     for i, layer in enumerate(weights.layers):
-        record: dict[str, Any] | None = {} if records is not None else None
         rope = rope_global if c.layer_is_global[i] else rope_local
+        record: dict[str, Any] | None = None
+        if records is not None:
+            record = {"detail": True, "rope": rope} if detail else {}
         x = transformer_block(x, layer, c, i, cache, positions, rope, record)
         if records is not None:
             records.append(record)
