@@ -112,7 +112,8 @@ def _executor():  # created on first use: most commands never decode
 
 
 def split_matvec(w, x):  # type: ignore[no-untyped-def]
-    """w @ x for a tall w [rows, d], the rows split across the cores.
+    """w @ x for a tall w [rows, d] and x [d] (or a few vectors [d, n]), the rows of w split
+    across the cores.
 
     numpy releases the GIL inside BLAS, so Python threads run the parts in parallel; the
     calling thread does the first part itself, so one hand-off per worker is all it costs.
@@ -122,7 +123,7 @@ def split_matvec(w, x):  # type: ignore[no-untyped-def]
     parts = cpu_count()
     if parts < 2 or (get_threads() or 1) > 1:  # BLAS threads already share the work
         return w @ x
-    out = np.empty(w.shape[0], dtype=np.result_type(w, x))
+    out = np.empty(w.shape[:1] + x.shape[1:], dtype=np.result_type(w, x))
     bounds = np.linspace(0, w.shape[0], parts + 1).astype(int)
 
     def run(i: int) -> None:
