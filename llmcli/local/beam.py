@@ -19,7 +19,6 @@ costs about what greedy decoding does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ import numpy as np
 
 from llmcli.core.errors import InvalidInput
 from llmcli.local.beam_step import BeamCache, decode_step
-from llmcli.local.blas import DecodeThreads, blas_threads
+from llmcli.local.blas import blas_threads
 from llmcli.local.generate import GeneratedToken
 from llmcli.local.sampling import log_softmax
 
@@ -98,7 +97,6 @@ def beam_search(
     model = session.model  # type: ignore[attr-defined]
     logits = session.feed(list(prompt_ids)) if prompt_ids else session.last_logits()  # type: ignore[attr-defined]
     cache = BeamCache(model.config, session.cache, session.pos)  # type: ignore[attr-defined]
-    threads = DecodeThreads()
     live = [Hypothesis((), ())]
     table = log_softmax(logits)[None, :]  # [live, vocab]: each live beam's next-token log-probs
     finished: list[Hypothesis] = []
@@ -126,11 +124,8 @@ def beam_search(
         if index == max_tokens - 1:
             break
         cache.reorder(parents)
-        mode = threads.pick()
-        start = time.perf_counter()
-        with blas_threads(mode):
+        with blas_threads(1):
             logits = decode_step(model, cache, [h.ids[-1] for h in live])
-        threads.record(mode, time.perf_counter() - start)
         table = np.stack([log_softmax(row) for row in logits])
     pool = finished + (live if stopped != "eos" else [])
     best = max(pool, key=lambda h: h.score(length_penalty))  # first of equals: kept order

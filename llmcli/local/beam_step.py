@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmcli.local import forward as fw
-from llmcli.local.blas import get_threads, split_matvec
+from llmcli.local.blas import blocked_matmul, split_matvec
 from llmcli.local.modelconfig import ModelConfig
 
 F32 = np.float32
@@ -66,7 +66,9 @@ class BeamCache:
 
 
 def decode_step(model: object, cache: BeamCache, ids: np.ndarray | list[int]) -> np.ndarray:
-    """Feed one token per beam (all at the same position) -> logits [B, vocab]."""
+    """Feed one token per beam (all at the same position) -> logits [B, vocab].
+
+    Run it under `blas_threads(1)`: the blocks of `linear` are too small for BLAS threads."""
     weights, c = model.weights, model.config  # type: ignore[attr-defined]
     tokens = np.asarray(ids, dtype=np.int64)
     if tokens.size != cache.beams:
@@ -82,19 +84,29 @@ def decode_step(model: object, cache: BeamCache, ids: np.ndarray | list[int]) ->
         rope = rope_global if c.layer_is_global[i] else rope_local
         attn = _attention(fw.rms_norm(x, layer.attn_norm, eps), layer, c, i, cache, pos, rope)
         x = x + fw.rms_norm(attn, layer.post_attn_norm, eps)
-        ffn = fw.feed_forward(fw.rms_norm(x, layer.ffn_norm, eps), layer)
+        ffn = feed_forward(fw.rms_norm(x, layer.ffn_norm, eps), layer)
         x = x + fw.rms_norm(ffn, layer.post_ffn_norm, eps)
     cache.length += 1
-    return project(weights.output, fw.final_norm(weights, c, x))
+    return linear(fw.final_norm(weights, c, x), weights.output)
 
 
-def project(w: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The output projection of a few vectors h [B, d] -> [B, vocab], reading w once."""
-    if h.shape[0] == 1:
-        return fw.linear(h[0], w)[None, :]
-    if (get_threads() or 1) > 1:  # BLAS threads share the work
-        return h @ w.T
-    return np.ascontiguousarray(split_matvec(w, h.T).T)
+def linear(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x @ w.T for a few vectors x [B, in] (one per beam) -> [B, out], reading w once; the
+    rows of a tall w (the output projection) are split across the cores."""
+    if x.shape[0] == 1:
+        return fw.linear(x[0], w)[None, :]
+    xt = np.ascontiguousarray(x.T)
+    if w.shape[0] >= fw.SPLIT_ROWS:
+        return np.ascontiguousarray(split_matvec(w, xt).T)
+    out = np.empty((w.shape[0], x.shape[0]), F32)
+    blocked_matmul(w, xt, out)
+    return np.ascontiguousarray(out.T)
+
+
+def feed_forward(h: np.ndarray, layer: object) -> np.ndarray:
+    """The gated feed-forward of forward.py, with the batched projections."""
+    gate = linear(h, layer.w_gate)  # type: ignore[attr-defined]
+    return linear(fw.gelu_tanh(gate) * linear(h, layer.w_up), layer.w_down)  # type: ignore[attr-defined]
 
 
 def _attention(h: np.ndarray, layer: object, c: ModelConfig, index: int, cache: BeamCache,
@@ -104,9 +116,9 @@ def _attention(h: np.ndarray, layer: object, c: ModelConfig, index: int, cache: 
     b = h.shape[0]
     heads, kv, hd = c.n_heads, c.n_kv_heads, c.head_dim
     group = heads // kv
-    q = fw.linear(h, layer.w_q).reshape(b, heads, hd)  # type: ignore[attr-defined]
-    k = fw.linear(h, layer.w_k).reshape(b, kv, hd)  # type: ignore[attr-defined]
-    v = fw.linear(h, layer.w_v).reshape(b, kv, hd)  # type: ignore[attr-defined]
+    q = linear(h, layer.w_q).reshape(b, heads, hd)  # type: ignore[attr-defined]
+    k = linear(h, layer.w_k).reshape(b, kv, hd)  # type: ignore[attr-defined]
+    v = linear(h, layer.w_v).reshape(b, kv, hd)  # type: ignore[attr-defined]
     q = fw.apply_rope(fw.rms_norm(q, layer.q_norm, c.rms_eps), *rope) * F32(c.attention_scale)  # type: ignore[attr-defined]
     k = fw.apply_rope(fw.rms_norm(k, layer.k_norm, c.rms_eps), *rope)  # type: ignore[attr-defined]
     g = cache.length
@@ -133,4 +145,4 @@ def _attention(h: np.ndarray, layer: object, c: ModelConfig, index: int, cache: 
         pv = cache.prefix.values[index][:, start:prompt_len]  # [K, P, hd]
         wp = weights[..., :split].transpose(1, 0, 2, 3).reshape(kv, b * group, split)
         mixed = mixed + (wp @ pv).reshape(kv, b, group, hd).transpose(1, 0, 2, 3)
-    return fw.linear(mixed.reshape(b, heads * hd), layer.w_o)  # type: ignore[attr-defined]
+    return linear(mixed.reshape(b, heads * hd), layer.w_o)  # type: ignore[attr-defined]

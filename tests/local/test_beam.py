@@ -185,3 +185,17 @@ def test_bad_widths_are_one_line_errors(tiny_model) -> None:
     for width in (0, 65):
         with pytest.raises(InvalidInput, match="beam width"):
             beam_search(tiny_model.new_session(), PROMPT, width, 3)
+
+
+@pytest.mark.parametrize("beams", [1, 2, 5])
+def test_batched_projection_equals_a_plain_product(beams) -> None:
+    from llmcli.local.beam_step import linear
+    from llmcli.local.blas import blas_threads
+
+    rng = np.random.default_rng(1)
+    for rows in (300, 70_000):  # a small matrix in blocks; a tall one split across the cores
+        w = rng.normal(size=(rows, 64)).astype(np.float32)
+        x = rng.normal(size=(beams, 64)).astype(np.float32)
+        with blas_threads(1):
+            got = linear(x, w)
+        np.testing.assert_allclose(got, x @ w.T, rtol=1e-4, atol=1e-4)
