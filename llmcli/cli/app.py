@@ -68,6 +68,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "embed": "inspect",
     "similar": "inspect",
     "next": "inspect_model",
+    "explore": "explore",
     "inspect": "inspect_model",
 }
 
