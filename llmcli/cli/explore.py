@@ -96,8 +96,13 @@ def _scripted(env: Environment, explorer: Any, lang: str, model: str,
         out.write(text + "\n")
         out.flush()
 
-    show(view.settings_line(explorer, words, model, options))
-    show(tr(lang, "help"))
+    def say(message: str) -> None:  # wrapped at words, to the width
+        import textwrap
+
+        show("\n".join(textwrap.wrap(message, width, break_on_hyphens=False)))
+
+    say(view.settings_line(explorer, words, model, options))
+    say(tr(lang, "help"))
     show("")
     show(view.plain_step(explorer, words, width))
     reader = codecs.getreader("utf-8")(env.stdin, errors="replace")
@@ -108,7 +113,7 @@ def _scripted(env: Environment, explorer: Any, lang: str, model: str,
         show(f"\n> {line}")
         outcome = run_command(explorer, line, lang)
         for message in outcome.lines:
-            show(message)
+            say(message)
         if outcome.quit:
             return
         if outcome.compare:

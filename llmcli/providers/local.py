@@ -321,7 +321,7 @@ def _beam_checked(options: Options) -> bool:
     if chosen.get("beam", 1) <= 1:
         if "length_penalty" in chosen:
             raise InvalidInput("length_penalty applies to beam search only",
-                               hint="add -o beam=4 (or another width above 1)")
+                               hint="add -o beam=4, or another width above 1")
         return False
     if chosen.get("engine") == "llamacpp":
         raise InvalidInput("beam search runs on the numpy engine",

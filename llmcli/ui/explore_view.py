@@ -227,8 +227,8 @@ def render_beam(env: Environment, view: Any) -> None:
     width = max(40, console.width)
     console.print(f"{view.model} · beam search: {view.width} beams, up to {view.max_tokens} "
                   f"tokens · score = log p / tokens^{view.length_penalty:g}",
-                  markup=False, style="bold" if env.color else None, soft_wrap=True)
-    console.print(f"prompt: {view.prompt}", markup=False, soft_wrap=True, style=dim)
+                  markup=False, style="bold" if env.color else None, soft_wrap=False)
+    console.print(f"prompt: {view.prompt}", markup=False, soft_wrap=False, style=dim)
     text_w = width - 20
     for step in view.steps:
         console.print(f"step {step.index + 1}", markup=False, style=dim)
@@ -244,12 +244,12 @@ def render_beam(env: Environment, view: Any) -> None:
     for p in [view.best, *view.others]:
         end = " ■" if p.finished else ""
         console.print(f"  {p.label:<8}{p.logprob:>8.2f}{p.score:>8.3f}{len(p.ids):>7}  "
-                      f"{p.text}{end}", markup=False, soft_wrap=True,
+                      f"{p.text}{end}", markup=False, soft_wrap=False,
                       style=("bold green" if env.color else None) if p.label == "beam" else None)
     sampled = ", ".join(f"{k}={v}" for k, v in view.options.items()) or "temperature 1"
     console.print(f"■ ended with the end-of-text token · sampled with {sampled}"
                   + ("" if "seed" in view.options else " (no seed: it changes from run to run)"),
-                  markup=False, style=dim, soft_wrap=True)
+                  markup=False, style=dim, soft_wrap=False)
 
 
 def _tail(text: str, width: int) -> str:

@@ -199,3 +199,79 @@ def test_batched_projection_equals_a_plain_product(beams) -> None:
         with blas_threads(1):
             got = linear(x, w)
         np.testing.assert_allclose(got, x @ w.T, rtol=1e-4, atol=1e-4)
+
+
+# -- the real model through the CLI ------------------------------------------------------------
+FRANCE = "The capital of France is"
+
+
+@pytest.mark.slow
+def test_next_beam_shows_kept_and_pruned_beside_greedy_and_sampled(cli, local_model) -> None:
+    import json
+
+    result = cli("next", FRANCE, "--beam", "2", "--steps", "5", "-o", "seed=4", "--json")
+    assert result.exit_code == 0, result.stderr
+    view = json.loads(result.stdout)
+    assert view["beam"] == 2 and view["length_penalty"] == 1.0 and len(view["steps"]) == 5
+    tok = _tokenizer()
+    expected = beam_search(local_model.new_session(), tok.encode(FRANCE, add_bos=True), 2, 5,
+                           frozenset(tok.eot_ids), pruned_shown=2)
+    for got, step in zip(view["steps"], expected.steps, strict=True):
+        assert [k["ids"] for k in got["kept"]] == [list(h.ids) for h in step.kept]
+        assert [k["ids"] for k in got["pruned"]] == [list(h.ids) for h in step.pruned]
+        cumulative = [k["logprob"] for k in got["kept"] + got["pruned"]]
+        assert cumulative == sorted(cumulative, reverse=True)
+    assert view["best"]["ids"] == list(expected.best.ids)
+    labels = [p["label"] for p in view["compared"]]
+    assert labels == ["greedy", "sampled"]
+    greedy = view["compared"][0]
+    assert greedy["ids"][0] == view["steps"][0]["kept"][0]["ids"][0]  # the top first token
+    assert view["best"]["score"] >= greedy["score"] - 1e-9
+
+    shown = cli("next", FRANCE, "--beam", "2", "--steps", "3", "-o", "seed=4", width=80)
+    assert shown.exit_code == 0, shown.stderr
+    text = shown.stdout
+    flat = " ".join(text.split())
+    assert "beam search: 2 beams, up to 3 tokens · score = log p / tokens^1" in flat
+    assert text.count("  kept ") == 6 and text.count("  pruned ") == 6
+    assert all(label in text for label in ("  beam ", "  greedy ", "  sampled "))
+    assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def _tokenizer():
+    from llmcli.local.files import ensure_default_model
+    from llmcli.local.tokenizer import Tokenizer
+    from tests.conftest import shared_cache_dir
+
+    return Tokenizer.from_gguf(ensure_default_model(shared_cache_dir()))
+
+
+@pytest.mark.slow
+def test_prompt_with_beam_streams_the_best_beam(cli, local_model) -> None:
+    tok = _tokenizer()
+    result = cli("prompt", "-m", "local", "--raw", "-o", "beam=3", "-o", "max_tokens=8",
+                 "--no-log", FRANCE)
+    assert result.exit_code == 0, result.stderr
+    best = beam_search(local_model.new_session(), tok.encode(FRANCE, add_bos=True), 3, 8,
+                       frozenset(tok.eot_ids)).best
+    ids = [i for i in best.ids if i not in tok.eot_ids]
+    assert result.stdout.rstrip("\n") == tok.decode(ids, special=False).rstrip("\n")
+    greedy = cli("prompt", "-m", "local", "--raw", "-o", "temperature=0", "-o", "max_tokens=8",
+                 "--no-log", FRANCE)
+    assert greedy.stdout != result.stdout  # on this prompt the beam finds another text
+
+
+def test_beam_refuses_options_it_cannot_honour(cli) -> None:
+    for options, text in [
+        (["beam=2", "temperature=0.5"], "option 'temperature' does not apply to beam search"),
+        (["beam=2", "engine=llamacpp"], "beam search runs on the numpy engine"),
+        (["beam=2", "top_logprobs=3"], "option 'top_logprobs' does not apply"),
+        (["length_penalty=0.5"], "length_penalty applies to beam search only"),
+        (["beam=0"], "beam"),
+    ]:
+        args = [a for o in options for a in ("-o", o)]
+        result = cli("prompt", "-m", "local", "--no-log", *args, "hi")
+        assert result.exit_code == 2, (options, result.stderr)
+        assert text in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    bad = cli("next", FRANCE, "--beam", "65")
+    assert bad.exit_code == 2 and "beam width must be between 1 and 64" in bad.stderr
