@@ -209,8 +209,7 @@ class Explorer:
         return choice
 
     def _step(self, logits: np.ndarray) -> Step:
-        from llmcli.inspect.embeddings import top_k
-        from llmcli.local.sampling import log_softmax
+        from llmcli.local.sampling import log_softmax, top_entries
 
         logp = log_softmax(logits)
         probs = np.exp(logp)
@@ -225,7 +224,7 @@ class Explorer:
             sample = None if final is None else float(final[i])
             return Candidate(i, self.tokenizer.readable(i), float(probs[i]), rank, sample)
 
-        shown = [candidate(int(i), k + 1) for k, i in enumerate(top_k(probs, self.top))]
+        shown = [candidate(i, k + 1) for k, (i, _) in enumerate(top_entries(logp, self.top))]
         hit = next((c for c in shown if c.id == sampled), None)
         if hit is None:
             hit = candidate(sampled, int((logp > logp[sampled]).sum()) + 1)

@@ -28,7 +28,6 @@ from llmcli.core.errors import InvalidInput
 from llmcli.local.beam_step import BeamCache, decode_step
 from llmcli.local.blas import blas_threads
 from llmcli.local.generate import GeneratedToken
-from llmcli.local.sampling import log_softmax
 
 MAX_WIDTH = 64
 DEFAULT_LENGTH_PENALTY = 1.0
@@ -98,7 +97,7 @@ def beam_search(
     logits = session.feed(list(prompt_ids)) if prompt_ids else session.last_logits()  # type: ignore[attr-defined]
     cache = BeamCache(model.config, session.cache, session.pos)  # type: ignore[attr-defined]
     live = [Hypothesis((), ())]
-    table = log_softmax(logits)[None, :]  # [live, vocab]: each live beam's next-token log-probs
+    table = _LogProbs(logits[None, :])  # each live beam's next-token log-probs
     finished: list[Hypothesis] = []
     steps: list[BeamStep] = []
     shown = width if pruned_shown is None else pruned_shown
@@ -126,13 +125,32 @@ def beam_search(
         cache.reorder(parents)
         with blas_threads(1):
             logits = decode_step(model, cache, [h.ids[-1] for h in live])
-        table = np.stack([log_softmax(row) for row in logits])
+        table = _LogProbs(logits)
     pool = finished + (live if stopped != "eos" else [])
     best = max(pool, key=lambda h: h.score(length_penalty))  # first of equals: kept order
     return BeamResult(width, length_penalty, best, finished, steps, stopped)
 
 
-def _best_extensions(live: list[Hypothesis], table: np.ndarray, width: int,
+class _LogProbs:
+    """log-softmax of each row of logits [rows, vocab], computed only where it is read:
+    one normaliser per row (a float32 exp pass), no float64 copy of the whole table."""
+
+    def __init__(self, logits: np.ndarray):
+        self.logits = logits
+        peak = logits.max(axis=1)
+        sums = np.exp(logits - peak[:, None]).sum(axis=1, dtype=np.float64)
+        self.norm = peak.astype(np.float64) + np.log(sums)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.logits.shape
+
+    def __getitem__(self, at: tuple[int, int] | tuple[int, np.ndarray]) -> np.ndarray | float:
+        row, cols = at
+        return self.logits[row, cols].astype(np.float64) - self.norm[row]
+
+
+def _best_extensions(live: list[Hypothesis], table: _LogProbs, width: int,
                      shown: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(parent, token) of the `width` best extensions, then of the next `shown` ones.
 
@@ -146,11 +164,11 @@ def _best_extensions(live: list[Hypothesis], table: np.ndarray, width: int,
     base = np.array([h.logprob for h in live])
     parents, tokens, scores = [], [], []
     for p in range(rows):
-        row = table[p]
+        row = table.logits[p]
         top = np.argpartition(-row, per_row - 1)[:per_row] if per_row < vocab else np.arange(vocab)
         parents.append(np.full(top.size, p))
         tokens.append(top)
-        scores.append(base[p] + row[top])
+        scores.append(base[p] + table[p, top])
     parent = np.concatenate(parents)
     token = np.concatenate(tokens)
     score = np.concatenate(scores)
