@@ -9,6 +9,11 @@ In one process, interleaved round by round so every variant sees the same machin
   own KV copy), the alternative to batching.
 No stop token, so every variant decodes exactly --tokens tokens. tok/s = tokens / seconds after
 the prompt (the prompt is fed outside the timed part). Medians over rounds, every round listed.
+
+    .venv/bin/python bench/bench_beam.py --projection [--rounds 5]
+
+times only the output projection (262,144 x 640 float32) of 4 vectors, one BLAS thread:
+one matrix-vector pass (the unit), 4 passes, one plain sgemm, and 256-row blocks.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=24)
+    parser.add_argument("--projection", action="store_true")
     args = parser.parse_args()
 
     from llmcli.config import Paths
@@ -43,6 +49,9 @@ def main() -> None:
 
     cache_dir = Path(os.environ.get("LLMCLI_TEST_CACHE") or Paths.from_env().cache_dir)
     model = LocalModel.load(ensure_default_model(cache_dir), cache_dir)
+    if args.projection:
+        print(json.dumps(projection(model.weights.output, args.rounds), indent=2))
+        return
     n = args.tokens
 
     def greedy() -> float:
@@ -92,6 +101,35 @@ def main() -> None:
     report["vs_greedy"] = {name: round(rate / greedy_rate, 2)
                            for name, rate in report["tok_per_s"].items()}
     print(json.dumps(report, indent=2))
+
+
+def projection(w, rounds: int) -> dict:  # type: ignore[no-untyped-def]
+    """Milliseconds (median of interleaved rounds) of w @ x for 4 vectors, several ways."""
+    import numpy as np
+
+    from llmcli.local.blas import BLOCK_ROWS, blas_threads, blocked_matmul
+
+    x = np.random.default_rng(0).normal(size=(640, 4)).astype(np.float32)
+    out = np.empty((w.shape[0], 4), np.float32)
+    ways = {
+        "one vector (gemv)": lambda: w @ x[:, 0],
+        "4 vectors, 4 gemv": lambda: [w @ x[:, k] for k in range(4)],
+        "4 vectors, one sgemm": lambda: w @ x,
+        f"4 vectors, {BLOCK_ROWS}-row blocks": lambda: blocked_matmul(w, x, out),
+    }
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    with blas_threads(1):
+        for run in ways.values():
+            run()
+        for _ in range(rounds):
+            for name, run in ways.items():
+                t = time.perf_counter()
+                run()
+                times[name].append((time.perf_counter() - t) * 1e3)
+    unit = statistics.median(times["one vector (gemv)"])
+    return {"cpu": _cpu(), "load_1min": os.getloadavg()[0],
+            "ms": {k: round(statistics.median(v), 1) for k, v in times.items()},
+            "vs_one_pass": {k: round(statistics.median(v) / unit, 2) for k, v in times.items()}}
 
 
 def _cpu() -> str:
