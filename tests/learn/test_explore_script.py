@@ -33,11 +33,12 @@ def test_every_phrase_exists_in_both_languages_with_the_same_blanks() -> None:
 
 @pytest.mark.slow
 def test_scripted_session_next_pick_undo_branch_compare(cli) -> None:
-    script = "n\np 4\nu\nb first\np 2\nn\nb second\nc\nfoo\np 99\nq\nn\n"
+    script = "n\np 4\nu\nb first\np 2\nn\nb second\nc\nfoo\np 99\no first\no nope\nq\nn\n"
     result = cli("explore", PROMPT, "--seed", "5", "-n", "6", input=script, width=80)
     assert result.exit_code == 0, result.stderr
     parts = blocks(result.stdout)
-    start, nxt, pick, undo, first, pick2, nxt2, second, compare, foo, bad, quit_ = parts
+    (start, nxt, pick, undo, first, pick2, nxt2, second, compare, foo, bad, opened, nope,
+     quit_) = parts
     assert start.startswith("local:gemma-3-270m · temperature 1, no filters · seed 5")
     assert "next token · entropy" in start and len(candidates(start)) == 6
     assert nxt.startswith("n\n+ ") and "(sampled" in nxt
@@ -53,6 +54,9 @@ def test_scripted_session_next_pick_undo_branch_compare(cli) -> None:
     assert "differs from token 2" in compare
     assert "unknown command 'foo'" in foo
     assert "pick a number from 1 to 6" in bad
+    assert opened.startswith("o first\nopened branch 'first'\n")
+    assert candidates(opened) == candidates(undo)  # back where 'first' was saved
+    assert "no branch named 'nope'; saved: first, second" in nope
     assert quit_ == "q\n"  # nothing runs after q
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
 
