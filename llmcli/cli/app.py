@@ -70,6 +70,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "next": "inspect",
     "inspect": "inspect",
     "learn": "learn",
+    "explore": "explore",
 }
 
 _loaded: set[str] = set()

@@ -62,7 +62,12 @@ def next_token(
         None, "-o", "--option",
         help="Sampling option key=value: temperature, top_k, top_p, min_p, "
         "repetition_penalty, seed."),
-    steps: int = typer.Option(1, "--steps", help="Generate N tokens, showing each distribution."),
+    steps: int | None = typer.Option(
+        None, "--steps", help="Generate N tokens, showing each distribution (with --beam: "
+        "the most tokens, default 10)."),
+    beam: int | None = typer.Option(
+        None, "--beam", help="Beam search with N beams (local): the beams kept and pruned at "
+        "each step, beside greedy and sampled decoding; -o length_penalty=X (default 1)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
 ) -> None:
@@ -77,6 +82,10 @@ def next_token(
     from llmcli.ui.model_view import render_next
 
     app_ctx = app_context(ctx)
+    if beam is not None:
+        _beam_next(app_ctx, model, text, beam, steps, parse_pairs(option), as_json, png)
+        return
+    steps = 1 if steps is None else steps
     nt.check_counts(top, steps)
     ref = app_ctx.registry.resolve(model or "local")
     values = parse_pairs(option)
@@ -100,6 +109,36 @@ def next_token(
                  highlight=[step.chosen_piece] * len(groups))
 
     _emit(app_ctx, result, as_json, render_next, png, draw)
+
+
+def _beam_next(app_ctx: AppContext, model: str | None, text: str, width: int,
+               steps: int | None, values: dict[str, Any], as_json: bool,
+               png: Path | None) -> None:
+    from llmcli.core.errors import InvalidInput
+    from llmcli.inspect.local_access import sampling_params
+    from llmcli.learn.explore_beam import DEFAULT_BEAM_STEPS, beam_view
+    from llmcli.local.beam import check_width
+    from llmcli.ui.explore_view import render_beam
+
+    if png is not None:
+        raise InvalidInput("--png does not draw beam search", hint="drop --png or --beam")
+    check_width(width)
+    max_tokens = DEFAULT_BEAM_STEPS if steps is None else steps
+    if not 1 <= max_tokens <= 256:
+        raise InvalidInput("--steps must be between 1 and 256")
+    penalty = values.pop("length_penalty", None)
+    ref, lm, tok = _local(app_ctx, model)
+    params, shown = sampling_params(app_ctx.registry, ref, values)
+    if penalty is not None:
+        from llmcli.core.options import validate_options
+        from llmcli.core.registry import provider_class
+
+        options = validate_options({"length_penalty": penalty},
+                                   provider_class(ref.adapter).options_model)
+        penalty = options.set_values()["length_penalty"]
+    view = beam_view(lm, tok, text, width, params, model_name=str(ref), options=shown,
+                     max_tokens=max_tokens, length_penalty=penalty)
+    _emit(app_ctx, view, as_json, render_beam, None, None)
 
 
 def _remote_next(app_ctx: AppContext, ref: ModelRef, text: str, values: dict[str, Any],

@@ -112,7 +112,8 @@ def _executor():  # created on first use: most commands never decode
 
 
 def split_matvec(w, x):  # type: ignore[no-untyped-def]
-    """w @ x for a tall w [rows, d], the rows split across the cores.
+    """w @ x for a tall w [rows, d] and x [d] (or a few vectors [d, n]), the rows of w split
+    across the cores.
 
     numpy releases the GIL inside BLAS, so Python threads run the parts in parallel; the
     calling thread does the first part itself, so one hand-off per worker is all it costs.
@@ -122,18 +123,39 @@ def split_matvec(w, x):  # type: ignore[no-untyped-def]
     parts = cpu_count()
     if parts < 2 or (get_threads() or 1) > 1:  # BLAS threads already share the work
         return w @ x
-    out = np.empty(w.shape[0], dtype=np.result_type(w, x))
+    out = np.empty(w.shape[:1] + x.shape[1:], dtype=np.result_type(w, x))
     bounds = np.linspace(0, w.shape[0], parts + 1).astype(int)
 
     def run(i: int) -> None:
         lo, hi = bounds[i], bounds[i + 1]
-        np.matmul(w[lo:hi], x, out=out[lo:hi])
+        if x.ndim == 1:
+            np.matmul(w[lo:hi], x, out=out[lo:hi])
+        else:
+            blocked_matmul(w, x, out, lo, hi)
 
     futures = [_executor().submit(run, i) for i in range(1, parts)]
     run(0)
     for future in futures:
         future.result()
     return out
+
+
+BLOCK_ROWS = 256  # 256 x 640 float32 = 640 KB: stays in L2 while every vector uses it
+
+
+def blocked_matmul(w, x, out, lo: int = 0, hi: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """out[lo:hi] = w[lo:hi] @ x for a few vectors x [d, n], a block of rows at a time.
+
+    Why: a plain sgemm with n = 2..8 first packs w into a buffer, so the bandwidth-bound
+    product reads (and writes) w two to three times; block by block, each block is read from
+    memory once and reused from cache by every vector (measured: 4 vectors cost ~1.3 passes).
+    """
+    import numpy as np
+
+    end = w.shape[0] if hi is None else hi
+    for a in range(lo, end, BLOCK_ROWS):
+        b = min(a + BLOCK_ROWS, end)
+        np.matmul(w[a:b], x, out=out[a:b])
 
 
 def split_matmul(x, w):  # type: ignore[no-untyped-def]

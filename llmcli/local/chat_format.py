@@ -233,7 +233,13 @@ def run_chat(
     decoder = tok.stream_decoder()
     matcher = StopMatcher(prompt.stop + list(opts.get("stop", [])), trim=prompt.kind != "raw")
     produced, reason = 0, "length"
-    stream = generate(session, ids[keep:], Sampler(params), budget, tok.eot_ids, top_n or 0)
+    if opts.get("beam", 1) > 1:  # the search runs to the end, then its best beam streams
+        from llmcli.local.beam import DEFAULT_LENGTH_PENALTY, beam_tokens
+
+        stream = beam_tokens(session, ids[keep:], opts["beam"], budget, tok.eot_ids,
+                             length_penalty=opts.get("length_penalty", DEFAULT_LENGTH_PENALTY))
+    else:
+        stream = generate(session, ids[keep:], Sampler(params), budget, tok.eot_ids, top_n or 0)
     for token in stream:
         if token.is_stop:
             reason = "stop"

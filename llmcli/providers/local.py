@@ -47,6 +47,7 @@ DEFAULT_MAX_TOKENS = 256
 # Chat defaults for a small base model, tuned on the transcript format (see chat_format.py).
 CHAT_SAMPLING = {"temperature": 0.5, "top_k": 40, "top_p": 0.9, "min_p": 0.05}
 _progress_hook: Progress | None = None
+SAMPLING_OPTIONS = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty", "seed")
 
 
 def set_progress_hook(hook: Progress | None) -> None:
@@ -67,6 +68,12 @@ class LocalOptions(Options):
     )
     top_logprobs: int | None = Field(
         None, ge=0, le=50, description="Log-probabilities of this many alternatives per token"
+    )
+    beam: int | None = Field(
+        None, ge=1, le=64, description="Beam search with this many beams (numpy engine); 1 = off"
+    )
+    length_penalty: float | None = Field(
+        None, ge=0, le=5, description="Beam search ranks sum(log p) / length**this (default 1)"
     )
 
 
@@ -275,7 +282,9 @@ class LocalProvider(Provider):
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
         from llmcli.local.chat_format import run_chat
 
-        engine = self.engine_for(request.options, request.model)
+        # Beam search runs on the numpy engine: decided first, so no llama.cpp probe runs.
+        beam = _beam_checked(request.options)
+        engine = "numpy" if beam else self.engine_for(request.options, request.model)
         defaults = {} if request.raw else CHAT_SAMPLING
         with self._lock:
             tokenizer, session = self._prepare(engine, request.model)
@@ -346,6 +355,25 @@ class LocalProvider(Provider):
         local = self.numpy_model(model)
         with self._lock:
             return trace(local, self.tokenizer(model).encode(text))
+
+
+def _beam_checked(options: Options) -> bool:
+    """True for a beam search (beam > 1), after refusing options it cannot honour: it decodes
+    its beams as one batch on the numpy engine, and it is deterministic (no sampling)."""
+    chosen = options.set_values()
+    if chosen.get("beam", 1) <= 1:
+        if "length_penalty" in chosen:
+            raise InvalidInput("length_penalty applies to beam search only",
+                               hint="add -o beam=4, or another width above 1")
+        return False
+    if chosen.get("engine") == "llamacpp":
+        raise InvalidInput("beam search runs on the numpy engine",
+                           hint="drop -o engine=llamacpp, or use -o beam=1")
+    clash = [k for k in ("top_logprobs", *SAMPLING_OPTIONS) if k in chosen]
+    if clash:
+        raise InvalidInput(f"option '{clash[0]}' does not apply to beam search",
+                           hint="beam search is deterministic: drop it, or drop -o beam")
+    return True
 
 
 def pooled_embedding(local: Any, ids: list[int]) -> Any:
