@@ -33,10 +33,12 @@ MODE_HELP = "hybrid (vectors + keywords, the default), vector or keyword."
 def embedder(app_ctx: AppContext, spec: str | None) -> tuple[str, Embedder]:
     """('provider:model', embed function) for -m; a provider without embeddings is refused
     with the core Unsupported error naming the ones that have them."""
-    from llmcli.cli.inspect import embedding_target
+    from llmcli.cli.inspect import embedder_identity, embedding_target
+    from llmcli.core.embedder_id import split_key
 
-    ref, name, provider = embedding_target(app_ctx, spec)
-    return f"{ref.provider}:{name}", lambda texts: provider.embed(texts, name)  # type: ignore[attr-defined]
+    ref, name, provider = embedding_target(app_ctx, split_key(spec)[0] if spec else spec)
+    key = embedder_identity(ref, name, provider)
+    return key, lambda texts: provider.embed(texts, name)  # type: ignore[attr-defined]
 
 
 def default_model(app_ctx: AppContext) -> str:
@@ -51,11 +53,8 @@ def open_retriever(app_ctx: AppContext, name: str, model: str | None = None,
 
     conn = conn if conn is not None else app_ctx.logs.conn
     info = get_index(conn, name)
-    if model is not None:
-        key, embed = embedder(app_ctx, model)
-        check_model(info, key)
-    else:
-        _, embed = embedder(app_ctx, info.embed_model)
+    key, embed = embedder(app_ctx, model if model is not None else info.embed_model)
+    check_model(info, key)
     return Retriever(conn, info, embed, _query_cache(app_ctx), app_ctx.paths.cache_dir / "rag")
 
 

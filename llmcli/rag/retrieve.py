@@ -66,9 +66,29 @@ class Retriever:
 
 def check_model(info: IndexInfo, asked: str) -> None:
     """Refuse to query an index with another model's vectors: the scores would be noise."""
-    if asked != info.embed_model:
-        raise InvalidInput(
-            f"index '{info.name}' was embedded with {info.embed_model}; a query embedded by "
-            f"{asked} cannot be compared with it",
-            hint=f"use -m {info.embed_model} (or leave -m out)",
-        )
+    if asked == info.embed_model:
+        return
+    stale = stale_embedder(info, asked)
+    if stale is not None:
+        raise stale
+    raise InvalidInput(
+        f"index '{info.name}' was embedded with {info.embed_model}; a query embedded by "
+        f"{asked} cannot be compared with it",
+        hint=f"use -m {info.embed_model} (or leave -m out)",
+    )
+
+
+def stale_embedder(info: IndexInfo, current: str) -> InvalidInput | None:
+    """The error for an index built by an older revision of the same model's embedder (its
+    vectors mean something else now), or None when the identities differ otherwise."""
+    import shlex
+
+    from llmcli.core.embedder_id import split_key
+
+    spec = split_key(current)[0]
+    if current == info.embed_model or split_key(info.embed_model)[0] != spec:
+        return None
+    paths = " ".join(shlex.quote(r) for r in info.roots) or "PATH"
+    return InvalidInput(
+        f"index '{info.name}' was built by an older {spec} embedder ({info.embed_model}); "
+        f"re-index it: llmcli rag rm {info.name} && llmcli rag index {info.name} {paths}")
