@@ -46,8 +46,9 @@ def default_model(app_ctx: AppContext) -> str:
 
 
 def open_retriever(app_ctx: AppContext, name: str, model: str | None = None,
-                   conn=None) -> Retriever:
-    """The index `name` ready to search, with its own model's embedder (-m must agree)."""
+                   conn=None, rerank: bool = False) -> Retriever:
+    """The index `name` ready to search, with its own model's embedder (-m must agree);
+    with `rerank`, the local model reorders the first hits (llmcli.rag.rerank)."""
     from llmcli.rag.index import get_index
     from llmcli.rag.retrieve import Retriever, check_model
 
@@ -55,7 +56,16 @@ def open_retriever(app_ctx: AppContext, name: str, model: str | None = None,
     info = get_index(conn, name)
     key, embed = embedder(app_ctx, model if model is not None else info.embed_model)
     check_model(info, key)
-    return Retriever(conn, info, embed, _query_cache(app_ctx), app_ctx.paths.cache_dir / "rag")
+    scorer = _local_scorer(app_ctx) if rerank else None
+    return Retriever(conn, info, embed, _query_cache(app_ctx), app_ctx.paths.cache_dir / "rag",
+                     rerank=scorer)
+
+
+def _local_scorer(app_ctx: AppContext):
+    """log P(question | passage) from the local model, whatever model embedded the index."""
+    ref = app_ctx.registry.resolve("local")
+    local = app_ctx.registry.provider(ref)
+    return lambda prefixes, question: local.continuation_logprobs(prefixes, question, ref.model)
 
 
 def _query_cache(app_ctx: AppContext):
@@ -183,6 +193,8 @@ def rag_search(
     model: str | None = typer.Option(
         None, "-m", "--model", help="Embedding model; must be the index's own."),
     full: bool = typer.Option(False, "--full", help="Show whole chunks, not their first lines."),
+    rerank: bool = typer.Option(
+        False, "--rerank", help="Let the local model reorder the first 5 hits (slower, better)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The chunks nearest to a query, with scores and sources.
@@ -195,7 +207,7 @@ def rag_search(
 
     app_ctx = app_context(ctx)
     text = require_text(combine(read_stdin(app_ctx.env), query))
-    retriever = open_retriever(app_ctx, name, model)
+    retriever = open_retriever(app_ctx, name, model, rerank=rerank)
     try:
         hits = retriever.search(text, top, check_mode(mode))  # type: ignore[arg-type]
     finally:
@@ -203,7 +215,9 @@ def rag_search(
     info = retriever.info
     if as_json:
         print_json(app_ctx.env, {"index": info.name, "model": info.embed_model, "mode": mode,
-                                 "query": text, "hits": [h.to_json() for h in hits]})
+                                 "rerank": rerank, "query": text,
+                                 "hits": [h.to_json() for h in hits]})
         return
-    head = f"{info.name} · {info.embed_model} · {mode} · {info.chunks} chunks"
+    shown = f"{mode} + local rerank" if rerank else mode
+    head = f"{info.name} · {info.embed_model} · {shown} · {info.chunks} chunks"
     print_hits(app_ctx.env, hits, head, full=full)

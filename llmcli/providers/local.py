@@ -258,6 +258,18 @@ class LocalProvider(Provider):
         with self._lock:
             return [sentence_embedding(local, prompt_ids(tok, t)).tolist() for t in texts]
 
+    def continuation_logprobs(self, prefixes: list[str], continuation: str,
+                              model: str | None = None) -> list[float]:
+        """log P(continuation | prefix) for each prefix (numpy engine; BOS before each prefix):
+        how well each prefix explains the continuation, e.g. a passage a question."""
+        from llmcli.local.likelihood import continuation_logprob
+
+        local = self.numpy_model(model)
+        tok = self.tokenizer(model)
+        cont = tok.encode(continuation, add_bos=False)
+        with self._lock:
+            return [continuation_logprob(local, tok.encode(p), cont) for p in prefixes]
+
     def close(self) -> None:
         with self._lock:
             for llama in self._llama.values():

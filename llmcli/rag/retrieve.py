@@ -18,6 +18,7 @@ from llmcli.rag.search import Hit, Mode, search
 
 if TYPE_CHECKING:
     from llmcli.inspect.embeddings import EmbeddingCache
+    from llmcli.rag.rerank import Scorer
 
 Embedder = Callable[[list[str]], list[list[float]]]
 DEFAULT_TOP = 4
@@ -31,6 +32,7 @@ class Retriever:
     embed: Embedder
     cache: EmbeddingCache | None = None
     matrix_dir: Path | None = None  # where big indexes keep a memory-mappable matrix
+    rerank: Scorer | None = None  # reorders the first hits (rerank.py); None: fused order
 
     def query_vector(self, question: str):
         from llmcli.inspect.embeddings import embed_cached
@@ -45,7 +47,13 @@ class Retriever:
             raise InvalidInput(f"index '{self.info.name}' holds no chunks",
                                hint=f"add files: llmcli rag index {self.info.name} PATH")
         vector = self.query_vector(question) if mode != "keyword" else None
-        return search(self.conn, self.info, question, vector, top, mode, self.matrix_dir)
+        if self.rerank is None:
+            return search(self.conn, self.info, question, vector, top, mode, self.matrix_dir)
+        from llmcli.rag.rerank import DEPTH, rerank
+
+        hits = search(self.conn, self.info, question, vector, max(top, DEPTH), mode,
+                      self.matrix_dir)
+        return rerank(question, hits, self.rerank)[:top]
 
     def _refresh(self) -> None:
         """A long-lived retriever (chat) sees a re-index done meanwhile by another process."""

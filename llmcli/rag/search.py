@@ -224,6 +224,7 @@ class Hit:
     cosine: float | None = None
     vector_rank: int | None = None
     keyword_rank: int | None = None
+    rerank: float | None = None  # log P(question | passage) when reranked (rerank.py)
 
     @property
     def location(self) -> str:
@@ -245,6 +246,7 @@ class Hit:
             **({"cosine": round(self.cosine, 6)} if self.cosine is not None else {}),
             **({"vector_rank": self.vector_rank} if self.vector_rank is not None else {}),
             **({"keyword_rank": self.keyword_rank} if self.keyword_rank is not None else {}),
+            **({"rerank": round(self.rerank, 4)} if self.rerank is not None else {}),
         }
 
 
