@@ -13,6 +13,7 @@
    one run: chunks/s while indexing, hybrid query latency, recall@k per mode and group.
 
     .venv/bin/python bench/bench_rag.py [--chunks 100000] [--queries 50] [--local] [--json]
+    .venv/bin/python bench/bench_rag.py --only-local [--rerank]   # just part 3
 """
 
 from __future__ import annotations
@@ -166,13 +167,15 @@ QUERIES = ("Quanta água beber por dia?", "Como fazer omelete de claras?", "O qu
            "How long is the train ride to Sintra?", "Quantas calorias tem a batata-doce?")
 
 
-def local_figures() -> dict:
-    """Before (#10's embedder and fusion) and after (#14), one run, same weights and docs."""
+def local_figures(with_rerank: bool = False) -> dict:
+    """Before (#10's embedder and fusion) and after (#14), one run, same weights and docs;
+    `with_rerank`: also after + the local reranking pass (recall and query latency)."""
     from llmcli.core.provider import ProviderSettings
     from llmcli.local.embedder import prompt_ids, sentence_embedding
     from llmcli.providers.local import LocalProvider
     from llmcli.rag import index as ix
     from llmcli.rag import search as rs
+    from llmcli.rag.rerank import rerank
     from llmcli.store.db import connect
     from tests.conftest import shared_cache_dir
     from tests.rag.eval.harness import DOCS, evaluate
@@ -186,6 +189,10 @@ def local_figures() -> dict:
                                 for t in texts],
     }
     fusers = {"before": legacy_fuse, "after": rs.fuse}
+
+    def scorer(prefixes: list[str], question: str) -> list[float]:
+        return provider.continuation_logprobs(prefixes, question)
+
     for embed in embedders.values():
         embed(["aquecimento"])  # weights paged in before any clock starts
     out: dict = {}
@@ -197,22 +204,29 @@ def local_figures() -> dict:
             out[name] = {"chunks": stats.chunks, "chunks_per_s": stats.rate,
                          "index_s": stats.seconds}
         latency: dict[str, list[float]] = {name: [] for name in embedders}
+        reranked: list[float] = []
         for q in QUERIES:  # interleaved: load on the machine hits both alike
             for name, embed in embedders.items():
                 info = ix.get_index(conns[name], "eval")
                 rs.fuse = fusers[name]
                 t = time.perf_counter()
-                rs.search(conns[name], info, q, embed([q])[0], 5, "hybrid")
+                hits = rs.search(conns[name], info, q, embed([q])[0], 5, "hybrid")
                 latency[name].append(time.perf_counter() - t)
+                if with_rerank and name == "after":
+                    rerank(q, hits, scorer)
+                    reranked.append(time.perf_counter() - t)
         for name, embed in embedders.items():
             rs.fuse = fusers[name]
             info = ix.get_index(conns[name], "eval")
-            result = evaluate(conns[name], info, embed)
+            result = evaluate(conns[name], info, embed,
+                              rerank=scorer if with_rerank and name == "after" else None)
             out[name].update(query_s=statistics.median(latency[name]),
                              recall=result["recall"], by_group=result["by_group"],
                              questions=result["questions"], misses=result["misses"])
             conns[name].close()
         rs.fuse = fusers["after"]
+    if reranked:
+        out["after"]["query_rerank_s"] = statistics.median(reranked)
     return out
 
 
@@ -222,11 +236,13 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--local", action="store_true", help="also measure the local model")
     ap.add_argument("--only-local", action="store_true", help="skip the scale figures")
+    ap.add_argument("--rerank", action="store_true",
+                    help="with the local figures, also hybrid + the local reranking pass")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     results: dict = {"cpus": os.cpu_count()}
     if args.only_local:
-        results["local"] = local_figures()
+        results["local"] = local_figures(args.rerank)
         print(json.dumps(results, indent=2) if args.json else _local_text(results["local"]))
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -238,7 +254,7 @@ def main() -> None:
         results["index_big"] = index_in_child(base / "big.db", base / "big")
         results["query"] = query_latency(base / "big.db", vocab, args.queries, base / "cache")
     if args.local:
-        results["local"] = local_figures()
+        results["local"] = local_figures(args.rerank)
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -264,13 +280,16 @@ def _local_text(loc: dict) -> str:
         f = loc[name]
         lines.append(f"local gemma-3-270m, {name}: {f['chunks']} chunks of tests/rag/eval at "
                      f"{f['chunks_per_s']:.2f} chunks/s ({f['index_s']:.0f} s); hybrid query "
-                     f"(embed + search) median {f['query_s'] * 1000:.0f} ms")
+                     f"(embed + search) median {f['query_s'] * 1000:.0f} ms"
+                     + (f", with --rerank {f['query_rerank_s'] * 1000:.0f} ms"
+                        if "query_rerank_s" in f else ""))
         for mode, by_k in f["recall"].items():
             cells = "  ".join(f"@{k} {v:.2f}" for k, v in by_k.items())
             lines.append(f"  recall {mode:8s} {cells}   ({f['questions']} questions)")
-        for group, by_k in f["by_group"]["hybrid"].items():
-            cells = "  ".join(f"@{k} {v:.2f}" for k, v in by_k.items())
-            lines.append(f"    hybrid {group:9s} {cells}")
+        for mode in ("hybrid", "hybrid+rerank"):
+            for group, by_k in f["by_group"].get(mode, {}).items():
+                cells = "  ".join(f"@{k} {v:.2f}" for k, v in by_k.items())
+                lines.append(f"    {mode} {group:9s} {cells}")
         lines.append(f"    hybrid misses @5: {f['misses']['hybrid']}")
     return "\n".join(lines)
 

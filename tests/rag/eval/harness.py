@@ -42,9 +42,12 @@ def groups(q: dict[str, str]) -> list[str]:
 
 
 def evaluate(conn: sqlite3.Connection, info: Any, embed: Callable[[list[str]], list[list[float]]],
-             ks: Sequence[int] = KS, modes: Sequence[str] = MODES) -> dict[str, Any]:
+             ks: Sequence[int] = KS, modes: Sequence[str] = MODES,
+             rerank: Callable[[list[str], str], list[float]] | None = None) -> dict[str, Any]:
     """{"recall": {mode: {k: share}}, "by_group": {mode: {group: {k: share}}},
-    "misses": {mode: [questions missed at max k]}}."""
+    "misses": {mode: [questions missed at max k]}}. With a `rerank` scorer, also the mode
+    "hybrid+rerank": hybrid hits reordered by llmcli.rag.rerank."""
+    from llmcli.rag.rerank import rerank as reorder
     from llmcli.rag.search import search
 
     qs = questions()
@@ -53,10 +56,12 @@ def evaluate(conn: sqlite3.Connection, info: Any, embed: Callable[[list[str]], l
     recall: dict[str, dict[int, float]] = {}
     by_group: dict[str, dict[str, dict[int, float]]] = {}
     misses: dict[str, list[str]] = {}
-    for mode in modes:
+    for mode in [*modes, *(["hybrid+rerank"] if rerank is not None else [])]:
         found_at: list[int | None] = []
         for q, vec in zip(qs, vectors, strict=True):
-            hits = search(conn, info, q["q"], vec, top, mode)  # type: ignore[arg-type]
+            hits = search(conn, info, q["q"], vec, top, mode.split("+")[0])  # type: ignore[arg-type]
+            if mode == "hybrid+rerank" and rerank is not None:
+                hits = reorder(q["q"], hits, rerank)
             rank = next((h.rank for h in hits if answered(h, q)), None)
             found_at.append(rank)
         recall[mode] = _shares(found_at, ks)
