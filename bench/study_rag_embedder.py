@@ -11,7 +11,7 @@
 2. grid: vector and hybrid (RRF with keyword BM25 from the real FTS5 index) recall@1/@5 for
    each variant x pooling x layer span x centring (none, or minus the corpus mean), best first.
 3. --rerank: log P(question | passage) over the first 5 hybrid hits of the chosen embedder, for
-   the passage templates in TEMPLATES.
+   the passage templates in TEMPLATES (only the shipped one was measured).
 
     .venv/bin/python bench/study_rag_embedder.py [--states DIR] [--top 25] [--rerank]
 """
@@ -34,7 +34,7 @@ VARIANTS = {
     "e5": ("passage: {t}", "query: {t}"),
     "eol": ('This text: "{t}" means in one word: "', 'This text: "{t}" means in one word: "'),
 }
-TEMPLATES = {"plain": "{p}\n\n", "qa": "{p}\n\nQuestion: "}
+TEMPLATES = {"qa": "{p}\n\nQuestion: "}  # llmcli.rag.rerank.TEMPLATE; add others to compare
 
 
 def corpus():

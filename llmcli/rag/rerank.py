@@ -18,7 +18,7 @@ from llmcli.rag.search import Hit
 
 # (prefixes, continuation) -> log P(continuation | prefix) for each prefix
 Scorer = Callable[[list[str], str], list[float]]
-TEMPLATE = "{passage}\n\nQuestion: "  # measured against the bare passage (BENCHMARKS.md)
+TEMPLATE = "{passage}\n\nQuestion: "  # the only template measured (BENCHMARKS.md, #14)
 DEPTH = 5  # hits read by the model; the rest keep their order after them
 
 
