@@ -63,3 +63,25 @@ def test_cloud_identities_are_unchanged(cli, embed_server, notes):
     conn = connect(Paths.from_env().logs_db)
     assert ix.get_index(conn, "notas").embed_model == "openai:text-embedding-3-small"
     conn.close()
+
+
+@pytest.mark.slow
+def test_the_embedding_cache_never_serves_the_old_local_vectors(cli):
+    import json
+    import sqlite3
+
+    from llmcli.inspect.embeddings import EmbeddingCache
+
+    pytest.importorskip("llmcli.providers.local")
+    db = Paths.from_env().data_dir / "embeddings.db"
+    cache = EmbeddingCache(db)
+    cache.put_many(OLD_LOCAL, [("o gato dorme", [9.0] * 640)])  # a vector of the old embedder
+    cache.close()
+    res = cli("embed", "o gato dorme", "-m", "local", "--json")
+    assert res.exit_code == 0, res.stderr
+    vector = json.loads(res.stdout)["items"][0]["vector"]
+    assert len(vector) == 640 and vector != [9.0] * 640
+    conn = sqlite3.connect(db)
+    models = sorted(r[0] for r in conn.execute("SELECT model FROM embeddings"))
+    conn.close()
+    assert models == [OLD_LOCAL, "local:gemma-3-270m#eol16-18"]
