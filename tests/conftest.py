@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = (
-    ["tests.stubs.fixtures"] if (Path(__file__).parent / "stubs" / "fixtures.py").exists() else []
-)
+_STUBS = (Path(__file__).parent / "stubs" / "fixtures.py").exists()
+pytest_plugins = [
+    "tests.native_isolation",  # llama.cpp tests run forked: a native crash fails one test
+    *(["tests.stubs.fixtures"] if _STUBS else []),
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -39,9 +39,13 @@ class AppContext:
     @cached_property
     def registry(self) -> Registry:
         from llmcli.core.registry import Registry
+        from llmcli.ui.console import warn_line
         from llmcli.ui.progress import ConversionProgress
 
-        hooks = {"local": {"progress": ConversionProgress(self.env)}}
+        def notice(line: str) -> None:
+            warn_line(self.env, line)
+
+        hooks = {"local": {"progress": ConversionProgress(self.env), "notice": notice}}
         return Registry(self.settings, self.keys, self.explicit_key, hooks=hooks)
 
     @cached_property

@@ -11,6 +11,9 @@ differ only in who computes the logits. Choices, each measured on a 2-core machi
 - flash attention on, as llama.cpp's own default ("auto") resolves on a CPU.
 - silence: `verbose=False` still lets a KV-cache warning through to stderr, so a no-op log
   callback is installed before the first model is opened.
+- safety: on a CPU with Intel AMX the model is opened without llama.cpp's extra weight buffers
+  (its AMX path crashes there; see llamacpp_guard.py), and the provider runs llama.cpp only
+  after a probe child survived a two-token batch on this build and CPU.
 """
 
 from __future__ import annotations
@@ -90,26 +93,31 @@ class LlamaCppModel:
         n_batch: int = 512,
         vocab_only: bool = False,
         embedding: bool = False,
+        amx: bool | None = None,
     ):
+        """`amx`: whether to apply the AMX workaround (None: when this CPU has AMX)."""
         llama_cpp = import_llama_cpp()
         path = Path(path)
         if not path.is_file():
             raise LocalModelError(f"model file not found: {path}", hint="check the path")
         threads = n_threads or os.cpu_count() or 1
+        from llmcli.local.llamacpp_guard import safe_model_params
+
         try:
-            self.llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_batch=n_batch,
-                n_ubatch=n_batch,
-                n_threads=threads,
-                n_threads_batch=threads,
-                vocab_only=vocab_only,
-                embedding=embedding,
-                logits_all=False,
-                flash_attn=True,  # what llama.cpp's "auto" picks on a CPU (llama-bench's default)
-                verbose=False,
-            )
+            with safe_model_params(llama_cpp, amx=amx) as self.amx_workaround:
+                self.llm = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_batch=n_batch,
+                    n_ubatch=n_batch,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    vocab_only=vocab_only,
+                    embedding=embedding,
+                    logits_all=False,
+                    flash_attn=True,  # llama.cpp's "auto" on a CPU (llama-bench's default)
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise LocalModelError(
                 f"llama.cpp cannot load {path.name}: {exc}",

