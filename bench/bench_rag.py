@@ -8,10 +8,13 @@
    (vector = one matrix-vector product + top-k + fetching the rows).
 2. memory: the same pipeline on a folder a fifth the size, to show the peak does not grow
    with the folder (batches of chunks, one file at a time).
-3. local (with --local): the Gemma 3 270M embedder on tests/rag/eval: chunks/s while
-   indexing, query embedding time, and recall@k per search mode.
+3. local (with --local): the Gemma 3 270M embedder on tests/rag/eval, before (#10's mean
+   pooling and id tie-break) and after (#14's sentence embedder and fusion), side by side in
+   one run: chunks/s while indexing (and embedding the same chunks in alternating batches),
+   hybrid query latency (interleaved), recall@k per mode and group.
 
     .venv/bin/python bench/bench_rag.py [--chunks 100000] [--queries 50] [--local] [--json]
+    .venv/bin/python bench/bench_rag.py --only-local [--rerank]   # just part 3
 """
 
 from __future__ import annotations
@@ -135,36 +138,111 @@ def query_latency(db: Path, vocab: list[str], queries: int, cache: Path) -> dict
     return out
 
 
-def local_figures() -> dict:
+def legacy_embedding(local, ids):
+    """The local embedder before #14: the mean of the final-normed last-layer hidden states
+    over the text's tokens (BOS left out), kept here only to measure against."""
+    import numpy as np
+
+    from llmcli.local import forward as fw
+    from llmcli.local.blas import blas_threads
+
+    array = local._check_ids(ids)
+    cache = fw.KVCache(local.config, capacity=int(array.size))
+    with blas_threads(1):
+        parts = [fw.forward(local.weights, local.config, array[lo : lo + 256], lo, cache)
+                 for lo in range(0, array.size, 256)]
+        hidden = fw.final_norm(local.weights, local.config, np.concatenate(parts))
+    return hidden[1:].mean(axis=0) if array.size > 1 else hidden[0]
+
+
+def legacy_fuse(rankings, k=60):
+    """Rank fusion before #14: ties fell to the lower chunk id (storage order)."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (chunk_id, _) in enumerate(ranking, 1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+QUERIES = ("Quanta água beber por dia?", "Como fazer omelete de claras?", "O que é RoPE?",
+           "How long is the train ride to Sintra?", "Quantas calorias tem a batata-doce?")
+
+
+def local_figures(with_rerank: bool = False) -> dict:
+    """Before (#10's embedder and fusion) and after (#14), one run, same weights and docs;
+    `with_rerank`: also after + the local reranking pass (recall and query latency)."""
     from llmcli.core.provider import ProviderSettings
+    from llmcli.local.embedder import prompt_ids, sentence_embedding
     from llmcli.providers.local import LocalProvider
     from llmcli.rag import index as ix
+    from llmcli.rag import search as rs
+    from llmcli.rag.rerank import rerank
     from llmcli.store.db import connect
     from tests.conftest import shared_cache_dir
     from tests.rag.eval.harness import DOCS, evaluate
 
     provider = LocalProvider(ProviderSettings(name="local",
                                               extra={"cache_dir": str(shared_cache_dir())}))
+    local, tok = provider.numpy_model(), provider.tokenizer()
+    embedders = {
+        "before": lambda texts: [legacy_embedding(local, tok.encode(t)).tolist() for t in texts],
+        "after": lambda texts: [sentence_embedding(local, prompt_ids(tok, t)).tolist()
+                                for t in texts],
+    }
+    fusers = {"before": legacy_fuse, "after": rs.fuse}
 
-    def embed(texts: list[str]) -> list[list[float]]:
-        return provider.embed(texts, "gemma-3-270m")
+    def scorer(prefixes: list[str], question: str) -> list[float]:
+        return provider.continuation_logprobs(prefixes, question)
 
-    embed(["aquecimento"])  # weights loaded before the clock starts
+    for embed in embedders.values():
+        embed(["aquecimento"])  # weights paged in before any clock starts
+    out: dict = {name: {} for name in embedders}
+    # Embedding throughput interleaved: batches of 8 chunks, before and after in turn.
+    from llmcli.rag.chunking import DEFAULT_OVERLAP, DEFAULT_SIZE, chunk_document
+    from llmcli.rag.readers import read
+
+    texts = [c.text for f in sorted(DOCS.iterdir())
+             for c in chunk_document(read(f), DEFAULT_SIZE, DEFAULT_OVERLAP)]
+    spent = dict.fromkeys(embedders, 0.0)
+    for lo in range(0, len(texts), 8):
+        for name, embed in embedders.items():
+            t = time.perf_counter()
+            embed(texts[lo : lo + 8])
+            spent[name] += time.perf_counter() - t
+    for name in embedders:
+        out[name]["interleaved_chunks_per_s"] = len(texts) / spent[name]
     with tempfile.TemporaryDirectory() as tmp:
-        conn = connect(Path(tmp) / "logs.db")
-        stats = ix.build(conn, "eval", [DOCS], embed=embed, model="local:gemma-3-270m")
-        info = ix.get_index(conn, "eval")
-        t = time.perf_counter()
-        for q in ("Quanta água beber por dia?", "Como fazer omelete de claras?",
-                  "O que é RoPE?"):
-            embed([q])
-        query_s = (time.perf_counter() - t) / 3
-        result = evaluate(conn, info, embed)
-        conn.close()
-    chars = sum(len(p.read_text(encoding="utf-8")) for p in DOCS.iterdir())
-    return {"chunks": stats.chunks, "chunks_per_s": stats.rate, "index_s": stats.seconds,
-            "corpus_chars": chars, "query_embed_s": query_s, "recall": result["recall"],
-            "questions": result["questions"]}
+        conns = {}
+        for name, embed in embedders.items():
+            conns[name] = connect(Path(tmp) / f"{name}.db")
+            stats = ix.build(conns[name], "eval", [DOCS], embed=embed, model=f"bench:{name}")
+            out[name].update(chunks=stats.chunks, chunks_per_s=stats.rate,
+                             index_s=stats.seconds)
+        latency: dict[str, list[float]] = {name: [] for name in embedders}
+        reranked: list[float] = []
+        for q in QUERIES:  # interleaved: load on the machine hits both alike
+            for name, embed in embedders.items():
+                info = ix.get_index(conns[name], "eval")
+                rs.fuse = fusers[name]
+                t = time.perf_counter()
+                hits = rs.search(conns[name], info, q, embed([q])[0], 5, "hybrid")
+                latency[name].append(time.perf_counter() - t)
+                if with_rerank and name == "after":
+                    rerank(q, hits, scorer)
+                    reranked.append(time.perf_counter() - t)
+        for name, embed in embedders.items():
+            rs.fuse = fusers[name]
+            info = ix.get_index(conns[name], "eval")
+            result = evaluate(conns[name], info, embed,
+                              rerank=scorer if with_rerank and name == "after" else None)
+            out[name].update(query_s=statistics.median(latency[name]),
+                             recall=result["recall"], by_group=result["by_group"],
+                             questions=result["questions"], misses=result["misses"])
+            conns[name].close()
+        rs.fuse = fusers["after"]
+    if reranked:
+        out["after"]["query_rerank_s"] = statistics.median(reranked)
+    return out
 
 
 def main() -> None:
@@ -172,9 +250,16 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--local", action="store_true", help="also measure the local model")
+    ap.add_argument("--only-local", action="store_true", help="skip the scale figures")
+    ap.add_argument("--rerank", action="store_true",
+                    help="with the local figures, also hybrid + the local reranking pass")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     results: dict = {"cpus": os.cpu_count()}
+    if args.only_local:
+        results["local"] = local_figures(args.rerank)
+        print(json.dumps(results, indent=2) if args.json else _local_text(results["local"]))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         small = max(args.chunks // 5, 1)
@@ -184,7 +269,7 @@ def main() -> None:
         results["index_big"] = index_in_child(base / "big.db", base / "big")
         results["query"] = query_latency(base / "big.db", vocab, args.queries, base / "cache")
     if args.local:
-        results["local"] = local_figures()
+        results["local"] = local_figures(args.rerank)
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -201,13 +286,28 @@ def main() -> None:
         print(f"  {name:12s} median {q[name + '_ms_median']:6.1f} ms   "
               f"p95 {q[name + '_ms_p95']:6.1f} ms")
     if "local" in results:
-        loc = results["local"]
-        print(f"local gemma-3-270m: {loc['chunks']} chunks of tests/rag/eval at "
-              f"{loc['chunks_per_s']:.2f} chunks/s ({loc['index_s']:.0f} s); "
-              f"query embedding {loc['query_embed_s'] * 1000:.0f} ms")
-        for mode, by_k in loc["recall"].items():
+        print(_local_text(results["local"]))
+
+
+def _local_text(loc: dict) -> str:
+    lines = []
+    for name in ("before", "after"):
+        f = loc[name]
+        lines.append(f"local gemma-3-270m, {name}: {f['chunks']} chunks of tests/rag/eval at "
+                     f"{f['chunks_per_s']:.2f} chunks/s ({f['index_s']:.0f} s; interleaved "
+                     f"embedding {f['interleaved_chunks_per_s']:.2f} chunks/s); hybrid query "
+                     f"(embed + search) median {f['query_s'] * 1000:.0f} ms"
+                     + (f", with --rerank {f['query_rerank_s'] * 1000:.0f} ms"
+                        if "query_rerank_s" in f else ""))
+        for mode, by_k in f["recall"].items():
             cells = "  ".join(f"@{k} {v:.2f}" for k, v in by_k.items())
-            print(f"  recall {mode:8s} {cells}   ({loc['questions']} questions)")
+            lines.append(f"  recall {mode:8s} {cells}   ({f['questions']} questions)")
+        for mode in ("hybrid", "hybrid+rerank"):
+            for group, by_k in f["by_group"].get(mode, {}).items():
+                cells = "  ".join(f"@{k} {v:.2f}" for k, v in by_k.items())
+                lines.append(f"    {mode} {group:9s} {cells}")
+        lines.append(f"    hybrid misses @5: {f['misses']['hybrid']}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,8 @@ def rag_search(
     model: str | None = typer.Option(
         None, "-m", "--model", help="Embedding model; must be the index's own."),
     full: bool = typer.Option(False, "--full", help="Show whole chunks, not their first lines."),
+    rerank: bool = typer.Option(
+        False, "--rerank", help="Let the local model reorder the first 5 hits (slower, better)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The chunks nearest to a query, with scores and sources.
@@ -146,7 +148,7 @@ def rag_search(
 
     app_ctx = app_context(ctx)
     text = require_text(combine(read_stdin(app_ctx.env), query))
-    retriever = open_retriever(app_ctx, name, model)
+    retriever = open_retriever(app_ctx, name, model, rerank=rerank)
     try:
         hits = retriever.search(text, top, check_mode(mode))  # type: ignore[arg-type]
     finally:
@@ -154,7 +156,9 @@ def rag_search(
     info = retriever.info
     if as_json:
         print_json(app_ctx.env, {"index": info.name, "model": info.embed_model, "mode": mode,
-                                 "query": text, "hits": [h.to_json() for h in hits]})
+                                 "rerank": rerank, "query": text,
+                                 "hits": [h.to_json() for h in hits]})
         return
-    head = f"{info.name} · {info.embed_model} · {mode} · {info.chunks} chunks"
+    shown = f"{mode} + local rerank" if rerank else mode
+    head = f"{info.name} · {info.embed_model} · {shown} · {info.chunks} chunks"
     print_hits(app_ctx.env, hits, head, full=full)

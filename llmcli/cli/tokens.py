@@ -188,6 +188,12 @@ def embedding_target(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, s
     return resolve_embedding(app_ctx.registry, spec)
 
 
+def embedder_identity(ref: ModelRef, name: str, provider: object) -> str:
+    from llmcli.exchange.request import embedder_identity as identity
+
+    return identity(ref, name, provider)
+
+
 def _cache(app_ctx: AppContext):
     from llmcli.inspect.embeddings import EmbeddingCache
 
@@ -222,10 +228,10 @@ def embed(
 
         raise InvalidInput("nothing to embed", hint='e.g. llmcli embed "cat" "dog" -m gemini')
     ref, name, provider = embedding_target(app_ctx, model)
+    key = embedder_identity(ref, name, provider)
     cache = _cache(app_ctx)
     try:
-        got = embed_cached(lambda batch: provider.embed(batch, name), f"{ref.provider}:{name}",
-                           items, cache)
+        got = embed_cached(lambda batch: provider.embed(batch, name), key, items, cache)
     finally:
         cache.close()
     result = embed_result(f"{ref.provider}:{name}", items, got.vectors)
@@ -256,10 +262,10 @@ def similar(
     app_ctx = app_context(ctx)
     lines = read_lines(file)
     ref, name, provider = embedding_target(app_ctx, model)
+    key = embedder_identity(ref, name, provider)
     cache = _cache(app_ctx)
     try:
-        result = rank(lambda batch: provider.embed(batch, name), f"{ref.provider}:{name}",
-                      query, lines, top, cache)
+        result = rank(lambda batch: provider.embed(batch, name), key, query, lines, top, cache)
     finally:
         cache.close()
     if as_json:

@@ -83,6 +83,9 @@ class Provider:
     key_env: ClassVar[tuple[str, ...]] = ()
     base_url_env: ClassVar[str | None] = None
     default_model: ClassVar[str] = ""
+    # Names how `embed` computes vectors when the model name alone does not (see
+    # llmcli.core.embedder_id); bump it when the same model starts giving different vectors.
+    embed_revision: ClassVar[str] = ""
 
     def __init__(self, settings: ProviderSettings):
         self.settings = settings

@@ -95,3 +95,11 @@ def resolve_embedding(registry: Registry, spec: str | None) -> tuple[ModelRef, s
     if not explicit and getattr(cls, "default_embed_model", None):
         name = cls.default_embed_model  # type: ignore[attr-defined]
     return ref, name, registry.provider(ref)
+
+
+def embedder_identity(ref: ModelRef, name: str, provider: object) -> str:
+    """What locks an index and keys the embedding cache: 'provider:model[#revision]', the
+    revision naming how a provider computes its vectors (the local embedder's, say)."""
+    from llmcli.core.embedder_id import embedder_key
+
+    return embedder_key(ref.provider, name, str(getattr(provider, "embed_revision", "") or ""))

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from llmcli.core.errors import ContextTooLong, InvalidInput, LocalModelError, UnknownModel
+from llmcli.core.errors import InvalidInput, LocalModelError, UnknownModel
 from llmcli.core.events import Event
 from llmcli.core.options import Options
 from llmcli.core.provider import Capability, ModelInfo, Provider
@@ -45,6 +45,7 @@ DEFAULT_MODEL = "gemma-3-270m"
 DEFAULT_CONTEXT = 8192
 DEFAULT_MAX_TOKENS = 256
 # Chat defaults for a small base model, tuned on the transcript format (see chat_format.py).
+EMBED_REVISION = "eol16-18"  # = llmcli.local.embedder.REVISION (not imported: numpy)
 CHAT_SAMPLING = {"temperature": 0.5, "top_k": 40, "top_p": 0.9, "min_p": 0.05}
 _progress_hook: Progress | None = None
 SAMPLING_OPTIONS = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty", "seed")
@@ -84,6 +85,8 @@ class LocalProvider(Provider):
     options_model: ClassVar[type[Options]] = LocalOptions
     needs_key: ClassVar[bool] = False
     default_model: ClassVar[str] = DEFAULT_MODEL
+    # Part of the embedder's identity (llmcli.core.embedder_id): bumped with the computation.
+    embed_revision: ClassVar[str] = EMBED_REVISION
 
     def __init__(self, settings: Any):
         super().__init__(settings)
@@ -299,12 +302,25 @@ class LocalProvider(Provider):
         return self.tokenizer(model).count(text)
 
     def embed(self, texts: list[str], model: str) -> list[list[float]]:
-        """Sentence vectors: the mean of the final (normed) hidden states over each text's
-        tokens, from the numpy engine."""
+        """Sentence vectors from the numpy engine (see llmcli.local.embedder)."""
+        from llmcli.local.embedder import prompt_ids, sentence_embedding
+
         local = self.numpy_model(model)
         tok = self.tokenizer(model)
         with self._lock:
-            return [pooled_embedding(local, tok.encode(t)).tolist() for t in texts]
+            return [sentence_embedding(local, prompt_ids(tok, t)).tolist() for t in texts]
+
+    def continuation_logprobs(self, prefixes: list[str], continuation: str,
+                              model: str | None = None) -> list[float]:
+        """log P(continuation | prefix) for each prefix (numpy engine; BOS before each prefix):
+        how well each prefix explains the continuation, e.g. a passage a question."""
+        from llmcli.local.likelihood import continuation_logprob
+
+        local = self.numpy_model(model)
+        tok = self.tokenizer(model)
+        cont = tok.encode(continuation, add_bos=False)
+        with self._lock:
+            return [continuation_logprob(local, tok.encode(p), cont) for p in prefixes]
 
     def close(self) -> None:
         with self._lock:
@@ -375,24 +391,3 @@ def _beam_checked(options: Options) -> bool:
                            hint="beam search is deterministic: drop it, or drop -o beam")
     return True
 
-
-def pooled_embedding(local: Any, ids: list[int]) -> Any:
-    """Mean of the final-normed last-layer hidden states over the tokens (BOS left out)."""
-    import numpy as np
-
-    from llmcli.local import forward as fw
-    from llmcli.local.blas import blas_threads
-
-    array = local._check_ids(ids)
-    if array.size == 0:
-        raise InvalidInput("cannot embed an empty text")
-    if array.size > local.config.context_length:
-        over = array.size - local.config.context_length
-        raise ContextTooLong(f"the text has {array.size} tokens, {over} over the context")
-    cache = fw.KVCache(local.config, capacity=int(array.size))
-    parts = []
-    with blas_threads(1):  # the engine splits work across cores itself
-        for lo in range(0, array.size, 256):
-            parts.append(fw.forward(local.weights, local.config, array[lo : lo + 256], lo, cache))
-        hidden = fw.final_norm(local.weights, local.config, np.concatenate(parts))
-    return hidden[1:].mean(axis=0) if array.size > 1 else hidden[0]

@@ -6,6 +6,7 @@ put the best ones in a prompt that cites its sources.
     catalog.py   the indexes stored in the logs database: info, list, find, remove
     index.py     build / refresh an index (only changed files re-embedded)
     search.py    exact cosine search over the stored matrix (+ BM25 fusion)
+    rerank.py    the local model reorders the first hits by log P(question | passage)
     retrieve.py  an index with its model's embedder, ready to answer queries
     prompt.py    the `rag` template filled with the top chunks; citations and sources
 

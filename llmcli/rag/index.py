@@ -140,6 +140,11 @@ def build(
     started = time.perf_counter()
     info = find_index(conn, name)
     if info is not None and info.embed_model != model:
+        from llmcli.rag.retrieve import stale_embedder
+
+        stale = stale_embedder(info, model)
+        if stale is not None:
+            raise stale
         raise InvalidInput(
             f"index '{name}' was built with {info.embed_model}, not {model}",
             hint=f"re-index with -m {info.embed_model}, or 'llmcli rag rm {name}' to start over",

@@ -16,6 +16,7 @@ from llmcli.rag.catalog import IndexInfo
 from llmcli.rag.search import Hit, Mode, search
 
 if TYPE_CHECKING:
+    from llmcli.rag.rerank import Scorer
     from llmcli.store.db import Connection
     from llmcli.store.embedding_cache import EmbeddingCache
 
@@ -31,6 +32,7 @@ class Retriever:
     embed: Embedder
     cache: EmbeddingCache | None = None
     matrix_dir: Path | None = None  # where big indexes keep a memory-mappable matrix
+    rerank: Scorer | None = None  # reorders the first hits (rerank.py); None: fused order
 
     def query_vector(self, question: str):
         from llmcli.inspect.embeddings import embed_cached
@@ -45,7 +47,13 @@ class Retriever:
             raise InvalidInput(f"index '{self.info.name}' holds no chunks",
                                hint=f"add files: llmcli rag index {self.info.name} PATH")
         vector = self.query_vector(question) if mode != "keyword" else None
-        return search(self.conn, self.info, question, vector, top, mode, self.matrix_dir)
+        if self.rerank is None:
+            return search(self.conn, self.info, question, vector, top, mode, self.matrix_dir)
+        from llmcli.rag.rerank import DEPTH, rerank
+
+        hits = search(self.conn, self.info, question, vector, max(top, DEPTH), mode,
+                      self.matrix_dir)
+        return rerank(question, hits, self.rerank)[:top]
 
     def _refresh(self) -> None:
         """A long-lived retriever (chat) sees a re-index done meanwhile by another process."""
@@ -66,9 +74,29 @@ class Retriever:
 
 def check_model(info: IndexInfo, asked: str) -> None:
     """Refuse to query an index with another model's vectors: the scores would be noise."""
-    if asked != info.embed_model:
-        raise InvalidInput(
-            f"index '{info.name}' was embedded with {info.embed_model}; a query embedded by "
-            f"{asked} cannot be compared with it",
-            hint=f"use -m {info.embed_model} (or leave -m out)",
-        )
+    if asked == info.embed_model:
+        return
+    stale = stale_embedder(info, asked)
+    if stale is not None:
+        raise stale
+    raise InvalidInput(
+        f"index '{info.name}' was embedded with {info.embed_model}; a query embedded by "
+        f"{asked} cannot be compared with it",
+        hint=f"use -m {info.embed_model} (or leave -m out)",
+    )
+
+
+def stale_embedder(info: IndexInfo, current: str) -> InvalidInput | None:
+    """The error for an index built by an older revision of the same model's embedder (its
+    vectors mean something else now), or None when the identities differ otherwise."""
+    import shlex
+
+    from llmcli.core.embedder_id import split_key
+
+    spec = split_key(current)[0]
+    if current == info.embed_model or split_key(info.embed_model)[0] != spec:
+        return None
+    paths = " ".join(shlex.quote(r) for r in info.roots) or "PATH"
+    return InvalidInput(
+        f"index '{info.name}' was built by an older {spec} embedder ({info.embed_model}); "
+        f"re-index it: llmcli rag rm {info.name} && llmcli rag index {info.name} {paths}")

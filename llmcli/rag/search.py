@@ -7,7 +7,8 @@ needed at that size, and exact search never misses a chunk the model ranks first
 
 Hybrid mode adds a keyword ranking (BM25 over SQLite FTS5, accents folded) and merges the two
 rankings by reciprocal rank fusion: score = sum over rankings of 1 / (RRF_K + rank). Rank
-fusion needs no calibration between cosine and BM25 scores, and a chunk found by both rises.
+fusion needs no calibration between cosine and BM25 scores, and a chunk found by both rises;
+equal fused scores are decided by the raw scores (see `fuse`), never by storage order.
 """
 
 from __future__ import annotations
@@ -173,12 +174,25 @@ def keyword_ranking(conn: Connection, info: IndexInfo, query: str,
 
 
 def fuse(rankings: list[list[tuple[int, float]]], k: int = RRF_K) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of several rankings -> (id, fused score), best first."""
+    """Reciprocal rank fusion of several rankings -> (id, fused score), best first.
+
+    Equal fused scores are common with two rankings (ranks 1 and 3 against 3 and 1); they are
+    decided by the raw scores, each rescaled to [0, 1] between the worst and the best of its
+    ranking and summed: the chunk that came closer to the top of the rankings' own scales
+    wins. Only identical evidence falls back to the chunk id, which is stable across runs.
+    """
     scores: dict[int, float] = {}
+    raw: dict[int, float] = {}
     for ranking in rankings:
-        for rank, (chunk_id, _) in enumerate(ranking, 1):
+        if not ranking:
+            continue
+        best, worst = ranking[0][1], ranking[-1][1]
+        span = best - worst
+        for rank, (chunk_id, score) in enumerate(ranking, 1):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            raw[chunk_id] = raw.get(chunk_id, 0.0) + ((score - worst) / span if span > 0 else 1.0)
+    # Rounded: 1/61 + 1/63 and 1/63 + 1/61 must compare equal whatever the float order.
+    return sorted(scores.items(), key=lambda kv: (-round(kv[1], 12), -raw[kv[0]], kv[0]))
 
 
 # -- hits ----------------------------------------------------------------------------------------
@@ -198,6 +212,7 @@ class Hit:
     cosine: float | None = None
     vector_rank: int | None = None
     keyword_rank: int | None = None
+    rerank: float | None = None  # log P(question | passage) when reranked (rerank.py)
 
     @property
     def location(self) -> str:
@@ -219,6 +234,7 @@ class Hit:
             **({"cosine": round(self.cosine, 6)} if self.cosine is not None else {}),
             **({"vector_rank": self.vector_rank} if self.vector_rank is not None else {}),
             **({"keyword_rank": self.keyword_rank} if self.keyword_rank is not None else {}),
+            **({"rerank": round(self.rerank, 4)} if self.rerank is not None else {}),
         }
 
 

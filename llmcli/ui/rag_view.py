@@ -155,6 +155,8 @@ def _score_detail(hit: Any) -> str:
         bits.append(f"cosine {hit.cosine:.3f} (#{hit.vector_rank})")
     if hit.keyword_rank is not None:
         bits.append(f"keywords #{hit.keyword_rank}")
+    if getattr(hit, "rerank", None) is not None:
+        bits.append(f"log P(question | passage) {hit.rerank:.1f}")
     return " · ".join(bits)
 
 

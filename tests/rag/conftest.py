@@ -92,3 +92,24 @@ def notes(tmp_path: Path) -> Path:
     (root / "latin1.txt").write_bytes("café com açúcar".encode("latin-1"))
     (root / ".oculto.md").write_text("# segredo\n\nnão indexar\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def three_notes(tmp_path: Path) -> Path:
+    """Three short Portuguese notes as a new user keeps them: a menu and a nutrition table that
+    both name batata-doce, and a router manual (issue #14's case)."""
+    root = tmp_path / "anotacoes"
+    root.mkdir()
+    (root / "cardapio.md").write_text(
+        "# Cardápio da semana\n\nSegunda: frango grelhado com purê de batata-doce.\n"
+        "Terça: tilápia com arroz integral e salada.\nQuarta: omelete de claras com batata-doce "
+        "assada.\nQuinta: carne moída com abóbora.\nSexta: sopa de lentilha.\n", encoding="utf-8")
+    (root / "tabela_nutricional.csv").write_text(
+        "Alimento,Porção,Calorias (kcal),Proteínas (g)\nBatata-doce cozida,100 g,77,0.6\n"
+        "Arroz integral,100 g,124,2.6\nPeito de frango,100 g,159,32\nOvo cozido,50 g,78,6.3\n",
+        encoding="utf-8")
+    (root / "manual_roteador.txt").write_text(
+        "Manual do roteador\n\nPara reiniciar, segure o botão RESET por dez segundos. A senha do "
+        "Wi-Fi está na etiqueta embaixo do aparelho. Acesse 192.168.0.1 para configurar.\n",
+        encoding="utf-8")
+    return root

@@ -23,7 +23,7 @@ def test_offline_index_search_and_ask(cli, tmp_path):
     res = cli("rag", "index", "cardapio", str(folder), "--json")  # -m defaults to local
     assert res.exit_code == 0, res.stderr
     stats = json.loads(res.stdout)
-    assert stats["model"] == "local:gemma-3-270m"
+    assert stats["model"] == "local:gemma-3-270m#eol16-18"
     assert (stats["chunks"], stats["embedded"], len(stats["skipped"])) == (2, 2, 1)
     assert stats["chunks_per_second"] > 0
 

@@ -52,6 +52,21 @@ def test_fusion_rewards_agreement():
     assert {cid for cid, _ in fused} == {1, 2, 3, 4}
 
 
+def test_fusion_ties_are_decided_by_the_raw_scores_not_by_order():
+    # 10 is first by vectors and third by keywords, 20 the reverse: equal fused scores. 20's
+    # cosine (0.84) is close to the best (0.90), 10's BM25 (2.0) far from the best (10.0).
+    vec = [(10, 0.90), (30, 0.85), (20, 0.84), (40, 0.10)]
+    kw = [(20, 10.0), (50, 9.0), (10, 2.0), (60, 1.0)]
+    for rankings in ([vec, kw], [kw, vec]):
+        fused = fuse(rankings)
+        assert fused[0][1] == fused[1][1] == pytest.approx(1 / 61 + 1 / 63)
+        assert [cid for cid, _ in fused][:2] == [20, 10]
+    # The same evidence under other ids: the decision follows the scores, not the ids.
+    renamed = fuse([[(2, 0.90), (3, 0.85), (1, 0.84), (4, 0.10)],
+                    [(1, 10.0), (5, 9.0), (2, 2.0), (6, 1.0)]])
+    assert [cid for cid, _ in renamed][:2] == [1, 2]
+
+
 def test_vector_search_finds_the_chunk_sharing_words(indexed):
     conn, info = indexed
     q = "quanto de água beber por quilo"
