@@ -95,6 +95,11 @@ class Provider:
         """The model used when none is named; an adapter may consult what it knows is live."""
         return cls.default_model
 
+    @classmethod
+    def refuse_retired(cls, provider_name: str, model: str, extra: dict[str, Any]) -> None:
+        """Raise RetiredModel for a model its provider has shut down; called before the
+        adapter is built, so a retired model is named as such even when no key is set."""
+
     # -- required -------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
         """Yield events for one exchange; raise `LlmcliError` subclasses on failure."""

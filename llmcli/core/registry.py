@@ -237,7 +237,15 @@ class Registry:
         """One instance per provider name per process (SDK clients are kept alive)."""
         inst = self._instances.get(ref.provider)
         if inst is None:
-            inst = provider_class(ref.adapter)(self.settings_for(ref))
+            cls = provider_class(ref.adapter)
+            try:
+                settings = self.settings_for(ref)
+            except MissingKey:
+                # A shut-down model is known offline: say that rather than ask for a key.
+                if ref.model:
+                    cls.refuse_retired(ref.provider, ref.model, dict(self.hooks.get("*", {})))
+                raise
+            inst = cls(settings)
             self._instances[ref.provider] = inst
         return inst
 

@@ -105,6 +105,11 @@ class SdkProvider(Provider):
             )
 
     @classmethod
+    def refuse_retired(cls, provider_name: str, model: str, extra: dict[str, Any]) -> None:
+        if provider_name == cls.name:  # a named compatible endpoint has no catalog dates
+            lifecycle.check(cls.name, model, _today(extra))
+
+    @classmethod
     def choose_default(cls, extra: dict[str, Any]) -> str:
         """The catalog's default, unless the cached live list says it is gone."""
         return live_models.default_for(

@@ -38,6 +38,16 @@ def test_a_retired_groq_model_is_refused_before_sending(cli, groq_server):
     assert groq_server.requests_for("chat") == []
 
 
+def test_a_retired_model_is_named_as_retired_even_without_a_key(cli):
+    """The retirement is known offline: it wins over the missing key (exit 5, not 3)."""
+    res = cli("prompt", "hi", "-m", "openai:o4-mini")
+    assert res.exit_code == 5, res.stderr
+    assert _err_lines(res) == [
+        "llmcli: error: openai:o4-mini is retired, shutdown date 2026-10-23 "
+        "(use -m openai:gpt-5.6-terra instead)"
+    ]
+
+
 def test_a_retired_gemini_model_is_refused_in_chat_compare_and_batch_paths(cli, gemini_server):
     res = cli("compare", "hi", "-m", "gemini:gemini-2.5-pro", "-m", "gemini:gemini-2.5-flash-lite")
     assert "gemini:gemini-2.5-pro is retired, shutdown date 2026-12-01" in res.stdout + res.stderr

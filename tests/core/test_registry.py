@@ -129,6 +129,6 @@ def test_default_model_variable_comes_through_settings(home):
     paths = Paths.from_env()
     reg = registry.Registry(Settings.load(paths, {"LLMCLI_DEFAULT_MODEL": "groq"}),
                             KeyStore(paths.keys_file))
-    assert str(reg.resolve(None)) == "groq:llama-3.1-8b-instant"
+    assert str(reg.resolve(None)) == "groq:openai/gpt-oss-20b"
     assert str(registry.Registry(Settings.load(paths), KeyStore(paths.keys_file))
                .resolve(None)).startswith("local:")
