@@ -1,0 +1,210 @@
+"""`llmcli batch --provider-batch` and `batch jobs|status|fetch|cancel` end to end: the real
+openai and groq SDKs over HTTP to the loopback stubs' files + batches endpoints, a real SQLite
+file, the job's lifecycle moved by the test (tests/stubs/batch_jobs.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_batch import prompts_file, records
+
+OPENAI = ["-m", "openai:gpt-4o-mini"]
+GROQ = ["-m", "groq:openai/gpt-oss-20b"]
+SYNC_KEYS = ["id", "model", "status", "reply", "usage", "cost", "timings", "attempts", "error",
+             "line", "batch"]
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """The poll's sleep, replaced: the intervals asked for are recorded, nothing waits."""
+    import llmcli.cli.batch_jobs as mod
+
+    asked: list[float] = []
+    monkeypatch.setattr(mod, "sleep", asked.append)
+    return asked
+
+
+def three(tmp_path):
+    return prompts_file(tmp_path, ["Olá", "mundo 🌍", "três"], ids=True)
+
+
+def uploaded_lines(stub, n=0):
+    data = [v for v in stub.files.values() if v[1] == "batch"][n][2]
+    return [json.loads(x) for x in data.splitlines()]
+
+
+def submit(cli, src, model=OPENAI, *extra):
+    res = cli("batch", str(src), *model, "--provider-batch", *extra)
+    assert res.exit_code == 0, res.stderr
+    return res.stdout.strip()
+
+
+def test_request_file_has_the_body_a_synchronous_call_sends(cli, openai_server, tmp_path):
+    src = three(tmp_path)
+    cli("batch", str(src), *OPENAI, "-o", "temperature=0.2", "-s", "Seja breve.", "--ordered")
+    sync_bodies = [r.body for r in openai_server.requests_for("chat")]
+    job = submit(cli, src, OPENAI, "-o", "temperature=0.2", "-s", "Seja breve.")
+    lines = uploaded_lines(openai_server)
+    assert [ln["custom_id"] for ln in lines] == ['L1:"q1"', 'L2:"q2"', 'L3:"q3"']
+    assert {(ln["method"], ln["url"]) for ln in lines} == {("POST", "/v1/chat/completions")}
+    sent = [{k: v for k, v in b.items() if k not in ("stream", "stream_options")}
+            for b in sync_bodies]  # the requests a synchronous batch sent, in any order
+    key = lambda b: b["messages"][-1]["content"]  # noqa: E731
+    assert sorted(sent, key=key) == sorted((ln["body"] for ln in lines), key=key)
+    create = openai_server.requests_for("batches.create")[0].body
+    assert create["completion_window"] == "24h" and create["metadata"]["llmcli_job"] == job
+
+
+def test_returns_at_once_with_the_job_id_and_any_later_process_sees_it(
+    cli, cli_proc, openai_server, tmp_path
+):
+    job = submit(cli, three(tmp_path))
+    assert len(job) == 12 and openai_server.requests_for("batches.retrieve") == []
+    listing = cli("batch", "jobs")
+    row = [ln.split("\t") for ln in listing.stdout.splitlines()][1]
+    assert row[:8] == [job, "openai", "gpt-4o-mini", "validating", "0", "0", "3", "1"]
+    openai_server.advance("batch_0001", "in_progress", done=1)
+    status = cli_proc("batch", "status", job)  # another process, the same SQLite file
+    assert status.exit_code == 0, status.stderr
+    assert f"job {job}  openai:gpt-4o-mini  in_progress" in status.stdout
+    assert "1/3 done, 0 failed" in status.stdout and "batch_0001" in status.stdout
+
+
+def test_wait_reports_the_providers_counts_then_writes_the_records(
+    cli, groq_server, tmp_path, sleeps
+):
+    groq_server.echo = True
+    groq_server.batch_steps = ["in_progress", "finalizing", "completed"]
+    out = tmp_path / "out.jsonl"
+    res = cli("batch", str(three(tmp_path)), *GROQ, "--provider-batch", "--wait", "--poll", "7",
+              "-O", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert sleeps == [7.0, 7.0]  # two polls found it running, the third ended it
+    progress = [ln for ln in res.stderr.splitlines() if "batch job" in ln and "done" in ln]
+    assert [p.split(": ", 2)[2] for p in progress] == [
+        "in_progress, 0/3 done, 0 failed", "finalizing, 0/3 done, 0 failed",
+        "completed, 3/3 done, 0 failed"]
+    recs = records(out.read_text(encoding="utf-8"))
+    assert [(r["id"], r["reply"], r["status"], r["line"]) for r in recs] == [
+        ("q1", "Olá", "ok", 1), ("q2", "mundo 🌍", "ok", 2), ("q3", "três", "ok", 3)]
+    assert list(recs[0]) == SYNC_KEYS and recs[0]["model"] == "groq:openai/gpt-oss-20b"
+    assert recs[0]["cost"] == pytest.approx((1 * 0.075 + 2 * 0.30) / 1e6 * 0.5)
+
+
+def test_fetch_twice_never_duplicates_and_works_from_another_process(
+    cli, cli_proc, openai_server, tmp_path
+):
+    openai_server.echo = True
+    job = submit(cli, three(tmp_path))
+    openai_server.finish("batch_0001")
+    out = tmp_path / "out.jsonl"
+    for _ in range(2):
+        res = cli_proc("batch", "fetch", job, "-O", str(out))
+        assert res.exit_code == 0, res.stderr
+        assert [r["id"] for r in records(out.read_text(encoding="utf-8"))] == ["q1", "q2", "q3"]
+    assert len(openai_server.requests_for("files.content")) == 1  # kept after the first fetch
+    cost = sum(r["cost"] for r in records(out.read_text(encoding="utf-8")))
+    assert cost > 0  # the listing's cost is now that of the results, at the batch price
+    assert cli("batch", "jobs").stdout.splitlines()[1].endswith(f"\t${cost:.6f}")
+
+
+def test_failed_lines_are_reported_by_input_id_and_resubmitted(cli, openai_server, tmp_path):
+    openai_server.echo = True
+    job = submit(cli, three(tmp_path))
+    openai_server.fail_ids = {'L2:"q2"'}
+    openai_server.finish("batch_0001")
+    out = tmp_path / "out.jsonl"
+    res = cli("batch", "fetch", job, "-O", str(out))
+    assert res.exit_code == 1
+    assert "input q2 (line 2) failed: Invalid 'messages': stub refusal. (400)" in res.stderr
+    assert f"llmcli batch fetch {job} -O {out} --retry-failed" in res.stderr
+    assert [(r["id"], r["status"]) for r in records(out.read_text())] == [
+        ("q1", "ok"), ("q3", "ok"), ("q2", "error")]
+
+    res = cli("batch", "fetch", job, "-O", str(out), "--retry-failed")
+    assert res.exit_code == 0, res.stderr
+    assert [ln["custom_id"] for ln in uploaded_lines(openai_server, 1)] == ['L2:"q2"']
+    openai_server.fail_ids = set()
+    openai_server.finish("batch_0002")
+    res = cli("batch", "fetch", job, "-O", str(out))
+    assert res.exit_code == 0, res.stderr
+    recs = records(out.read_text())
+    assert sorted((r["id"], r["status"], r["reply"]) for r in recs) == [
+        ("q1", "ok", "Olá"), ("q2", "ok", "mundo 🌍"), ("q3", "ok", "três")]
+
+
+def test_input_over_the_limit_is_split_into_jobs_tracked_as_one(cli, home, openai_server,
+                                                                 tmp_path):
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text("[providers.openai]\nbatch_max_requests = 3\n")
+    openai_server.echo = True
+    src = prompts_file(tmp_path, [f"p{i}" for i in range(1, 8)])
+    job = submit(cli, src)
+    assert [len(uploaded_lines(openai_server, n)) for n in range(3)] == [3, 3, 1]
+    rows = cli("batch", "jobs").stdout.splitlines()[1:]
+    assert len(rows) == 1 and rows[0].split("\t")[6:8] == ["7", "3"]
+    for bid in ("batch_0001", "batch_0002", "batch_0003"):
+        openai_server.finish(bid)
+    out = tmp_path / "out.jsonl"
+    assert cli("batch", "fetch", job, "-O", str(out)).exit_code == 0
+    assert [r["reply"] for r in records(out.read_text())] == [f"p{i}" for i in range(1, 8)]
+
+
+def test_an_expired_job_yields_its_partial_results_and_reports_the_rest(
+    cli, openai_server, tmp_path
+):
+    openai_server.echo = True
+    job = submit(cli, three(tmp_path))
+    openai_server.finish("batch_0001", "expired", done=2)
+    out = tmp_path / "out.jsonl"
+    res = cli("batch", "fetch", job, "-O", str(out))
+    assert res.exit_code == 1 and "1 of 3 requests failed" in res.stderr
+    assert "input q3 (line 3) failed" in res.stderr and "batch_expired" in res.stderr
+    assert [(r["id"], r["status"]) for r in records(out.read_text())] == [
+        ("q1", "ok"), ("q2", "ok"), ("q3", "error")]
+    assert "\texpired\t" in cli("batch", "jobs").stdout
+
+
+def test_cancel(cli, openai_server, tmp_path):
+    job = submit(cli, three(tmp_path))
+    res = cli("batch", "cancel", job)
+    assert res.exit_code == 0 and "cancelling" in res.stdout
+    assert openai_server.batch("batch_0001").status == "cancelling"
+    openai_server.finish("batch_0001", "cancelled", done=1)
+    assert "cancelled" in cli("batch", "status", job).stdout
+
+
+def test_dry_run_writes_the_request_files_and_uploads_nothing(cli, openai_server, tmp_path):
+    res = cli("batch", str(three(tmp_path)), *OPENAI, "--provider-batch", "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    path, count, _ = res.stdout.strip().split("\t")
+    assert count == "3 requests" and len(Path(path).read_text(encoding="utf-8").splitlines()) == 3
+    assert openai_server.requests == [] and "nothing uploaded" in res.stderr
+    assert cli("batch", "jobs").stdout.count("\n") == 1  # the header only
+
+
+def test_the_local_model_is_refused_naming_the_providers_with_batch_jobs(cli, tmp_path):
+    res = cli("batch", str(three(tmp_path)), "-m", "local", "--provider-batch")
+    assert res.exit_code == 13
+    assert "provider 'local' has no batch jobs" in res.stderr
+    assert "providers that have them: groq, openai" in res.stderr
+
+
+def test_an_input_file_named_like_a_subcommand_is_still_an_input(
+    cli, openai_server, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jobs").write_text("olá\n", encoding="utf-8")
+    openai_server.echo = True
+    res = cli("batch", "jobs", *OPENAI, "--lines")
+    assert res.exit_code == 0, res.stderr
+    assert records(res.stdout)[0]["reply"] == "olá"
+
+
+def test_unknown_job_is_a_one_line_error(cli, openai_server):
+    res = cli("batch", "status", "nope")
+    assert res.exit_code == 2 and "no batch job 'nope'" in res.stderr
+    assert "Traceback" not in res.stderr
