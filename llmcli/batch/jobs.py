@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmcli.batch.jobs_build import parse_custom_id, part_path, select_lines
 from llmcli.batch.outputs import make_record
-from llmcli.core.errors import InvalidInput, Unsupported
+from llmcli.core.errors import InvalidInput, StorageError, Unsupported
 
 if TYPE_CHECKING:
     from llmcli.batch.jobs_build import Built
@@ -141,6 +141,26 @@ class Fetched:
     failed: dict[str, str] = field(default_factory=dict)  # custom_id -> error, not answered
     pending_parts: int = 0
     cost: float | None = None
+    job_errors: list[str] = field(default_factory=list)  # parts the provider refused whole
+
+
+def check_dest(dest: Path, job_id: str) -> None:
+    """`-O` may be replaced only when absent or holding this job's records (a fetch before)."""
+    if dest.suffix.lower() == ".csv":
+        raise InvalidInput("batch fetch writes JSONL", hint="give a .jsonl file with -O")
+    if dest.is_dir():
+        raise InvalidInput(f"output {dest} is a directory", hint="give a file name with -O")
+    if not dest.exists():
+        return
+    with dest.open("rb") as fh:
+        first = fh.readline(1 << 20)
+    try:
+        ours = not first.strip() or json.loads(first).get("batch") == job_id
+    except (ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise InvalidInput(f"output file {dest} exists and holds other records",
+                           hint="give another -O file (a fetch replaces only its own)")
 
 
 def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, dest: Path,
@@ -148,6 +168,7 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
     """Download the ended parts' result files and write one record per input to `dest`."""
     from llmcli.core.batch_jobs import ENDED
 
+    check_dest(dest, job.id)
     refresh(service, store, job)
     result = Fetched()
     files: list[tuple[Path, bool]] = []  # (downloaded file, holds errors)
@@ -155,6 +176,10 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
         if part.status not in ENDED:
             result.pending_parts += 1
             continue
+        if part.status == "failed":
+            errors = service.retrieve(part.remote_id).errors
+            result.job_errors.append(f"provider job {part.remote_id} failed: "
+                                     f"{'; '.join(errors) or 'no reason given'}")
         for file_id, is_error in ((part.output_file_id, False), (part.error_file_id, True)):
             if not file_id:
                 continue
@@ -170,7 +195,12 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
     cost = 0.0
     priced = info is not None and info.price_in is not None
     written: set[str] = set()
-    with tmp_out.open("w", encoding="utf-8") as out:
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        out = tmp_out.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise StorageError(f"cannot write {dest}: {exc.strerror or exc}") from None
+    with out:
         for path, is_err in files:
             for cid, line in _results(path):
                 if cid in written or (is_err and cid in answered):

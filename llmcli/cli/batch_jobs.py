@@ -146,6 +146,8 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
             for line in fh:
                 env.stdout.write(line)
         env.stdout.flush()
+    for line in got.job_errors:
+        warn_line(env, line)
     if got.pending_parts:
         warn_line(env, f"{plural(got.pending_parts, 'provider job')} of {job.id} still "
                        f"running ({job.status}); fetch again later")
@@ -161,10 +163,15 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
         warn_line(env, f"resubmitted {plural(sent, 'failed request')} as part "
                        f"{job.parts[-1].part} ({job.parts[-1].remote_id}); fetch again later")
         return 0
+    if got.job_errors and not got.ok and not got.failed:
+        from llmcli.core.errors import ProviderError
+
+        raise ProviderError(f"batch job {job.id} failed at the provider; no request was run",
+                            hint="fix the input and submit it again")
     if got.failed:
         again = f" -O {output}" if output else ""
         raise BatchIncomplete(
-            f"{got.failed and len(got.failed):,} of {got.ok + len(got.failed):,} requests "
+            f"{len(got.failed):,} of {got.ok + len(got.failed):,} requests "
             f"failed", exit_code=1,
             hint=f"resubmit them with: llmcli batch fetch {job.id}{again} --retry-failed")
     return 0

@@ -208,3 +208,33 @@ def test_unknown_job_is_a_one_line_error(cli, openai_server):
     res = cli("batch", "status", "nope")
     assert res.exit_code == 2 and "no batch job 'nope'" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_job_the_provider_failed_whole_says_why(cli, openai_server, tmp_path):
+    job = submit(cli, three(tmp_path))
+    openai_server.finish("batch_0001", "failed")
+    res = cli("batch", "fetch", job)
+    assert res.exit_code == 10 and res.stdout == ""
+    assert "provider job batch_0001 failed: the input file is invalid" in res.stderr
+    assert f"batch job {job} failed at the provider" in res.stderr
+
+
+def test_fetch_prints_to_stdout_and_never_clobbers_another_file(cli, openai_server, tmp_path):
+    openai_server.echo = True
+    job = submit(cli, three(tmp_path))
+    openai_server.finish("batch_0001")
+    res = cli("batch", "fetch", job)
+    assert res.exit_code == 0 and [r["id"] for r in records(res.stdout)] == ["q1", "q2", "q3"]
+    other = tmp_path / "mine.jsonl"
+    other.write_text('{"note": "precious"}\n')
+    res = cli("batch", "fetch", job, "-O", str(other))
+    assert res.exit_code == 2 and "exists and holds other records" in res.stderr
+    assert other.read_text() == '{"note": "precious"}\n'
+
+
+def test_fetch_before_the_job_ends_says_it_is_still_running(cli, openai_server, tmp_path):
+    job = submit(cli, three(tmp_path))
+    openai_server.advance("batch_0001", "in_progress", done=1)
+    res = cli("batch", "fetch", job, "-O", str(tmp_path / "o.jsonl"))
+    assert res.exit_code == 0 and "1 provider job of" in res.stderr
+    assert "still running (in_progress); fetch again later" in res.stderr
