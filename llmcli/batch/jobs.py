@@ -60,7 +60,7 @@ def input_estimate(built: Built, info: ModelInfo | None) -> float | None:
 
 
 def submit(service: BatchService, store: BatchJobStore, job: Job, files: list[Path],
-           first_part: int = 1) -> None:
+           first_part: int = 1, *, retry: bool = False) -> None:
     """Upload each request file and create its provider job; each part is recorded at once,
     so a failure half-way leaves the parts already created findable."""
     from llmcli.store.batch_jobs import JobPart
@@ -71,7 +71,7 @@ def submit(service: BatchService, store: BatchJobStore, job: Job, files: list[Pa
         requests = sum(1 for _ in path.open("rb"))
         part = JobPart(part=n, remote_id=remote.id, input_file_id=file_id, requests=requests,
                        status=remote.status, created_at=remote.created_at,
-                       expires_at=remote.expires_at)
+                       expires_at=remote.expires_at, retry=retry)
         store.add_part(job.id, part)
         job.parts.append(part)
 
@@ -215,7 +215,7 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
                     result.failed[cid] = rec["error"]
     os.replace(tmp_out, dest)
     result.cost = cost if priced else None
-    store.set_status(job.id, job.status, cost=result.cost)
+    store.set_cost(job.id, result.cost)
     return result
 
 
@@ -275,7 +275,7 @@ def resubmit_failed(service: BatchService, store: BatchJobStore, job: Job, folde
         dest.unlink()
         raise InvalidInput(f"the request files of job {job.id} are gone from {folder}",
                            hint="run the failed inputs again with a new batch")
-    submit(service, store, job, [dest], first_part=first)
+    submit(service, store, job, [dest], first_part=first, retry=True)
     job.status = overall_status([p.status for p in job.parts])
     store.set_status(job.id, job.status)
     return total

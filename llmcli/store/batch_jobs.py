@@ -32,6 +32,7 @@ class JobPart:
     expires_at: int | None = None
     output_file_id: str | None = None
     error_file_id: str | None = None
+    retry: bool = False  # its requests are earlier parts' failures, sent again
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Job:
     requests: int
     status: str
     cost: float | None = None
+    cost_known: bool = False  # False: an estimate of the input alone
     parts: list[JobPart] = field(default_factory=list)
 
     @property
@@ -54,7 +56,9 @@ class Job:
 
     @property
     def failed(self) -> int:
-        return sum(p.failed for p in self.parts)
+        """Inputs whose latest attempt failed: a resubmission takes its requests out of the
+        earlier parts' failures (they count again only if they fail again)."""
+        return sum(p.failed for p in self.parts) - sum(p.requests for p in self.parts if p.retry)
 
     @property
     def expires_at(self) -> int | None:
@@ -87,7 +91,8 @@ class BatchJobStore:
         """Record a job with the parts submitted so far (more may be added with `add_part`)."""
         row = {k: getattr(job, k) for k in ("id", "provider", "model", "source", "template",
                                             "requests", "status", "cost")}
-        row.update(created=job.created or now_iso(), extracts=int(job.extracts))
+        row.update(created=job.created or now_iso(), extracts=int(job.extracts),
+                   cost_known=int(job.cost_known))
         stmts = [(f"INSERT INTO batch_jobs ({', '.join(row)}) "
                   f"VALUES ({', '.join(':' + k for k in row)})", row)]
         stmts += [_part_insert(job.id, p) for p in job.parts]
@@ -106,9 +111,14 @@ class BatchJobStore:
                       "output_file_id=:output_file_id, error_file_id=:error_file_id "
                       "WHERE job_id=:job_id AND part=:part", row)])
 
-    def set_status(self, job_id: str, status: str, cost: float | None = None) -> None:
-        self._write([("UPDATE batch_jobs SET status=:status, cost=coalesce(:cost, cost) "
-                      "WHERE id=:id", {"id": job_id, "status": status, "cost": cost})])
+    def set_status(self, job_id: str, status: str) -> None:
+        self._write([("UPDATE batch_jobs SET status=:status WHERE id=:id",
+                      {"id": job_id, "status": status})])
+
+    def set_cost(self, job_id: str, cost: float | None) -> None:
+        """The cost of the results fetched (None: the model has no known price)."""
+        self._write([("UPDATE batch_jobs SET cost=:cost, cost_known=1 WHERE id=:id",
+                      {"id": job_id, "cost": cost})])
 
     def get(self, ident: str) -> Job:
         """A job by its id, a unique prefix of it, or the id of one of its provider jobs."""
@@ -140,15 +150,17 @@ class BatchJobStore:
     def _job(self, row: Any) -> Job:
         d = dict(row)
         d["extracts"] = bool(d["extracts"])
+        d["cost_known"] = bool(d["cost_known"])
         job = Job(**d)
         parts = self.logs.conn.execute(
             "SELECT * FROM batch_job_parts WHERE job_id=? ORDER BY part", (job.id,)).fetchall()
-        job.parts = [JobPart(**{k: v for k, v in dict(p).items() if k != "job_id"})
-                     for p in parts]
+        job.parts = [JobPart(**{k: (bool(v) if k == "retry" else v)
+                                for k, v in dict(p).items() if k != "job_id"}) for p in parts]
         return job
 
 
 def _part_insert(job_id: str, p: JobPart) -> tuple[str, dict[str, Any]]:
     row = {"job_id": job_id, **{k: getattr(p, k) for k in JobPart.__dataclass_fields__}}
+    row["retry"] = int(p.retry)
     return (f"INSERT INTO batch_job_parts ({', '.join(row)}) "
             f"VALUES ({', '.join(':' + k for k in row)})", row)

@@ -147,7 +147,8 @@ MIGRATIONS: list[str] = [
         extracts INTEGER NOT NULL DEFAULT 0,
         requests INTEGER NOT NULL,
         status TEXT NOT NULL,
-        cost REAL
+        cost REAL,
+        cost_known INTEGER NOT NULL DEFAULT 0  -- 0: input-only estimate; 1: from the results
     );
     CREATE TABLE batch_job_parts (
         job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
@@ -162,6 +163,7 @@ MIGRATIONS: list[str] = [
         expires_at INTEGER,
         output_file_id TEXT,
         error_file_id TEXT,
+        retry INTEGER NOT NULL DEFAULT 0,  -- 1: failed requests of earlier parts, sent again
         PRIMARY KEY (job_id, part)
     );
     CREATE UNIQUE INDEX batch_job_parts_remote ON batch_job_parts(remote_id);

@@ -16,8 +16,11 @@ def _when(stamp: int | None) -> str:
     return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _cost(value: float | None) -> str:
-    return "—" if value is None else f"${value:.6f}"
+def _cost(job: Job) -> str:
+    """The results' cost, or `~$x in` for the input-only estimate made at submission."""
+    if job.cost is None:
+        return "—"
+    return f"${job.cost:.6f}" if job.cost_known else f"~${job.cost:.6f} in"
 
 
 def counts(job: Job) -> str:
@@ -30,7 +33,7 @@ def print_jobs(env: Environment, jobs: list[Job]) -> None:
                "created", "expires", "cost (batch price)"]
     rows = [[j.id, j.provider, j.model, j.status, f"{j.completed:,}", f"{j.failed:,}",
              f"{j.requests:,}", str(len(j.parts)), j.created[:16].replace("T", " "),
-             _when(j.expires_at), _cost(j.cost)] for j in jobs]
+             _when(j.expires_at), _cost(j)] for j in jobs]
     if not env.stdout_isatty:
         env.stdout.write("\t".join(headers) + "\n")
         for r in rows:
@@ -53,7 +56,7 @@ def print_status(env: Environment, job: Job) -> None:
     w = env.stdout.write
     w(f"job {job.id}  {job.provider}:{job.model}  {job.status}\n")
     w(f"requests: {counts(job)}; created {job.created[:19].replace('T', ' ')} UTC, "
-      f"expires {_when(job.expires_at)} UTC; cost {_cost(job.cost)} (batch price)\n")
+      f"expires {_when(job.expires_at)} UTC; cost {_cost(job)} (batch price)\n")
     for p in job.parts:
         w(f"  part {p.part}: {p.remote_id}  {p.status}  {p.completed:,}/{p.requests:,} done, "
           f"{p.failed:,} failed\n")

@@ -66,6 +66,7 @@ def test_returns_at_once_with_the_job_id_and_any_later_process_sees_it(
     listing = cli("batch", "jobs")
     row = [ln.split("\t") for ln in listing.stdout.splitlines()][1]
     assert row[:8] == [job, "openai", "gpt-4o-mini", "validating", "0", "0", "3", "1"]
+    assert row[10].startswith("~$") and row[10].endswith(" in")  # input-only estimate
     openai_server.advance("batch_0001", "in_progress", done=1)
     status = cli_proc("batch", "status", job)  # another process, the same SQLite file
     assert status.exit_code == 0, status.stderr
@@ -134,6 +135,8 @@ def test_failed_lines_are_reported_by_input_id_and_resubmitted(cli, openai_serve
     recs = records(out.read_text())
     assert sorted((r["id"], r["status"], r["reply"]) for r in recs) == [
         ("q1", "ok", "Olá"), ("q2", "ok", "mundo 🌍"), ("q3", "ok", "três")]
+    row = cli("batch", "jobs").stdout.splitlines()[1].split("\t")
+    assert row[3:8] == ["completed", "3", "0", "3", "2"]  # the resubmitted failure answered
 
 
 def test_input_over_the_limit_is_split_into_jobs_tracked_as_one(cli, home, openai_server,

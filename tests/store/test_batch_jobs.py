@@ -26,11 +26,12 @@ def test_a_job_is_found_by_id_prefix_or_provider_id_from_a_new_connection(tmp_pa
     make(store, "abd456", "batch_2")
     store.update_part("abc123", 1, RemoteJob("batch_1", "completed", 3, 2, 1, expires_at=200,
                                              output_file_id="f-o", error_file_id="f-e"))
-    store.set_status("abc123", "completed", cost=0.5)
+    store.set_status("abc123", "completed")
+    store.set_cost("abc123", 0.5)
     again = BatchJobStore(LogStore(path))
     job = again.get("abc")
-    assert (job.status, job.cost, job.completed, job.failed, job.expires_at) == (
-        "completed", 0.5, 2, 1, 200)
+    assert (job.status, job.cost, job.cost_known, job.completed, job.failed, job.expires_at) == (
+        "completed", 0.5, True, 2, 1, 200)
     assert job.parts[0].output_file_id == "f-o"
     assert again.get("batch_2").id == "abd456"
     assert [j.id for j in again.all()] == ["abd456", "abc123"]

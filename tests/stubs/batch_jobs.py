@@ -19,6 +19,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ class StubBatch:
     error_file_id: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
+    created_at: int = field(default_factory=lambda: int(time.time()))  # shown, never awaited
 
 
 class BatchEndpoints:
@@ -178,14 +180,14 @@ class BatchEndpoints:
         stamps = {f"{s}_at": None for s in ("in_progress", "finalizing", "completed", "failed",
                                                "expired", "cancelling", "cancelled")}
         if job.status != "validating":
-            stamps[f"{job.status}_at"] = CREATED_AT + 60
+            stamps[f"{job.status}_at"] = job.created_at + 60
         return {
             "id": job.id, "object": "batch", "endpoint": job.endpoint,
             "errors": {"object": "list", "data": job.errors} if job.errors else None,
             "input_file_id": job.input_file_id, "completion_window": job.completion_window,
             "status": job.status, "output_file_id": job.output_file_id,
-            "error_file_id": job.error_file_id, "created_at": CREATED_AT,
-            "expires_at": CREATED_AT + WINDOW, **stamps,
+            "error_file_id": job.error_file_id, "created_at": job.created_at,
+            "expires_at": job.created_at + WINDOW, **stamps,
             "request_counts": {"total": total, "completed": job.done - failed, "failed": failed},
             "metadata": job.metadata,
         }
