@@ -42,8 +42,8 @@ def service_for(provider: Provider) -> BatchService:
         others = ", ".join(providers_with(Capability.BATCH_JOBS))
         raise Unsupported(
             f"provider '{provider.name}' has no batch jobs",
-            hint=f"providers that have them: {others}; a synchronous batch (without "
-            "--provider-batch) runs any model",
+            hint=f"providers that have them: {others}; without --provider-batch a "
+            "synchronous batch runs any model",
         )
     return provider.batch_service()  # type: ignore[attr-defined]
 
@@ -160,7 +160,7 @@ def check_dest(dest: Path, job_id: str) -> None:
         ours = False
     if not ours:
         raise InvalidInput(f"output file {dest} exists and holds other records",
-                           hint="give another -O file (a fetch replaces only its own)")
+                           hint="give another -O file; a fetch replaces only its own records")
 
 
 def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, dest: Path,
