@@ -109,8 +109,8 @@ def batch(
     if provider_batch:
         return _provider_batch(app_ctx, source, targets, builder, in_fmt=in_fmt, strict=strict,
                                dry_run=dry_run, wait=wait, poll=poll, output=output,
-                               needs_prompt=template is None, refused=(resume or retry_failed or
-                                                                       rag is not None))
+                               needs_prompt=template is None, template_spec=template,
+                               refused=resume or retry_failed or rag is not None)
 
     answered = None
     if output is not None and output.exists() and (resume or retry_failed):

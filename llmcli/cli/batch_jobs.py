@@ -34,7 +34,7 @@ sleep: Callable[[float], None] = time.sleep
 
 def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *,
            in_fmt: str, needs_prompt: bool, strict: bool, dry_run: bool, wait: bool,
-           poll: float, output: Path | None) -> int:
+           poll: float, output: Path | None, template_spec: str | None) -> int:
     """Build the request files, then (unless --dry-run) upload them and create the jobs."""
     from llmcli.batch import inputs, jobs
     from llmcli.batch.jobs_build import Limits, write_request_files
@@ -50,6 +50,8 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     limits = Limits(int(cfg.get("batch_max_requests", Limits.max_requests)),
                     int(cfg.get("batch_max_bytes", Limits.max_bytes)))
     job_id = new_id()
+    if output is not None and not dry_run:
+        jobs.check_dest(output, job_id)  # before anything is sent, not after the wait
     folder = jobs.job_folder(env.paths.data_dir, ("dry-" if dry_run else "") + job_id)
     stream = env.stdin if source == "-" else _open(source)
     try:
@@ -75,7 +77,7 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
         return 0
     store = BatchJobStore(app_ctx.logs)
     job = Job(id=job_id, created=now_iso(), provider=target.provider_name, model=target.model,
-              source=source, template=builder.template_name, extracts=builder.extracts,
+              source=source, template=_template_ref(template_spec), extracts=builder.extracts,
               requests=built.requests, status="validating", cost=estimate)
     store.add(job)
     jobs.submit(service, store, job, [f.path for f in built.files])
@@ -86,6 +88,14 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
         env.stdout.write(job.id + "\n")
         return 0
     return _wait_and_fetch(app_ctx, job, poll=poll, output=output)
+
+
+def _template_ref(spec: str | None) -> str | None:
+    """What `fetch` loads again to extract answers: a file's absolute path, or the name."""
+    if spec is None:
+        return None
+    path = Path(spec).expanduser()
+    return str(path.resolve()) if path.is_file() else spec
 
 
 def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path | None) -> int:

@@ -241,3 +241,34 @@ def test_fetch_before_the_job_ends_says_it_is_still_running(cli, openai_server, 
     res = cli("batch", "fetch", job, "-O", str(tmp_path / "o.jsonl"))
     assert res.exit_code == 0 and "1 provider job of" in res.stderr
     assert "still running (in_progress); fetch again later" in res.stderr
+
+
+def test_a_template_fills_the_requests_and_its_answer_is_extracted_at_fetch(
+    cli, groq_server, tmp_path, sleeps
+):
+    tpl = tmp_path / "conta.yaml"
+    tpl.write_text('system: "Responda com Resposta: N."\nprompt: "Quanto é {{ a }} + {{ b }}?"\n'
+                   'extract: "Resposta:"\n', encoding="utf-8")
+    src = tmp_path / "contas.jsonl"
+    src.write_text('{"id": "x", "a": 2, "b": 3}\n', encoding="utf-8")
+    groq_server.reply_text = "Pensando… Resposta: 5"
+    groq_server.batch_steps = ["completed"]
+    res = cli("batch", str(src), *GROQ, "-t", str(tpl), "--provider-batch", "--wait", "--poll",
+              "0")
+    assert res.exit_code == 0, res.stderr
+    body = uploaded_lines(groq_server)[0]["body"]
+    assert body["messages"] == [
+        {"role": "system", "content": "Responda com Resposta: N."},
+        {"role": "user", "content": "Quanto é 2 + 3?"}]
+    (rec,) = records(res.stdout)
+    assert (rec["id"], rec["answer"], rec["reply"]) == ("x", "5", "Pensando… Resposta: 5")
+    assert sleeps == []  # ended at the first poll
+
+
+def test_an_output_file_that_cannot_be_used_is_refused_before_anything_is_sent(
+    cli, openai_server, tmp_path
+):
+    res = cli("batch", str(three(tmp_path)), *OPENAI, "--provider-batch", "--wait", "-O",
+              str(tmp_path / "out.csv"))
+    assert res.exit_code == 2 and "batch fetch writes JSONL" in res.stderr
+    assert openai_server.requests == []
