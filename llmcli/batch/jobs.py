@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,7 +184,7 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
         for file_id, is_error in ((part.output_file_id, False), (part.error_file_id, True)):
             if not file_id:
                 continue
-            local = folder / f"{file_id}.jsonl"
+            local = folder / f"{re.sub(r'[^A-Za-z0-9._-]', '_', file_id)}.jsonl"
             if not local.exists():
                 tmp = local.with_suffix(".part")
                 service.download(file_id, tmp)
@@ -213,10 +214,32 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
                     cost += rec_cost or 0.0
                 else:
                     result.failed[cid] = rec["error"]
+        # A request of an ended part with no line in any result file was never run (Gemini
+        # leaves them out when a job expires or is cancelled): an error record, not silence.
+        # A part the provider refused whole is reported as such (job_errors) instead.
+        for part in job.parts:
+            if part.status in ENDED and part.status != "failed" \
+                    and part_path(folder, part.part).exists():
+                for cid in _request_ids(part_path(folder, part.part)):
+                    if cid in written:
+                        continue
+                    written.add(cid)
+                    line = {"error": {"message": f"no result: the job ended {part.status} "
+                                                 "before this request ran"}}
+                    rec, _ = _record(line, cid, label, job, info, extract)
+                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    result.failed[cid] = rec["error"]
     os.replace(tmp_out, dest)
     result.cost = cost if priced else None
     store.set_cost(job.id, result.cost)
     return result
+
+
+def _request_ids(path: Path) -> Iterator[str]:
+    with path.open("rb") as fh:
+        for raw in fh:
+            if raw.strip():
+                yield str(json.loads(raw).get("custom_id"))
 
 
 def _results(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -47,8 +47,9 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     env = app_ctx.env
     service = jobs.service_for(target.provider)
     cfg = app_ctx.settings.provider_config(target.provider_name)
-    limits = Limits(int(cfg.get("batch_max_requests", Limits.max_requests)),
-                    int(cfg.get("batch_max_bytes", Limits.max_bytes)))
+    most_requests, most_bytes = service.limits
+    limits = Limits(int(cfg.get("batch_max_requests", most_requests)),
+                    int(cfg.get("batch_max_bytes", most_bytes)))
     job_id = new_id()
     if output is not None and not dry_run:
         jobs.check_dest(output, job_id)  # before anything is sent, not after the wait

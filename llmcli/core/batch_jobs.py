@@ -36,6 +36,8 @@ class BatchService(Protocol):
     """The files + jobs API of a provider that has batch jobs (Capability.BATCH_JOBS)."""
 
     endpoint: str  # the request line's `url`
+    limits: tuple[int, int]  # (requests, bytes) per request file / job
+
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]: ...
 
@@ -47,4 +49,6 @@ class BatchService(Protocol):
 
     def cancel(self, job_id: str) -> RemoteJob: ...
 
-    def download(self, file_id: str, dest: Path) -> None: ...
+    def download(self, file_id: str, dest: Path) -> None:
+        """Write a result file to `dest` in OpenAI's batch output shape (one JSON per line:
+        `custom_id` and `response.status_code/body`, or `error`)."""

@@ -26,6 +26,7 @@ class StainlessBatchService:
     """`client.files` and `client.batches` of the openai or groq SDK."""
 
     endpoint = ENDPOINT
+    limits = (50_000, 200 * 1024 * 1024)  # (requests, bytes) per input file
 
     def __init__(self, provider: OpenAIProvider):
         self.provider = provider

@@ -193,7 +193,7 @@ def test_the_local_model_is_refused_naming_the_providers_with_batch_jobs(cli, tm
     res = cli("batch", str(three(tmp_path)), "-m", "local", "--provider-batch")
     assert res.exit_code == 13
     assert "provider 'local' has no batch jobs" in res.stderr
-    assert "providers that have them: groq, openai" in res.stderr
+    assert "providers that have them: gemini, groq, openai" in res.stderr
 
 
 def test_an_input_file_named_like_a_subcommand_is_still_an_input(
