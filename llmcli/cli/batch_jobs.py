@@ -245,7 +245,8 @@ def cancel(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB"))
 def dispatch(ctx: typer.Context, args: list[str]) -> int:
     """Run `llmcli batch SUBCOMMAND ...` through the jobs group, under the batch context."""
     group = typer.main.get_command(jobs_app)
-    sub = group.make_context("batch", list(args), parent=ctx)
+    # Under the root, so usage lines read `llmcli batch jobs`, not `llmcli batch INPUT ...`.
+    sub = group.make_context("batch", list(args), parent=ctx.parent or ctx)
     with sub:
         result = group.invoke(sub)
     return result if isinstance(result, int) else 0

@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from llmcli.store.batch_jobs import Job
 
 
+_NARROW = 140  # below this many columns: the short table
+
+
 def _when(stamp: int | None) -> str:
     if not stamp:
         return "—"
@@ -21,6 +24,11 @@ def _cost(job: Job) -> str:
     if job.cost is None:
         return "—"
     return f"${job.cost:.6f}" if job.cost_known else f"~${job.cost:.6f} in"
+
+
+def _done(job: Job) -> str:
+    failed = f" ({job.failed:,} failed)" if job.failed else ""
+    return f"{job.completed:,}/{job.requests:,}{failed}"
 
 
 def counts(job: Job) -> str:
@@ -44,6 +52,10 @@ def print_jobs(env: Environment, jobs: list[Job]) -> None:
     from llmcli.ui.console import stdout_console
 
     table = Table(box=None, pad_edge=False)
+    if (env.width or 80) < _NARROW:  # one column per fact would fold every cell at 80
+        headers = ["id", "model", "status", "requests", "created", "cost"]
+        rows = [[j.id, f"{j.provider}:{j.model}", j.status, _done(j),
+                 j.created[5:16].replace("T", " "), _cost(j)] for j in jobs]
     for h in headers:
         table.add_column(h, overflow="fold")
     for r in rows:

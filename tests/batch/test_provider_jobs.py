@@ -272,3 +272,22 @@ def test_an_output_file_that_cannot_be_used_is_refused_before_anything_is_sent(
               str(tmp_path / "out.csv"))
     assert res.exit_code == 2 and "batch fetch writes JSONL" in res.stderr
     assert openai_server.requests == []
+
+
+def test_jobs_table_fits_80_columns_and_subcommand_help_names_itself(cli, openai_server,
+                                                                     tmp_path):
+    job = submit(cli, three(tmp_path))
+    res = cli("batch", "jobs", stdout_tty=True, width=80)
+    lines = [ln for ln in _plain(res.stdout).splitlines() if ln.strip()]
+    assert all(len(ln) <= 80 for ln in lines) and any(ln.startswith(job) for ln in lines)
+    assert "openai:gpt-4o-mi" in res.stdout and "validating" in res.stdout
+    wide = _plain(cli("batch", "jobs", stdout_tty=True, width=200).stdout)
+    assert "gpt-4o-mini" in wide and "cost (batch price)" in wide
+    res = cli("batch", "fetch")
+    assert res.exit_code == 2 and "(see 'llmcli batch fetch --help')" in res.stderr
+
+
+def _plain(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
