@@ -81,7 +81,12 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
               source=source, template=_template_ref(template_spec), extracts=builder.extracts,
               requests=built.requests, status="validating", cost=estimate)
     store.add(job)
-    jobs.submit(service, store, job, [f.path for f in built.files])
+    try:
+        jobs.submit(service, store, job, [f.path for f in built.files])
+    except BaseException:
+        if not job.parts:  # nothing reached the provider: leave no empty job behind
+            store.delete(job.id)
+        raise
     warn_line(env, f"batch job {job.id}: {plural(built.requests, 'request')} in "
                    f"{plural(len(job.parts), 'provider job')} "
                    f"({', '.join(p.remote_id for p in job.parts)})")

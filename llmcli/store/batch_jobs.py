@@ -98,6 +98,9 @@ class BatchJobStore:
         stmts += [_part_insert(job.id, p) for p in job.parts]
         self._write(stmts)
 
+    def delete(self, job_id: str) -> None:
+        self._write([("DELETE FROM batch_jobs WHERE id=:id", {"id": job_id})])
+
     def add_part(self, job_id: str, part: JobPart) -> None:
         self._write([_part_insert(job_id, part)])
 

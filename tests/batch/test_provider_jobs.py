@@ -291,3 +291,33 @@ def _plain(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_a_refused_key_is_one_line_without_the_key_and_records_no_job(
+    cli, openai_server, tmp_path
+):
+    wrong = "sk-wrong-SECRET-0123456789"
+    res = cli("batch", str(three(tmp_path)), *OPENAI, "--provider-batch",
+              env={"OPENAI_API_KEY": wrong})
+    assert res.exit_code == 4 and len(res.stderr.strip().splitlines()) == 1
+    assert "SECRET" not in res.stderr + res.stdout
+    assert openai_server.requests_for("batches.create") == []
+    assert cli("batch", "jobs").stdout.count("\n") == 1  # the header: no empty job kept
+
+
+def test_ctrl_c_while_waiting_leaves_the_job_to_fetch_later(cli, openai_server, tmp_path,
+                                                            monkeypatch):
+    import llmcli.cli.batch_jobs as mod
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mod, "sleep", interrupt)
+    openai_server.batch_steps = ["in_progress"]
+    res = cli("batch", str(three(tmp_path)), *OPENAI, "--provider-batch", "--wait", "--poll", "5")
+    assert res.exit_code == 130
+    job = res.stderr.split("batch job ", 1)[1].split(":", 1)[0]
+    openai_server.echo = True
+    openai_server.finish("batch_0001")
+    res = cli("batch", "fetch", job)
+    assert res.exit_code == 0 and len(records(res.stdout)) == 3
