@@ -85,7 +85,10 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
         jobs.submit(service, store, job, [f.path for f in built.files])
     except BaseException:
         if not job.parts:  # nothing reached the provider: leave no empty job behind
+            import shutil
+
             store.delete(job.id)
+            shutil.rmtree(folder, ignore_errors=True)
         raise
     warn_line(env, f"batch job {job.id}: {plural(built.requests, 'request')} in "
                    f"{plural(len(job.parts), 'provider job')} "
