@@ -69,7 +69,8 @@ def submit(service: BatchService, store: BatchJobStore, job: Job, files: list[Pa
     for n, path in enumerate(files, start=first_part):
         file_id = service.upload(path)
         remote = service.create(file_id, {"llmcli_job": job.id, "part": str(n)})
-        requests = sum(1 for _ in path.open("rb"))
+        with path.open("rb") as fh:
+            requests = sum(1 for _ in fh)
         part = JobPart(part=n, remote_id=remote.id, input_file_id=file_id, requests=requests,
                        status=remote.status, created_at=remote.created_at,
                        expires_at=remote.expires_at, retry=retry)

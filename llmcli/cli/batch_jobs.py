@@ -95,8 +95,19 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
                    f"({', '.join(p.remote_id for p in job.parts)})")
     if not wait:
         env.stdout.write(job.id + "\n")
-        return 0
-    return _wait_and_fetch(app_ctx, job, poll=poll, output=output)
+        env.stdout.flush()
+        code = 0
+    else:
+        code = _wait_and_fetch(app_ctx, job, poll=poll, output=output)
+    if built.bad:  # like a synchronous batch: malformed lines make the exit status 2
+        from llmcli.batch.plan import BatchIncomplete
+
+        lines = ", ".join(str(b.line) for b in built.bad[:10])
+        raise BatchIncomplete(
+            f"{plural(len(built.bad), 'malformed line')} skipped (line {lines}"
+            f"{', …' if len(built.bad) > 10 else ''}); the rest went to job {job.id}",
+            exit_code=2, hint="fix them and submit those lines again")
+    return code
 
 
 def _template_ref(spec: str | None) -> str | None:

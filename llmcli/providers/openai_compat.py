@@ -260,6 +260,13 @@ class OpenAIProvider(SdkProvider):
         """The Batch API (files + jobs) through this provider's client."""
         from llmcli.providers.batch_api import StainlessBatchService
 
+        if self.is_endpoint:  # Ollama, llama.cpp, vLLM serve no files/batches endpoints
+            from llmcli.core.errors import Unsupported
+
+            raise Unsupported(f"endpoint '{self.settings.name}' has no batch jobs",
+                              hint="providers that have them: gemini, groq, openai; without "
+                              "--provider-batch a synchronous batch runs any model")
+
         return StainlessBatchService(self)
 
     # -- models ---------------------------------------------------------------------------------

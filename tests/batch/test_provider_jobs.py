@@ -321,3 +321,26 @@ def test_ctrl_c_while_waiting_leaves_the_job_to_fetch_later(cli, openai_server, 
     openai_server.finish("batch_0001")
     res = cli("batch", "fetch", job)
     assert res.exit_code == 0 and len(records(res.stdout)) == 3
+
+
+def test_malformed_lines_are_skipped_named_and_make_the_exit_status_2(
+    cli, openai_server, tmp_path
+):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"prompt": "um"}\n{"prompt": \n{"id": 7}\n{"prompt": "quatro"}\n',
+                   encoding="utf-8")
+    res = cli("batch", str(src), *OPENAI, "--provider-batch")
+    assert res.exit_code == 2
+    job = res.stdout.strip()
+    assert "line 2 skipped: not valid JSON" in res.stderr and "line 3 skipped" in res.stderr
+    assert f"2 malformed lines skipped (line 2, 3); the rest went to job {job}" in res.stderr
+    assert [ln["custom_id"] for ln in uploaded_lines(openai_server)] == ["L1:1", "L4:4"]
+
+
+def test_an_openai_compatible_endpoint_is_refused(cli, home, openai_server, tmp_path):
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(
+        f'[endpoints.ollama]\nbase_url = "{openai_server.url}"\n', encoding="utf-8")
+    res = cli("batch", str(three(tmp_path)), "-m", "ollama:stub-model", "--provider-batch")
+    assert res.exit_code == 13 and "endpoint 'ollama' has no batch jobs" in res.stderr
+    assert openai_server.requests_for("files.create") == []
