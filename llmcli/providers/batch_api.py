@@ -59,9 +59,10 @@ class StainlessBatchService:
             return _job(self.provider.client.batches.cancel(job_id))
 
     def download(self, file_id: str, dest: Path) -> None:
-        with self.provider._mapped_errors(None):
-            content = self.provider.client.files.content(file_id)
-            content.write_to_file(dest)
+        # Streamed to disk in chunks: an output file can be hundreds of megabytes.
+        with self.provider._mapped_errors(None), \
+                self.provider.client.files.with_streaming_response.content(file_id) as resp:
+            resp.stream_to_file(dest)
 
 
 def _job(job: Any) -> RemoteJob:
