@@ -71,7 +71,7 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     estimate = jobs.input_estimate(built, target.info)
     if dry_run:
         for f in built.files:
-            env.stdout.write(f"{f.path}\t{f.requests:,} requests\t{f.size:,} bytes\n")
+            env.stdout.write(f"{f.path}\t{plural(f.requests, 'request')}\t{f.size:,} bytes\n")
         cost = "" if estimate is None else f"; input cost at the batch price ≈ ${estimate:.6f}"
         warn_line(env, f"dry run: {plural(built.requests, 'request')} in "
                        f"{plural(len(built.files), 'file')}, nothing uploaded{cost}")

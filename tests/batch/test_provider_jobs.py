@@ -344,3 +344,18 @@ def test_an_openai_compatible_endpoint_is_refused(cli, home, openai_server, tmp_
     res = cli("batch", str(three(tmp_path)), "-m", "ollama:stub-model", "--provider-batch")
     assert res.exit_code == 13 and "endpoint 'ollama' has no batch jobs" in res.stderr
     assert openai_server.requests_for("files.create") == []
+
+
+def test_the_byte_limit_splits_too_and_one_request_over_it_is_refused(
+    cli, home, openai_server, tmp_path
+):
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text("[providers.openai]\nbatch_max_bytes = 400\n")
+    res = cli("batch", str(three(tmp_path)), *OPENAI, "--provider-batch", "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    rows = [ln.split("\t") for ln in res.stdout.splitlines()]
+    assert [r[1] for r in rows] == ["2 requests", "1 request"]
+    assert all(int(r[2].split()[0].replace(",", "")) <= 400 for r in rows)
+    big = prompts_file(tmp_path, ["x" * 500], name="big.jsonl")
+    res = cli("batch", str(big), *OPENAI, "--provider-batch", "--dry-run")
+    assert res.exit_code == 2 and "over the provider's 400-byte file limit" in res.stderr
