@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import typer
+from typer.core import TyperCommand
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
@@ -21,9 +22,31 @@ if TYPE_CHECKING:
 MODEL_HELP = "Model (repeat for several: one record per input per model)."
 TEMPLATE_HELP = "Template filled in from each input's fields."
 RETRIES_HELP = "Retries of a failed item (default: the network.max_retries setting, 2)."
+PROVIDER_BATCH_HELP = "Submit as the provider's batch job (OpenAI, Groq): half price, 24 h window."
+# `llmcli batch NAME ...` runs the job subcommand NAME unless a file called NAME exists
+# (see cli/batch_jobs.py): `batch` keeps its positional input file.
+JOB_COMMANDS = ("jobs", "status", "fetch", "cancel")
 
 
-@app.command()
+class BatchCommand(TyperCommand):
+    """The batch run, or one of the job subcommands when the first argument names one."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        if args and args[0] in JOB_COMMANDS and not Path(args[0]).exists():
+            ctx.meta["llmcli.batch.subcommand"] = list(args)
+            return []
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: typer.Context) -> object:
+        sub = ctx.meta.get("llmcli.batch.subcommand")
+        if sub is not None:
+            from llmcli.cli.batch_jobs import dispatch
+
+            return dispatch(ctx, sub)
+        return super().invoke(ctx)
+
+
+@app.command(cls=BatchCommand)
 def batch(
     ctx: typer.Context,
     source: str = typer.Argument(..., metavar="INPUT", help="JSONL or CSV file, or - for stdin."),
@@ -49,10 +72,16 @@ def batch(
         None, "--rag", help="Retrieve passages from this index for each input's prompt."
     ),
     rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages per input."),
+    provider_batch: bool = typer.Option(False, "--provider-batch", help=PROVIDER_BATCH_HELP),
+    wait: bool = typer.Option(False, "--wait", help="With --provider-batch: wait, then fetch."),
+    poll: float = typer.Option(30.0, "--poll", min=0, help="Seconds between polls with --wait."),
 ) -> int:
     """Run every input through the model(s); one JSON (or CSV) record per input per model.
 
     Example: llmcli batch questions.jsonl -m groq -j 8 --rpm 30 -O answers.jsonl
+
+    Provider batch jobs: llmcli batch in.jsonl -m openai:gpt-4o-mini --provider-batch, then
+    llmcli batch jobs | status JOB | fetch JOB -O out.jsonl [--retry-failed] | cancel JOB.
     """
     from llmcli.batch import inputs, outputs, plan
     from llmcli.batch import resume as resume_mod
@@ -77,6 +106,11 @@ def batch(
     else:
         builder = _builder(app_ctx, template, system)
     targets = _targets(app_ctx, model or [None], option, builder)
+    if provider_batch:
+        return _provider_batch(app_ctx, source, targets, builder, in_fmt=in_fmt, strict=strict,
+                               dry_run=dry_run, wait=wait, poll=poll, output=output,
+                               needs_prompt=template is None, template_spec=template,
+                               refused=resume or retry_failed or rag is not None)
 
     answered = None
     if output is not None and output.exists() and (resume or retry_failed):
@@ -138,6 +172,19 @@ def batch(
     elif env.stderr_isatty or summary:
         print_summary(env, stats.as_dict())
     return _exit(app_ctx, runner, stats, output, no_log)
+
+
+def _provider_batch(app_ctx: AppContext, source: str, targets: list[Target], builder: Builder,
+                    *, refused: bool, **kw: object) -> int:
+    from llmcli.cli.batch_jobs import submit
+    from llmcli.core.errors import InvalidInput
+
+    if len(targets) != 1:
+        raise InvalidInput("--provider-batch sends to one model", hint="give one -m")
+    if refused:
+        raise InvalidInput("--provider-batch does not take --resume, --retry-failed or --rag",
+                           hint="fetch with: llmcli batch fetch JOB -O FILE [--retry-failed]")
+    return submit(app_ctx, source, targets[0], builder, **kw)  # type: ignore[arg-type]
 
 
 def _builder(app_ctx: AppContext, template: str | None, system: str | None) -> Builder:

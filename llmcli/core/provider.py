@@ -23,6 +23,7 @@ class Capability(StrEnum):
     TOKENIZE = "tokenize"
     COUNT_TOKENS = "count_tokens"
     LOGPROBS = "logprobs"
+    BATCH_JOBS = "batch_jobs"  # an asynchronous batch service (files + jobs) at batch prices
 
 
 class ModelInfo(BaseModel):

@@ -82,7 +82,8 @@ class GeminiProvider(SdkProvider):
     name: ClassVar[str] = "gemini"
     description: ClassVar[str] = "Google Gemini (Developer API)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.COUNT_TOKENS}
+        {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.COUNT_TOKENS,
+         Capability.BATCH_JOBS}
     )
     key_env: ClassVar[tuple[str, ...]] = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
     base_url_env: ClassVar[str | None] = "GOOGLE_GEMINI_BASE_URL"
@@ -267,6 +268,12 @@ class GeminiProvider(SdkProvider):
         if resp.total_tokens is None:
             raise ProviderError("gemini returned no token count", hint="retry")
         return int(resp.total_tokens)
+
+    def batch_service(self) -> Any:
+        """Batch mode with inline requests (providers/gemini_batch.py)."""
+        from llmcli.providers.gemini_batch import GeminiBatchService
+
+        return GeminiBatchService(self)
 
     def close(self) -> None:
         if self._client is not None:

@@ -31,7 +31,9 @@ class GroqProvider(OpenAIProvider):
     name: ClassVar[str] = "groq"
     description: ClassVar[str] = "Groq LPU inference (Llama, gpt-oss, ...)"
     # Narrower than OpenAI's on purpose: no EMBED, no LOGPROBS (see the module docstring).
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHAT, Capability.STREAM})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.CHAT, Capability.STREAM, Capability.BATCH_JOBS}
+    )
     key_env: ClassVar[tuple[str, ...]] = ("GROQ_API_KEY",)
     base_url_env: ClassVar[str | None] = "GROQ_BASE_URL"
     default_model: ClassVar[str] = catalog.DEFAULTS["groq"]

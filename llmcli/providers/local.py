@@ -81,7 +81,8 @@ class LocalOptions(Options):
 class LocalProvider(Provider):
     name: ClassVar[str] = "local"
     description: ClassVar[str] = "Gemma 3 270M and other GGUF models, offline (numpy or llama.cpp)"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability)
+    # Everything but batch jobs: there is no service to submit to (a synchronous batch runs it).
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability) - {Capability.BATCH_JOBS}
     options_model: ClassVar[type[Options]] = LocalOptions
     needs_key: ClassVar[bool] = False
     default_model: ClassVar[str] = DEFAULT_MODEL

@@ -67,7 +67,8 @@ class OpenAIProvider(SdkProvider):
     name: ClassVar[str] = "openai"
     description: ClassVar[str] = "OpenAI and OpenAI-compatible servers (Ollama, llama.cpp, vLLM)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.LOGPROBS}
+        {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.LOGPROBS,
+         Capability.BATCH_JOBS}
     )
     options_model: ClassVar[type[Options]] = OpenAIOptions
     key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
@@ -254,6 +255,19 @@ class OpenAIProvider(SdkProvider):
                 f"{self.settings.name} stopped the reply: its content filter was triggered",
                 hint="rephrase the prompt",
             )
+
+    def batch_service(self) -> Any:
+        """The Batch API (files + jobs) through this provider's client."""
+        from llmcli.providers.batch_api import StainlessBatchService
+
+        if self.is_endpoint:  # Ollama, llama.cpp, vLLM serve no files/batches endpoints
+            from llmcli.core.errors import Unsupported
+
+            raise Unsupported(f"endpoint '{self.settings.name}' has no batch jobs",
+                              hint="providers that have them: gemini, groq, openai; without "
+                              "--provider-batch a synchronous batch runs any model")
+
+        return StainlessBatchService(self)
 
     # -- models ---------------------------------------------------------------------------------
     def known_models(self) -> list[ModelInfo]:

@@ -134,6 +134,40 @@ MIGRATIONS: list[str] = [
         INSERT INTO rag_chunks_fts(rowid, text) VALUES (new.id, new.text);
     END;
     """,
+    # 4: provider batch jobs from `llmcli batch --provider-batch`: one local job, tracked as one,
+    # made of one or more provider jobs (parts: an input over a provider's limits is split).
+    """
+    CREATE TABLE batch_jobs (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        source TEXT NOT NULL,
+        template TEXT,
+        extracts INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        cost REAL,
+        cost_known INTEGER NOT NULL DEFAULT 0  -- 0: input-only estimate; 1: from the results
+    );
+    CREATE TABLE batch_job_parts (
+        job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        part INTEGER NOT NULL,
+        remote_id TEXT NOT NULL,
+        input_file_id TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        completed INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER,
+        expires_at INTEGER,
+        output_file_id TEXT,
+        error_file_id TEXT,
+        retry INTEGER NOT NULL DEFAULT 0,  -- 1: failed requests of earlier parts, sent again
+        PRIMARY KEY (job_id, part)
+    );
+    CREATE UNIQUE INDEX batch_job_parts_remote ON batch_job_parts(remote_id);
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [

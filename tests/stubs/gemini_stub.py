@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_event, words
+from tests.stubs.gemini_batch import GeminiBatchEndpoints
 
 _PATH = re.compile(r"^/(v1|v1beta)/models(?:/([^:/]+))?(?::([A-Za-z]+))?$")
 
@@ -25,7 +26,7 @@ DEFAULT_MODELS = [
 ]
 
 
-class GeminiStub(StubServer):
+class GeminiStub(GeminiBatchEndpoints, StubServer):
     name = "gemini"
 
     def __init__(self, expected_key: str | None = "AIzaStubTestKey0123456789abcdefghij"):
@@ -46,9 +47,13 @@ class GeminiStub(StubServer):
         self.thoughts_tokens: int | None = None
         self.total_tokens_reply: int | None = None  # countTokens answer; default: words
         self.dims = 3
+        self._init_batches()  # batch mode (tests/stubs/gemini_batch.py)
 
     # -- routing --------------------------------------------------------------------------------
     def route(self, req: Recorded) -> str | None:
+        batch = self.batch_route(req)
+        if batch is not None:
+            return batch
         m = _PATH.match(req.route_path)
         if not m:
             return None
@@ -89,6 +94,8 @@ class GeminiStub(StubServer):
         return None
 
     def default(self, route: str, req: Recorded) -> AnyReply:
+        if route.startswith("batches."):
+            return self.batch_default(route, req)
         names = [m[0] for m in self.models]
         routes = ("chat", "embeddings", "count_tokens", "model")
         if route in routes and self.model_of(req) in self.retired:

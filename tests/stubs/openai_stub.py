@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_event, words
+from tests.stubs.batch_jobs import BatchEndpoints
 
 CREATED = 1700000000
 DEFAULT_MODELS = [
@@ -33,7 +34,7 @@ DEFAULT_MODELS = [
 SHUTDOWN_DATES = {m: "2027-01-14" for m in ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1")}
 
 
-class OpenAIStub(StubServer):
+class OpenAIStub(BatchEndpoints, StubServer):
     """Scriptable OpenAI-compatible server. Attributes set the default replies."""
 
     name = "openai"
@@ -57,6 +58,7 @@ class OpenAIStub(StubServer):
         self.completion_tokens: int | None = None  # default: number of chunks
         self.embedding_format: str = "auto"  # 'auto' honours encoding_format; 'float' ignores it
         self.dims = 3
+        self._init_batches()  # files + batches endpoints (tests/stubs/batch_jobs.py)
 
     @property
     def url(self) -> str:
@@ -76,7 +78,7 @@ class OpenAIStub(StubServer):
             return "model"
         if req.method == "POST" and rest == "/embeddings":
             return "embeddings"
-        return None
+        return self.batch_route(req.method, rest)
 
     def check_auth(self, req: Recorded) -> AnyReply | None:
         if self.expected_key is None:
@@ -94,6 +96,8 @@ class OpenAIStub(StubServer):
         return None
 
     def default(self, route: str, req: Recorded) -> AnyReply:
+        if route.startswith(("files.", "batches.")):
+            return self.batch_default(route, req)
         body = req.body if isinstance(req.body, dict) else {}
         if route in ("chat", "embeddings"):
             model = body.get("model")

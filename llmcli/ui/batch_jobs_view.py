@@ -1,0 +1,80 @@
+"""Provider batch jobs on screen: the jobs table, one job's status, the progress while waiting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmcli.environment import Environment
+    from llmcli.store.batch_jobs import Job
+
+
+_NARROW = 140  # below this many columns: the short table
+
+
+def _when(stamp: int | None) -> str:
+    if not stamp:
+        return "—"
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _cost(job: Job) -> str:
+    """The results' cost, or `~$x in` for the input-only estimate made at submission."""
+    if job.cost is None:
+        return "—"
+    return f"${job.cost:.6f}" if job.cost_known else f"~${job.cost:.6f} in"
+
+
+def _done(job: Job) -> str:
+    failed = f" ({job.failed:,} failed)" if job.failed else ""
+    return f"{job.completed:,}/{job.requests:,}{failed}"
+
+
+def counts(job: Job) -> str:
+    return f"{job.completed:,}/{job.requests:,} done, {job.failed:,} failed"
+
+
+def print_jobs(env: Environment, jobs: list[Job]) -> None:
+    """The table of `llmcli batch jobs` (tab-separated lines in a pipe)."""
+    headers = ["id", "provider", "model", "status", "done", "failed", "requests", "parts",
+               "created", "expires", "cost (batch price)"]
+    rows = [[j.id, j.provider, j.model, j.status, f"{j.completed:,}", f"{j.failed:,}",
+             f"{j.requests:,}", str(len(j.parts)), j.created[:16].replace("T", " "),
+             _when(j.expires_at), _cost(j)] for j in jobs]
+    if not env.stdout_isatty:
+        env.stdout.write("\t".join(headers) + "\n")
+        for r in rows:
+            env.stdout.write("\t".join(r) + "\n")
+        return
+    from rich.table import Table
+
+    from llmcli.ui.console import stdout_console
+
+    table = Table(box=None, pad_edge=False)
+    if (env.width or 80) < _NARROW:  # one column per fact would fold every cell at 80
+        headers = ["id", "model", "status", "requests", "created", "cost"]
+        rows = [[j.id, f"{j.provider}:{j.model}", j.status, _done(j),
+                 j.created[5:16].replace("T", " "), _cost(j)] for j in jobs]
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    for r in rows:
+        table.add_row(*r)
+    stdout_console(env).print(table)
+
+
+def print_status(env: Environment, job: Job) -> None:
+    """`llmcli batch status JOB`: the job, then one line per provider job."""
+    w = env.stdout.write
+    w(f"job {job.id}  {job.provider}:{job.model}  {job.status}\n")
+    w(f"requests: {counts(job)}; created {job.created[:19].replace('T', ' ')} UTC, "
+      f"expires {_when(job.expires_at)} UTC; cost {_cost(job)} (batch price)\n")
+    for p in job.parts:
+        w(f"  part {p.part}: {p.remote_id}  {p.status}  {p.completed:,}/{p.requests:,} done, "
+          f"{p.failed:,} failed\n")
+
+
+def progress_line(env: Environment, job: Job) -> None:
+    """One line on stderr per poll while `--wait`ing."""
+    env.stderr.write(f"llmcli: batch job {job.id}: {job.status}, {counts(job)}\n")
+    env.stderr.flush()
