@@ -337,6 +337,8 @@ class BatchRunner:
             return
         code = out.error.exit_code if out.error is not None else 1
         self.stats.fail_codes[code] = self.stats.fail_codes.get(code, 0) + 1
+        kind = out.error.kind if out.error is not None else "error"
+        self.stats.fail_kinds[kind] = self.stats.fail_kinds.get(kind, 0) + 1
         self._emit(unit, self._record(unit, response, ok=False))
 
     def _retry_delay(self, unit: Unit, err: LlmcliError | None) -> float | None:

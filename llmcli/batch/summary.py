@@ -123,6 +123,7 @@ class BatchStats:
     cost: float = 0.0
     stopped: str | None = None  # why the run ended early, if it did
     fail_codes: dict[int, int] = field(default_factory=dict)  # exit code of each failure's class
+    fail_kinds: dict[str, int] = field(default_factory=dict)  # and its kind ('timeout'), for why
     answer_label: str = "reply"  # what agreement compares: "answer" with a template
     models: dict[str, ModelStats] = field(default_factory=dict)
     agreement: Agreement = field(default_factory=Agreement)

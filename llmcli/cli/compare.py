@@ -257,17 +257,16 @@ def _vote(
 
 
 def _exit_status(env: Environment, result: ComparisonResult) -> None:
-    """Ctrl-C exits 130; a failed cell makes the exit code that cell's error class's."""
-    from llmcli.core.errors import Interrupted, LlmcliError
+    """Ctrl-C exits 130; any failed cell (an error, a stream broken mid-reply) fails the
+    comparison by the one rule for many exchanges (exchange/outcome.py)."""
+    from llmcli.core.errors import Interrupted
+    from llmcli.exchange.outcome import some_failed
 
     if result.interrupted:
         raise Interrupted("interrupted", hint="what arrived was kept and logged as interrupted")
     failed = result.failures
-    if not failed:
-        return
-    first = failed[0]
-    err = first.error if isinstance(first.error, LlmcliError) else LlmcliError("failed")
-    raise type(err)(
-        f"{len(failed)} of {len(result.cells)} cells failed; first, {first.cell.model}: "
-        f"{err.one_line()}"
-    )
+    errors = [s.error for s in failed if s.error is not None]
+    first = f"{failed[0].cell.model}: {errors[0].one_line()}" if errors else None
+    err = some_failed(errors, len(result.cells), "cells", first=first)
+    if err is not None:
+        raise err
