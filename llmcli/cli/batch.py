@@ -219,7 +219,7 @@ def _exit(
     """Decide the exit status; say what was done when the run ended early."""
     from llmcli.batch.plan import outcome_error
     from llmcli.batch.summary import plural
-    from llmcli.core.errors import Interrupted, InvalidInput
+    from llmcli.core.errors import Interrupted, InvalidInput, OutputClosed
     from llmcli.ui.console import warn_line
 
     env = app_ctx.env
@@ -234,7 +234,7 @@ def _exit(
         if err.closed_pipe and output is None:
             closed = f"output closed after {plural(stats.written, 'record')}; stopped{logged}"
             warn_line(env, closed)
-            return 0
+            return OutputClosed.exit_code
         err.hint = f"{done}; {again}"
         raise err
     if runner.interrupted:
