@@ -107,6 +107,7 @@ class BatchStats:
     ended: float | None = None
     read: int = 0  # usable input records
     bad_lines: int = 0
+    duplicates: int = 0  # repeated ids left out by --dedupe
     bad_line_numbers: list[int] = field(default_factory=list)
     skipped: int = 0  # units already answered (resume)
     submitted: int = 0
@@ -178,6 +179,7 @@ class BatchStats:
             "read": self.read,
             "bad_lines": self.bad_lines,
             "bad_line_numbers": self.bad_line_numbers,
+            "duplicates": self.duplicates,
             "skipped": self.skipped,
             "ok": self.ok,
             "failed": self.failed,
