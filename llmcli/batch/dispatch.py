@@ -117,7 +117,7 @@ class BatchRunner:
         self._stopping = False
         self._abandon = False
         self._interrupts = 0
-        self._log_broken = False
+        self.log_error: StorageError | None = None  # the log could not be written
         self.output_error: OutputError | None = None
 
     @property
@@ -401,12 +401,12 @@ class BatchRunner:
             self._stop("output closed" if exc.closed_pipe else exc.one_line())
 
     def _log(self, unit: Unit, response: Response) -> None:
-        if self.log is None or self._log_broken:
+        if self.log is None or self.log_error is not None:
             return
         try:
             self.log(unit.request, response)
         except StorageError as exc:
-            self._log_broken = True
+            self.log_error = exc
             self.hooks.notice(f"calls are no longer logged: {exc.one_line()}")
 
     # -- stopping ---------------------------------------------------------------------------------

@@ -229,7 +229,7 @@ def _exit(
     """Decide the exit status; say what was done when the run ended early."""
     from llmcli.batch.plan import outcome_error
     from llmcli.batch.summary import plural
-    from llmcli.core.errors import Interrupted, InvalidInput, OutputClosed
+    from llmcli.core.errors import Interrupted, InvalidInput, OutputClosed, StorageError
     from llmcli.ui.console import warn_line
 
     env = app_ctx.env
@@ -255,6 +255,9 @@ def _exit(
     err = outcome_error(stats, output=output)
     if err is not None:
         raise err
+    if runner.log_error is not None:  # every record was written; the log is what failed
+        raise StorageError(f"the batch's calls were not logged: {runner.log_error.message}",
+                           hint=runner.log_error.hint)
     return 0
 
 
