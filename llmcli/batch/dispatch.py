@@ -38,6 +38,7 @@ from llmcli.core.errors import (
     LlmcliError,
     RateLimited,
     StorageError,
+    Terminated,
     is_retryable,
 )
 from llmcli.core.runner import RetryPolicy
@@ -133,8 +134,8 @@ class BatchRunner:
                 try:
                     if not self._step():
                         break
-                except KeyboardInterrupt:
-                    self._interrupted()
+                except KeyboardInterrupt as exc:
+                    self._interrupted(terminated=isinstance(exc, Terminated))
         finally:
             self._finish()
         return self.stats
@@ -424,9 +425,16 @@ class BatchRunner:
         for _, _, unit in sorted(delayed, key=lambda d: d[2].seq):
             self._drop(unit)
 
-    def _interrupted(self) -> None:
+    def _interrupted(self, *, terminated: bool = False) -> None:
+        """Ctrl-C once: no new requests, those in flight finish. SIGTERM/SIGHUP: those in
+        flight also stop at their next piece and are logged as interrupted, partial text kept
+        (a process manager will not wait for whole replies). Ctrl-C twice: leave them."""
         self._interrupts += 1
-        if self._interrupts == 1:
+        if terminated:
+            self._cancel.set()
+            self._abort.set()
+            self._stop("terminated")
+        elif self._interrupts == 1:
             self._cancel.set()
             self._stop("interrupted")
             if self._pending:

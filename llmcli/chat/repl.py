@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from llmcli.chat import commands
 from llmcli.chat.commands import CommandContext, Result
 from llmcli.core.errors import InvalidInput
+from llmcli.environment import terminated_by
 from llmcli.ui.terminal import echo
 
 if TYPE_CHECKING:
@@ -279,6 +280,8 @@ class Repl:
             except KeyboardInterrupt:
                 # Ctrl-C outside a reply (a slow command, a redraw): back to the prompt.
                 self.view.interrupted()
+            if terminated_by() is not None:  # SIGTERM/SIGHUP: the partial reply is logged
+                return 130
 
     def turn(self, text: str) -> Result:
         """One line from the prompt: a command, or a message to send."""

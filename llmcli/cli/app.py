@@ -100,7 +100,16 @@ def _command_name(argv: list[str]) -> str | None:
 
 
 def run(argv: list[str], env: Environment) -> int:
-    """Run the CLI with the given arguments and environment; returns the exit code."""
+    """Run the CLI with the given arguments and environment; returns the exit code (after
+    SIGTERM or SIGHUP: 128 + the signal's number)."""
+    code = _run(argv, env)
+    from llmcli.environment import terminated_by
+
+    signum = terminated_by()
+    return 128 + signum if signum is not None and code in (0, 130) else code
+
+
+def _run(argv: list[str], env: Environment) -> int:
     from click import exceptions as click_exc
 
     from llmcli.core.errors import LlmcliError, OutputClosed, output_failure

@@ -204,6 +204,16 @@ def output_failure(exc: BaseException, name: str = "standard output") -> LlmcliE
     return None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised on the main thread like Ctrl-C so that every path that keeps
+    a partial reply on Ctrl-C keeps it here too. The process exits 128 + the signal's number
+    (143, 129), as a shell reports a process a signal ended."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"terminated by signal {signum}")
+
+
 def is_retryable(err: BaseException) -> bool:
     """True for the failures worth another attempt: 408, 429, 5xx, timeouts, connection errors."""
     if isinstance(err, RateLimited | TimeoutError_ | Unreachable):

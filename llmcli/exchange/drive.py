@@ -135,6 +135,9 @@ def drive(
     response = run.response
     if keyboard:
         error = Interrupted("interrupted")
+        if response.status != "interrupted":  # the signal landed outside the provider's read
+            response = response.model_copy(update={"status": "interrupted",
+                                                   "error": error.message})
     elif stopped:
         error = Interrupted("stopped before the reply was complete")
         response = response.model_copy(update={"status": "interrupted", "error": error.message})
