@@ -314,19 +314,22 @@ class BatchRunner:
                 return
             raise result.error
         out: UnitResult = result.value
-        response = out.response
-        unit.requests += response.attempts
-        self._log(unit, response)
+        unit.requests += out.response.attempts
+        # One row per item, its final outcome, with every request it took (not a row a retry).
+        response = out.response.model_copy(update={"attempts": max(1, unit.requests)})
         if out.cancelled:
+            self._log(unit, response)
             self._drop(unit)
             return
+        delay = None if response.status == "complete" else self._retry_delay(unit, out.error)
+        if delay is None:
+            self._log(unit, response)
         if response.status == "complete":
             if response.usage.output_tokens is not None:
                 total, n = self._out_tokens.get(unit.target.label, (0, 0))
                 self._out_tokens[unit.target.label] = (total + response.usage.output_tokens, n + 1)
             self._emit(unit, self._record(unit, response, ok=True))
             return
-        delay = self._retry_delay(unit, out.error)
         if delay is not None:
             now = time.monotonic()
             unit.attempt += 1
