@@ -68,6 +68,12 @@ def _exit_code(outcome: SendOutcome | None) -> int:
     return outcome.error.exit_code
 
 
+def _shown(outcome: SendOutcome) -> bool:
+    """Whether any of the reply reached stdout (a stream broken mid-reply keeps its text)."""
+    response = getattr(outcome.error, "response", None)
+    return bool(response is not None and response.text)
+
+
 # -- piped ------------------------------------------------------------------------------------
 
 
@@ -98,6 +104,8 @@ def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
         outcome = session.send(commands.unescape(line), ui)
         if outcome.status == "interrupted":
             return 130
+        if outcome.status in ("error", "not_sent") and not _shown(outcome):
+            view.no_reply()
         code = code or _exit_code(outcome)
     return code
 
