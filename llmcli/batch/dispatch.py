@@ -107,8 +107,11 @@ class BatchRunner:
         self._pending: dict[Future[TaskResult], Unit] = {}
         self._delayed: list[tuple[float, int, Unit]] = []
         self._reorder = Reorder(config.ordered)
-        per_unit = 4 if config.ordered else 2
-        self._window = config.window or per_unit * config.jobs + len(targets)
+        self._window = config.window or 2 * config.jobs + len(targets)
+        # --ordered: finished records wait here for an earlier one. They do not count against
+        # the window of requests in flight, so one slow request does not stall the others;
+        # the buffer has its own bound (memory), reached only behind a very slow request.
+        self._reorder_limit = config.reorder_limit
         self._out_tokens: dict[str, tuple[int, int]] = {}
         self._rng = random.Random()
         self._feeder: Feeder | None = None
@@ -186,14 +189,15 @@ class BatchRunner:
 
     def _open(self) -> int:
         queued = sum(len(q) for q in self._ready.values())
-        return queued + len(self._pending) + len(self._delayed) + self._reorder.held
+        return queued + len(self._pending) + len(self._delayed)
 
     @property
     def _reading(self) -> bool:
         return not self._exhausted and not self._stop_reading and not self._stopping
 
     def _fill(self) -> None:
-        while self._reading and self._open() < self._window:
+        while (self._reading and self._open() < self._window
+               and self._reorder.held < self._reorder_limit):
             if not self._take(None):
                 return
 
