@@ -191,6 +191,8 @@ def output_failure(exc: BaseException, name: str = "standard output") -> LlmcliE
     read-only device (`StorageError`, exit 12); None when `exc` is not an output failure."""
     import errno
 
+    if isinstance(exc, OutputClosed | OutputFailed):  # already said (Rich's closed pipe)
+        return exc
     if isinstance(exc, BrokenPipeError):
         return OutputClosed(f"{name} was closed by its reader")
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS,

@@ -112,3 +112,14 @@ def test_a_broken_price_table_is_no_price():
     p.model_info = lambda model: {}["nope"]
     assert model_info(p, "m") is None
     assert drive(p, request(), "fake").response.cost is None
+
+
+def test_an_output_error_raised_by_the_writer_itself_is_kept_as_it_is():
+    from llmcli.core.errors import OutputClosed
+
+    def rich_closed_pipe(piece: str) -> None:
+        raise OutputClosed("standard output was closed by its reader")
+
+    result = drive(FakeProvider(reply="hello there"), request(), "fake", on_piece=rich_closed_pipe)
+    assert isinstance(result.error, OutputClosed) and result.raised is None
+    assert result.response.status == "interrupted"
