@@ -61,3 +61,20 @@ def test_failures_of_different_kinds_exit_15(cli, ab):
     assert res.exit_code == 15, res.stderr
     assert "2 of 2 cells failed (" in res.stderr
     assert "1 timeout" in res.stderr and "1 provider error" in res.stderr
+
+
+def test_a_batch_with_a_stream_broken_mid_reply_fails_and_says_why(cli, ab):
+    ab.script("chat", _fault(ab, "drop-mid"))
+    res = cli("batch", "-", "-m", "openai:model-a", "--retries", "0", "-j", "1",
+              input='{"prompt": "one"}\n{"prompt": "two"}\n')
+    assert res.exit_code == 10, res.stderr
+    assert "1 of 2 requests failed (1 provider error)" in res.stderr
+
+
+def test_a_batch_with_failures_of_different_kinds_exits_15(cli, ab):
+    ab.script("chat", _fault(ab, "drop-mid"), _fault(ab, "stall-mid"))
+    res = cli("batch", "-", "-m", "openai:model-a", "--retries", "0", "-j", "1",
+              input='{"prompt": "one"}\n{"prompt": "two"}\n{"prompt": "three"}\n')
+    assert res.exit_code == 15, res.stderr
+    assert "2 of 3 requests failed (" in res.stderr
+    assert "1 provider error" in res.stderr and "1 timeout" in res.stderr
