@@ -8,8 +8,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     from llmcli.cli.app import run
-    from llmcli.environment import Environment
+    from llmcli.environment import Environment, install_termination_handlers
 
+    install_termination_handlers()
     code = run(sys.argv[1:] if argv is None else argv, Environment.from_process())
     _fast_exit(code)
 

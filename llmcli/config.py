@@ -7,6 +7,9 @@ and users can isolate state; without it the platform's usual directories are use
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from llmcli.core.errors import InvalidInput, register_secret
+from llmcli.core.errors import InvalidInput, StorageError, register_secret
 
 APP = "llmcli"
 KEYS_FILE = "keys.json"
@@ -84,6 +87,7 @@ class Settings:
                     f"config file {paths.config_file} is not valid TOML: {exc}",
                     hint="fix or remove it",
                 ) from None
+        _check_values(raw, paths.config_file)
         return cls(paths=paths, raw=raw, environ=dict(environ or {}))
 
     @property
@@ -152,15 +156,58 @@ class KeyStore:
         return found
 
     def _write(self, keys: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        # Created 0600 from the start: the key never sits in a world-readable file.
         import json
 
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(keys, fh, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 from the start: the key never sits in a world-readable file.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(keys, fh, indent=2)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise StorageError(
+                f"cannot write the keys file {self.path}: {_why(exc)}",
+                hint="make the config dir writable (or set LLMCLI_HOME), or put the key in "
+                     "an environment variable such as GROQ_API_KEY",
+            ) from None
         self.__dict__.pop("_keys", None)
+
+
+def _why(exc: OSError) -> str:
+    """What an OSError means for a file we write, in a few words."""
+    return {
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENOSPC: "the disk is full",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+# Config values that must be a positive number of seconds: [network] and [providers.X].
+_SECONDS = ("read_timeout", "connect_timeout", "max_retry_wait")
+
+
+def _check_values(raw: dict[str, Any], path: Path) -> None:
+    """Refuse a bad number in the config with one line (exit 2), not a traceback later."""
+    sections = [("network", raw.get("network"))]
+    sections += [(f"providers.{k}", v) for k, v in (raw.get("providers") or {}).items()]
+    for where, table in sections:
+        if not isinstance(table, dict):
+            continue
+        for key in _SECONDS:
+            if key not in table:
+                continue
+            value = table[key]
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not math.isfinite(value) or value <= 0:
+                raise InvalidInput(
+                    f"config file {path}: [{where}] {key} = {value!r} is not a number of "
+                    "seconds above 0",
+                    hint=f"write e.g. {key} = 30, or remove the line",
+                )
 

@@ -66,3 +66,31 @@ def _utf8(stream: TextIO) -> None:
             stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
     except (AttributeError, ValueError):
         pass
+
+
+# The signal that ended this process (SIGTERM, SIGHUP), once one has arrived.
+_terminated_by: int | None = None
+
+
+def install_termination_handlers() -> None:
+    """SIGTERM and SIGHUP end a command the way Ctrl-C does (partial replies logged as
+    interrupted), then exit 128 + the signal's number. Main thread of a real process only."""
+    import signal
+
+    from llmcli.core.errors import Terminated
+
+    def handler(signum: int, frame: object) -> None:
+        global _terminated_by
+        first = _terminated_by is None
+        _terminated_by = signum
+        if first:  # a second signal while stopping must not cut the log write short
+            raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+
+
+def terminated_by() -> int | None:
+    """The signal that is ending the process, or None."""
+    return _terminated_by

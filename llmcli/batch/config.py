@@ -49,6 +49,8 @@ class BatchConfig:
     policy: RetryPolicy = field(default_factory=RetryPolicy)  # backoff and the Retry-After ceiling
     stream: bool = True
     window: int | None = None
+    # --ordered: finished records held for an earlier one, at most (then reading pauses).
+    reorder_limit: int = 1000
     budget_window: float = 60.0  # seconds the rpm/tpm budgets count over
     tick: float = 0.25  # how often the progress hook is called while waiting
     # What the rpm/tpm budgets measure and wait with (a test passes a fake clock).

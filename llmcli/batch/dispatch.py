@@ -38,6 +38,7 @@ from llmcli.core.errors import (
     LlmcliError,
     RateLimited,
     StorageError,
+    Terminated,
     is_retryable,
 )
 from llmcli.core.runner import RetryPolicy
@@ -106,8 +107,11 @@ class BatchRunner:
         self._pending: dict[Future[TaskResult], Unit] = {}
         self._delayed: list[tuple[float, int, Unit]] = []
         self._reorder = Reorder(config.ordered)
-        per_unit = 4 if config.ordered else 2
-        self._window = config.window or per_unit * config.jobs + len(targets)
+        self._window = config.window or 2 * config.jobs + len(targets)
+        # --ordered: finished records wait here for an earlier one. They do not count against
+        # the window of requests in flight, so one slow request does not stall the others;
+        # the buffer has its own bound (memory), reached only behind a very slow request.
+        self._reorder_limit = config.reorder_limit
         self._out_tokens: dict[str, tuple[int, int]] = {}
         self._rng = random.Random()
         self._feeder: Feeder | None = None
@@ -117,7 +121,7 @@ class BatchRunner:
         self._stopping = False
         self._abandon = False
         self._interrupts = 0
-        self._log_broken = False
+        self.log_error: StorageError | None = None  # the log could not be written
         self.output_error: OutputError | None = None
 
     @property
@@ -133,8 +137,8 @@ class BatchRunner:
                 try:
                     if not self._step():
                         break
-                except KeyboardInterrupt:
-                    self._interrupted()
+                except KeyboardInterrupt as exc:
+                    self._interrupted(terminated=isinstance(exc, Terminated))
         finally:
             self._finish()
         return self.stats
@@ -185,14 +189,15 @@ class BatchRunner:
 
     def _open(self) -> int:
         queued = sum(len(q) for q in self._ready.values())
-        return queued + len(self._pending) + len(self._delayed) + self._reorder.held
+        return queued + len(self._pending) + len(self._delayed)
 
     @property
     def _reading(self) -> bool:
         return not self._exhausted and not self._stop_reading and not self._stopping
 
     def _fill(self) -> None:
-        while self._reading and self._open() < self._window:
+        while (self._reading and self._open() < self._window
+               and self._reorder.held < self._reorder_limit):
             if not self._take(None):
                 return
 
@@ -313,19 +318,22 @@ class BatchRunner:
                 return
             raise result.error
         out: UnitResult = result.value
-        response = out.response
-        unit.requests += response.attempts
-        self._log(unit, response)
+        unit.requests += out.response.attempts
+        # One row per item, its final outcome, with every request it took (not a row a retry).
+        response = out.response.model_copy(update={"attempts": max(1, unit.requests)})
         if out.cancelled:
+            self._log(unit, response)
             self._drop(unit)
             return
+        delay = None if response.status == "complete" else self._retry_delay(unit, out.error)
+        if delay is None:
+            self._log(unit, response)
         if response.status == "complete":
             if response.usage.output_tokens is not None:
                 total, n = self._out_tokens.get(unit.target.label, (0, 0))
                 self._out_tokens[unit.target.label] = (total + response.usage.output_tokens, n + 1)
             self._emit(unit, self._record(unit, response, ok=True))
             return
-        delay = self._retry_delay(unit, out.error)
         if delay is not None:
             now = time.monotonic()
             unit.attempt += 1
@@ -337,6 +345,8 @@ class BatchRunner:
             return
         code = out.error.exit_code if out.error is not None else 1
         self.stats.fail_codes[code] = self.stats.fail_codes.get(code, 0) + 1
+        kind = out.error.kind if out.error is not None else "error"
+        self.stats.fail_kinds[kind] = self.stats.fail_kinds.get(kind, 0) + 1
         self._emit(unit, self._record(unit, response, ok=False))
 
     def _retry_delay(self, unit: Unit, err: LlmcliError | None) -> float | None:
@@ -399,12 +409,12 @@ class BatchRunner:
             self._stop("output closed" if exc.closed_pipe else exc.one_line())
 
     def _log(self, unit: Unit, response: Response) -> None:
-        if self.log is None or self._log_broken:
+        if self.log is None or self.log_error is not None:
             return
         try:
             self.log(unit.request, response)
         except StorageError as exc:
-            self._log_broken = True
+            self.log_error = exc
             self.hooks.notice(f"calls are no longer logged: {exc.one_line()}")
 
     # -- stopping ---------------------------------------------------------------------------------
@@ -422,9 +432,16 @@ class BatchRunner:
         for _, _, unit in sorted(delayed, key=lambda d: d[2].seq):
             self._drop(unit)
 
-    def _interrupted(self) -> None:
+    def _interrupted(self, *, terminated: bool = False) -> None:
+        """Ctrl-C once: no new requests, those in flight finish. SIGTERM/SIGHUP: those in
+        flight also stop at their next piece and are logged as interrupted, partial text kept
+        (a process manager will not wait for whole replies). Ctrl-C twice: leave them."""
         self._interrupts += 1
-        if self._interrupts == 1:
+        if terminated:
+            self._cancel.set()
+            self._abort.set()
+            self._stop("terminated")
+        elif self._interrupts == 1:
             self._cancel.set()
             self._stop("interrupted")
             if self._pending:

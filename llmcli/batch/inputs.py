@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal
 
@@ -51,15 +51,32 @@ Record = Item | BadLine
 
 
 def read_items(
-    stream: BinaryIO, fmt: InputFormat, *, needs_prompt: bool = True
+    stream: BinaryIO, fmt: InputFormat, *, needs_prompt: bool = True,
+    dedupe: Callable[[Item, int], None] | None = None,
 ) -> Iterator[Record]:
-    """Yield the records of `stream`. `needs_prompt` is False when a template supplies it."""
+    """Yield the records of `stream`. `needs_prompt` is False when a template supplies it.
+
+    An id seen before is a `BadLine` (resume matches answers by id, so a repeated id would be
+    taken for answered), unless `dedupe` is given: then the repeat is passed to it with the
+    line of the first occurrence, and not yielded. Memory: one short string per record."""
     if fmt == "csv":
-        yield from _read_csv(stream, needs_prompt)
+        records = _read_csv(stream, needs_prompt)
     elif fmt == "lines":
-        yield from _read_lines(stream)
+        records = _read_lines(stream)
     else:
-        yield from _read_jsonl(stream, needs_prompt)
+        records = _read_jsonl(stream, needs_prompt)
+    seen: dict[str, int] = {}
+    for rec in records:
+        if isinstance(rec, Item):
+            first = seen.setdefault(rec.key, rec.line)
+            if first != rec.line:
+                if dedupe is not None:
+                    dedupe(rec, first)
+                    continue
+                yield BadLine(rec.line, f"id {rec.id!r} was already used on line {first}; ids "
+                                        "must be unique (or pass --dedupe to answer each id once)")
+                continue
+        yield rec
 
 
 def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str | None, str]]:

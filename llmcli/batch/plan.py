@@ -75,20 +75,26 @@ class BatchIncomplete(LlmcliError):
 def outcome_error(stats: BatchStats, *, output: Path | None) -> LlmcliError | None:
     """The error to end with when requests failed or lines were skipped; None when all went well.
 
-    Requests failed: the exit code of their error class when they share one (6 for rate
-    limits, 4 for a refused key...), else 1. Only malformed lines: 2, like any bad input.
+    Requests failed: the one rule for many exchanges (exchange/outcome.py): their error class's
+    code when they share one (6 for rate limits...), else 15. Only malformed lines: 2.
     """
     again = f" -O {output}" if output else ""
     if stats.failed:
-        codes = stats.fail_codes
-        code = next(iter(codes)) if len(codes) == 1 else 1
+        from collections import Counter
+
+        from llmcli.exchange.outcome import failure_code, why
+
+        code = failure_code(stats.fail_codes)
+        kinds = Counter({k if k != "error" else "internal error": n
+                         for k, n in stats.fail_kinds.items()})
         hint = (
             f"their records hold the error; rerun only them with --retry-failed{again}"
             if output
             else "their records hold the error; write to a file with -O to rerun only them"
         )
         return BatchIncomplete(
-            f"{stats.failed:,} of {stats.done:,} requests failed", exit_code=code, hint=hint
+            f"{stats.failed:,} of {stats.done:,} requests failed ({why(kinds)})",
+            exit_code=code, hint=hint
         )
     if stats.bad_lines:
         nums = ", ".join(str(n) for n in stats.bad_line_numbers)

@@ -107,6 +107,7 @@ class BatchStats:
     ended: float | None = None
     read: int = 0  # usable input records
     bad_lines: int = 0
+    duplicates: int = 0  # repeated ids left out by --dedupe
     bad_line_numbers: list[int] = field(default_factory=list)
     skipped: int = 0  # units already answered (resume)
     submitted: int = 0
@@ -123,6 +124,7 @@ class BatchStats:
     cost: float = 0.0
     stopped: str | None = None  # why the run ended early, if it did
     fail_codes: dict[int, int] = field(default_factory=dict)  # exit code of each failure's class
+    fail_kinds: dict[str, int] = field(default_factory=dict)  # and its kind ('timeout'), for why
     answer_label: str = "reply"  # what agreement compares: "answer" with a template
     models: dict[str, ModelStats] = field(default_factory=dict)
     agreement: Agreement = field(default_factory=Agreement)
@@ -177,6 +179,7 @@ class BatchStats:
             "read": self.read,
             "bad_lines": self.bad_lines,
             "bad_line_numbers": self.bad_line_numbers,
+            "duplicates": self.duplicates,
             "skipped": self.skipped,
             "ok": self.ok,
             "failed": self.failed,

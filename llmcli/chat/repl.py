@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from llmcli.chat import commands
 from llmcli.chat.commands import CommandContext, Result
 from llmcli.core.errors import InvalidInput
+from llmcli.environment import terminated_by
 from llmcli.ui.terminal import echo
 
 if TYPE_CHECKING:
@@ -67,6 +68,12 @@ def _exit_code(outcome: SendOutcome | None) -> int:
     return outcome.error.exit_code
 
 
+def _shown(outcome: SendOutcome) -> bool:
+    """Whether any of the reply reached stdout (a stream broken mid-reply keeps its text)."""
+    response = getattr(outcome.error, "response", None)
+    return bool(response is not None and response.text)
+
+
 # -- piped ------------------------------------------------------------------------------------
 
 
@@ -97,6 +104,8 @@ def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
         outcome = session.send(commands.unescape(line), ui)
         if outcome.status == "interrupted":
             return 130
+        if outcome.status in ("error", "not_sent") and not _shown(outcome):
+            view.no_reply()
         code = code or _exit_code(outcome)
     return code
 
@@ -279,6 +288,8 @@ class Repl:
             except KeyboardInterrupt:
                 # Ctrl-C outside a reply (a slow command, a redraw): back to the prompt.
                 self.view.interrupted()
+            if terminated_by() is not None:  # SIGTERM/SIGHUP: the partial reply is logged
+                return 130
 
     def turn(self, text: str) -> Result:
         """One line from the prompt: a command, or a message to send."""

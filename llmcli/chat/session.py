@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from llmcli.chat.tokens import Count, Fit, TokenMeter
-from llmcli.core.errors import ContextTooLong, Interrupted, InvalidInput, LlmcliError
+from llmcli.core.errors import (
+    ContextTooLong,
+    Interrupted,
+    InvalidInput,
+    LlmcliError,
+    OutputClosed,
+    OutputFailed,
+)
 from llmcli.core.messages import Message
 
 if TYPE_CHECKING:
@@ -329,6 +336,11 @@ class ChatSession:
             ui.interrupted()
             err = exc if isinstance(exc, Interrupted) else Interrupted("interrupted")
             return SendOutcome("interrupted", error=err)
+        except (OutputClosed, OutputFailed):
+            # Our own output went away (a closed pipe, a full disk): the exchange is logged
+            # with what was generated; nothing more can be shown, so the chat ends.
+            self._keep_partial(text, tee.text, template)
+            raise
         except Exception as exc:
             # A stream broken after text arrived keeps that text, as Ctrl-C does. A bug in a
             # provider is one line too: the conversation matters more than the traceback.

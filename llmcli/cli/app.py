@@ -100,10 +100,19 @@ def _command_name(argv: list[str]) -> str | None:
 
 
 def run(argv: list[str], env: Environment) -> int:
-    """Run the CLI with the given arguments and environment; returns the exit code."""
+    """Run the CLI with the given arguments and environment; returns the exit code (after
+    SIGTERM or SIGHUP: 128 + the signal's number)."""
+    code = _run(argv, env)
+    from llmcli.environment import terminated_by
+
+    signum = terminated_by()
+    return 128 + signum if signum is not None and code in (0, 130) else code
+
+
+def _run(argv: list[str], env: Environment) -> int:
     from click import exceptions as click_exc
 
-    from llmcli.core.errors import LlmcliError
+    from llmcli.core.errors import LlmcliError, OutputClosed, output_failure
     from llmcli.ui.console import error_line
 
     argv = _take_debug_flag(argv, env)
@@ -138,7 +147,13 @@ def run(argv: list[str], env: Environment) -> int:
     except (typer.Abort, click_exc.Abort):
         return 130
     except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):  # click turns EPIPE into exit 1
+            _silence_stdout()
+            return OutputClosed.exit_code
         return exc.code if isinstance(exc.code, int) else 1
+    except OutputClosed:
+        _silence_stdout()  # the reader left: nothing to say, the shell's SIGPIPE status
+        return OutputClosed.exit_code
     except LlmcliError as exc:
         error_line(env, exc.one_line())
         if env.debug:
@@ -147,11 +162,16 @@ def run(argv: list[str], env: Environment) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader went away (`| head`): not an error. Point stdout at devnull so the
+        # The reader went away (`| head`): not an error, but not a success either: the status
+        # a shell gives a process killed by SIGPIPE. Point stdout at devnull so the
         # interpreter's final flush does not complain.
         _silence_stdout()
-        return 0
+        return OutputClosed.exit_code
     except Exception as exc:  # a bug: one line unless --debug
+        failure = output_failure(exc)
+        if failure is not None:  # stdout on a full or read-only device
+            error_line(env, failure.one_line())
+            return failure.exit_code
         from llmcli.core.errors import redact
 
         error_line(

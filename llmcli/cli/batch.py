@@ -64,6 +64,7 @@ def batch(
     lines: bool = typer.Option(False, "--lines", help="Each input line is a plain-text prompt."),
     fmt: str | None = typer.Option(None, "--format", help="jsonl or csv, input and output."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed line."),
+    dedupe: bool = typer.Option(False, "--dedupe", help="Answer a repeated id once (else: error)."),
     retries: int | None = typer.Option(None, "--retries", min=0, max=20, help=RETRIES_HELP),
     summary: bool = typer.Option(False, "--summary", help="Print the summary even in a pipe."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the calls."),
@@ -151,7 +152,11 @@ def batch(
         targets, builder, sink, config, stats, log=log, hooks=hooks,
         skip=plan.skipper(answered, resume=resume, retry_failed=retry_failed) if output else None,
     )
-    records = inputs.read_items(stream, in_fmt, needs_prompt=template is None or rag is not None)
+    def repeated(item: inputs.Item, first: int) -> None:
+        stats.duplicates += 1
+
+    records = inputs.read_items(stream, in_fmt, needs_prompt=template is None or rag is not None,
+                                dedupe=repeated if dedupe else None)
     try:
         if dry_run:
             runner.dry_run(records)
@@ -167,6 +172,11 @@ def batch(
     superseded = answered is not None and (retry_failed or answered.superseded > 0)
     if output is not None and clean_end and superseded and not answered.unreadable:
         resume_mod.compact(output, out_fmt)
+    if stats.duplicates:
+        from llmcli.batch.summary import plural
+        from llmcli.ui.console import warn_line
+
+        warn_line(env, f"{plural(stats.duplicates, 'repeated id')} answered once (--dedupe)")
     if dry_run:
         print_dry_run(env, stats, len(targets))
     elif env.stderr_isatty or summary:
@@ -266,7 +276,7 @@ def _exit(
     """Decide the exit status; say what was done when the run ended early."""
     from llmcli.batch.plan import outcome_error
     from llmcli.batch.summary import plural
-    from llmcli.core.errors import Interrupted, InvalidInput
+    from llmcli.core.errors import Interrupted, InvalidInput, OutputClosed, StorageError
     from llmcli.ui.console import warn_line
 
     env = app_ctx.env
@@ -281,7 +291,7 @@ def _exit(
         if err.closed_pipe and output is None:
             closed = f"output closed after {plural(stats.written, 'record')}; stopped{logged}"
             warn_line(env, closed)
-            return 0
+            return OutputClosed.exit_code
         err.hint = f"{done}; {again}"
         raise err
     if runner.interrupted:
@@ -292,6 +302,9 @@ def _exit(
     err = outcome_error(stats, output=output)
     if err is not None:
         raise err
+    if runner.log_error is not None:  # every record was written; the log is what failed
+        raise StorageError(f"the batch's calls were not logged: {runner.log_error.message}",
+                           hint=runner.log_error.hint)
     return 0
 
 

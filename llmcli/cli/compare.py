@@ -12,6 +12,7 @@ from llmcli.cli.context import app_context
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
     from llmcli.compare.comparison import CellState, ComparisonResult
+    from llmcli.core.errors import LlmcliError
     from llmcli.core.registry import ModelRef
     from llmcli.environment import Environment
 
@@ -103,7 +104,8 @@ def compare(
     if view is not None:
         view.start()
     try:
-        log = None if no_log else _logger(app_ctx, comparison.comparison_id)
+        log_failed: list[LlmcliError] = []
+        log = None if no_log else _logger(app_ctx, comparison.comparison_id, log_failed)
         result = comparison.run(log=log,
                                 on_tick=view.refresh if view is not None else None)
     finally:
@@ -113,7 +115,7 @@ def compare(
             markdown=as_markdown)
     if blind and not result.interrupted:
         _vote(app_ctx, result, grid, blind_map)
-    _exit_status(env, result)
+    _exit_status(env, result, log_failed)
 
 
 def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> None:
@@ -176,23 +178,21 @@ def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
     return per, budgets
 
 
-def _logger(app_ctx: AppContext, comparison_id: str):
-    """Log each cell as it finishes; a log that cannot be written is reported once."""
+def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):
+    """Log each cell as it finishes; a log that cannot be written is reported once (and
+    kept in `failed`: the comparison then exits 12, like every command that cannot log)."""
     from llmcli.core.errors import StorageError
     from llmcli.exchange.record import log_exchange
-    from llmcli.ui.console import warn_line
-
-    broken: list[bool] = []
 
     def log(state: CellState) -> int | None:
-        if broken or state.request is None or state.response is None:
+        if failed or state.request is None or state.response is None:
             return None
         try:
             return log_exchange(app_ctx.logs, state.request, state.response,
                                 comparison_id=comparison_id, template=state.cell.variant.template)
         except StorageError as exc:
-            broken.append(True)
-            warn_line(app_ctx.env, f"the comparison was not logged: {exc.one_line()}")
+            failed.append(StorageError(f"the comparison was not logged: {exc.message}",
+                                       hint=exc.hint))
             return None
 
     return log
@@ -256,18 +256,24 @@ def _vote(
         print_reveal(app_ctx.env, blind_map, choice)
 
 
-def _exit_status(env: Environment, result: ComparisonResult) -> None:
-    """Ctrl-C exits 130; a failed cell makes the exit code that cell's error class's."""
-    from llmcli.core.errors import Interrupted, LlmcliError
+def _exit_status(env: Environment, result: ComparisonResult,
+                 log_failed: list[LlmcliError]) -> None:
+    """Ctrl-C exits 130; any failed cell (an error, a stream broken mid-reply) fails the
+    comparison by the one rule for many exchanges (exchange/outcome.py)."""
+    from llmcli.core.errors import Interrupted
+    from llmcli.exchange.outcome import some_failed
 
     if result.interrupted:
         raise Interrupted("interrupted", hint="what arrived was kept and logged as interrupted")
     failed = result.failures
-    if not failed:
-        return
-    first = failed[0]
-    err = first.error if isinstance(first.error, LlmcliError) else LlmcliError("failed")
-    raise type(err)(
-        f"{len(failed)} of {len(result.cells)} cells failed; first, {first.cell.model}: "
-        f"{err.one_line()}"
-    )
+    errors = [s.error for s in failed if s.error is not None]
+    first = f"{failed[0].cell.model}: {errors[0].one_line()}" if errors else None
+    err = some_failed(errors, len(result.cells), "cells", first=first)
+    if err is not None:
+        if log_failed:
+            from llmcli.ui.console import warn_line
+
+            warn_line(env, log_failed[0].one_line())
+        raise err
+    if log_failed:  # every reply was shown; the log is what failed
+        raise log_failed[0]

@@ -135,7 +135,9 @@ class ComparisonResult:
 
     @property
     def failures(self) -> list[CellState]:
-        return [s for s in self.cells if s.response is not None and s.response.status == "error"]
+        """Cells that did not complete: an error, or a stream broken mid-reply (kept as
+        'interrupted' with its partial text, but failed all the same)."""
+        return [s for s in self.cells if s.response is not None and s.error is not None]
 
 
 LogFn = Callable[[CellState], "int | None"]

@@ -13,9 +13,11 @@
     ├── ProviderError        10   any other failure reported by the provider
     ├── ContentBlocked       11   a safety filter stopped the reply
     ├── StorageError         12   the logs database cannot be read or written
+    │   └── OutputFailed     12   stdout or an output file on a full or read-only device
     ├── Unsupported          13   a capability the provider does not have
     ├── LocalModelError      14   missing/corrupt GGUF, unsupported architecture, cache problems
-    └── Interrupted         130   Ctrl-C
+    ├── Interrupted         130   Ctrl-C (SIGTERM, SIGHUP: 143, 129)
+    └── OutputClosed        141   stdout's reader went away (`| head`): the shell's SIGPIPE status
 
 Messages are one line and say what to do. They never contain an API key: adapters build
 them from status codes and provider messages, and `redact` scrubs anything key-shaped.
@@ -157,6 +159,10 @@ class StorageError(LlmcliError):
     kind = "storage"
 
 
+class OutputFailed(StorageError):
+    """An output (stdout, a file) could not be written: a full or read-only device."""
+
+
 class Unsupported(LlmcliError):
     exit_code = 13
     kind = "unsupported"
@@ -170,6 +176,44 @@ class LocalModelError(LlmcliError):
 class Interrupted(LlmcliError):
     exit_code = 130
     kind = "interrupted"
+
+
+class OutputClosed(LlmcliError):
+    """The reader of standard output left (`| head`). Not worth a message: the command ends
+    quietly with the status a shell gives a process killed by SIGPIPE."""
+
+    exit_code = 141
+    kind = "output_closed"
+
+
+def output_failure(exc: BaseException, name: str = "standard output") -> LlmcliError | None:
+    """What a failed write to an output means: a closed pipe (`OutputClosed`), a full or
+    read-only device (`StorageError`, exit 12); None when `exc` is not an output failure."""
+    import errno
+
+    if isinstance(exc, OutputClosed | OutputFailed):  # already said (Rich's closed pipe)
+        return exc
+    if isinstance(exc, BrokenPipeError):
+        return OutputClosed(f"{name} was closed by its reader")
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS,
+                                                   errno.EIO, errno.EFBIG):
+        what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                errno.EROFS: "the device is read-only"}.get(exc.errno, exc.strerror or str(exc))
+        err = OutputFailed(f"could not write to {name}: {what}",
+                           hint="free some space or write somewhere else")
+        err.__cause__ = exc
+        return err
+    return None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised on the main thread like Ctrl-C so that every path that keeps
+    a partial reply on Ctrl-C keeps it here too. The process exits 128 + the signal's number
+    (143, 129), as a shell reports a process a signal ended."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"terminated by signal {signum}")
 
 
 def is_retryable(err: BaseException) -> bool:

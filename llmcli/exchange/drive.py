@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from llmcli.core.errors import Interrupted, LlmcliError, redact
+from llmcli.core.errors import Interrupted, LlmcliError, output_failure, redact
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
@@ -108,15 +108,18 @@ def drive(
     pieces = iter(run)
     error: LlmcliError | None = None
     raised: BaseException | None = None
-    stopped = keyboard = False
+    stopped = keyboard = output_cut = False
     try:
         for piece in pieces:
             if on_piece is not None:
                 try:
                     on_piece(piece)
-                except Exception as exc:  # not the provider's: the caller raises it again
-                    raised = exc
-                    error = internal_error(provider_name, exc)
+                except Exception as exc:  # not the provider's: the caller's output failed
+                    error = output_failure(exc)
+                    output_cut = error is not None
+                    if error is None:  # a bug in the caller: raised again as it was
+                        raised = exc
+                        error = internal_error(provider_name, exc)
                     break
             if should_stop is not None and should_stop():
                 stopped = True
@@ -132,9 +135,17 @@ def drive(
     response = run.response
     if keyboard:
         error = Interrupted("interrupted")
+        if response.status != "interrupted":  # the signal landed outside the provider's read
+            response = response.model_copy(update={"status": "interrupted",
+                                                   "error": error.message})
     elif stopped:
         error = Interrupted("stopped before the reply was complete")
         response = response.model_copy(update={"status": "interrupted", "error": error.message})
+    elif output_cut:
+        # The reply was cut by our own output (a closed pipe, a full disk): what was
+        # generated is kept, marked interrupted, like Ctrl-C.
+        response = response.model_copy(update={"status": "interrupted",
+                                               "error": error.one_line()})
     elif error is not None and response.status == "complete":
         response = response.model_copy(update={"status": "error", "error": error.one_line()})
     return ExchangeResult(response, error, stopped=stopped, keyboard=keyboard, raised=raised)

@@ -11,7 +11,14 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
-from llmcli.core.errors import Interrupted, LlmcliError, StorageError
+from llmcli.core.errors import (
+    Interrupted,
+    LlmcliError,
+    OutputClosed,
+    OutputFailed,
+    StorageError,
+    output_failure,
+)
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -101,9 +108,15 @@ def run_exchange(
                            policy=app.retry_policy, on_piece=on_piece, on_wait=on_wait)
     finally:
         shown.done_waiting()
-    if started:
-        writer.finish(interrupted=result.error is not None)
     response = result.response
+    finish_error: LlmcliError | None = None
+    if started and not isinstance(result.error, OutputClosed | OutputFailed):
+        try:
+            writer.finish(interrupted=result.error is not None)
+        except Exception as exc:  # the output went away at the last write: log first
+            finish_error = output_failure(exc)
+            if finish_error is None:
+                raise
     if log:
         try:
             log_exchange(app.logs, request, response, conversation_id=conversation_id,
@@ -118,6 +131,8 @@ def run_exchange(
         )
         interrupted.response = response
         raise interrupted
+    if finish_error is not None and result.error is None:
+        raise finish_error
     if result.raised is not None:
         raise result.raised  # the writer's own failure (a closed pipe), as it was
     if result.error is not None:

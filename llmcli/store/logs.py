@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmcli.core.errors import StorageError
 from llmcli.core.errors import redact as _redact
-from llmcli.store.db import connect
+from llmcli.store.db import connect, write_failure
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
@@ -100,9 +100,7 @@ class LogStore:
                     )
                 cur = self.conn.execute(f"INSERT INTO exchanges ({cols}) VALUES ({marks})", row)
         except sqlite3.Error as exc:
-            raise StorageError(
-                f"could not write to the log {self.path}: {exc}", hint="pass --no-log"
-            ) from None
+            raise write_failure(self._conn, exc, self.path) from None
         return int(cur.lastrowid or 0)
 
     def _write(self) -> _Tx:

@@ -89,6 +89,11 @@ def render_field(template: Template, name: str, values: Mapping[str, Any]) -> st
         # Trailing whitespace is dropped: YAML block text ends with a newline, and a trailing
         # space or newline at the end of a completion prompt changes how models continue it.
         return render_source(source, dict(values)).rstrip()
+    except RecursionError:  # a macro that calls itself without end
+        raise InvalidInput(
+            f"{template.where}: {name}: the template calls itself without end (recursion)",
+            hint="give the macro a condition that stops it",
+        ) from None
     except RenderError as exc:
         if exc.kind == "sandbox":
             raise InvalidInput(

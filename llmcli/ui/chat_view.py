@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from llmcli.ui.stream import ReplyWriter
 
 
+NO_REPLY = "[no reply]"
+
+
 class ChatView:
     def __init__(self, env: Environment, *, info_to_stderr: bool = False, plain: bool = False):
         self.env = env
@@ -47,6 +50,12 @@ class ChatView:
 
     def error(self, text: str) -> None:
         error_line(self.env, text)
+
+    def no_reply(self) -> None:
+        """Piped: one line where a failed message's reply would be, so that reply N on stdout
+        still answers line N of stdin (the error itself is on stderr)."""
+        self.env.stdout.write(NO_REPLY + "\n")
+        self.env.stdout.flush()
 
     def interrupted(self) -> None:
         self.info.print("[interrupted: the partial reply is kept]", style="yellow", markup=False)

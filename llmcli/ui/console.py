@@ -11,9 +11,7 @@ if TYPE_CHECKING:
 
 
 def stdout_console(env: Environment) -> Console:
-    from rich.console import Console
-
-    return Console(
+    return _quiet_pipe_console()(
         file=env.stdout,
         force_terminal=env.stdout_isatty,
         no_color=not env.color,
@@ -22,6 +20,21 @@ def stdout_console(env: Environment) -> Console:
         highlight=False,
         soft_wrap=False,
     )
+
+
+def _quiet_pipe_console() -> type[Console]:
+    """Rich's Console, except that a closed pipe raises `OutputClosed` (exit 141, quietly)
+    instead of Rich's own `SystemExit(1)`, which would read as a failure."""
+    from rich.console import Console
+
+    from llmcli.core.errors import OutputClosed
+
+    class QuietPipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise OutputClosed("standard output was closed by its reader")
+
+    return QuietPipeConsole
 
 
 def stderr_console(env: Environment) -> Console:

@@ -279,16 +279,16 @@ def test_unexpected_exceptions_in_a_provider_fail_the_item_not_the_run():
     assert recs[1]["status"] == "ok"
 
 
-def test_log_is_called_on_the_calling_thread_for_every_attempt():
+def test_log_is_called_on_the_calling_thread_once_per_item_with_its_attempts():
     p = Scripted(fail={"a": [Unreachable("refused")]})
     threads = []
 
     def log(request, response):
-        threads.append((threading.get_ident(), response.status))
+        threads.append((threading.get_ident(), response.status, response.attempts))
 
     run_batch([target(p)], jsonl(["a", "b"]), log=log, policy=FAST)
-    assert {t for t, _ in threads} == {threading.get_ident()}
-    assert sorted(s for _, s in threads) == ["complete", "complete", "error"]
+    assert {t for t, _, _ in threads} == {threading.get_ident()}
+    assert sorted((s, n) for _, s, n in threads) == [("complete", 1), ("complete", 2)]
 
 
 def test_a_parallel_batch_runs_jobs_requests_at_once():

@@ -171,7 +171,8 @@ def test_piped_chat_commands_errors_and_continue(cli, scripted):
 
     scripted.script = ["first", AuthError("refused"), "third"]
     res = cli("chat", "-m", "script:big", input="/system be kind\na\nb\nc\n/tokens\n")
-    assert res.stdout == "first\nthird\n"  # command output and errors stay off stdout
+    # Command output and errors stay off stdout; a failed message leaves its placeholder line.
+    assert res.stdout == "first\n[no reply]\nthird\n"
     assert res.exit_code == 4  # the first failure's code; the chat went on after it
     assert "refused" in res.stderr and "Tokens" in res.stderr
     assert scripted.requests[0].messages[0].content == "be kind"

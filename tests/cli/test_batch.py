@@ -293,7 +293,7 @@ def test_a_closed_pipe_ends_cleanly(openai_server, tmp_path):
                           timeout=60)
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert len(out.splitlines()) == 1 and json.loads(out)["status"] == "ok"
-    assert "rc=0" in err and "Traceback" not in err and "Exception ignored" not in err
+    assert "rc=141" in err and "Traceback" not in err and "Exception ignored" not in err
     assert "output closed after" in err and "llmcli logs list --batch" in err
     assert len(openai_server.requests_for("chat")) < n
 

@@ -4,6 +4,7 @@ OpenAI-compatible stub through the real SDK, with state in an isolated LLMCLI_HO
 from __future__ import annotations
 
 import json
+import signal
 import stat
 import sys
 
@@ -354,3 +355,19 @@ def test_a_short_chat_with_the_local_model(term):
     assert rows[0]["reply"].strip() and 1 <= (rows[0]["output_tokens"] or 0) <= 6
     messages = json.loads(rows[0]["messages"])
     assert messages[-1] == {"role": "user", "content": "The capital of France is"}
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_or_sighup_mid_reply_logs_the_partial_reply_and_ends(openai_server, term,
+                                                                     signum, code):
+    """#16 item 8, on a real terminal: unlike Ctrl-C the chat ends, and the reply is kept."""
+    openai_server.chunks = [f"word{i} " for i in range(40)]
+    openai_server.script("chat", openai_server.stream(chunk_delay=0.15))
+    t = term(*MODEL)
+    t.expect_prompt()
+    t.line("tell me a long story")
+    t.expect("word3")
+    t.child.kill(signum)
+    assert t.exit_code() == code
+    (row,) = log_rows()
+    assert row["status"] == "interrupted" and row["reply"].startswith("word0 word1 word2 word3")

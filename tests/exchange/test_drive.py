@@ -68,12 +68,23 @@ def test_retries_wait_on_the_injected_clock_and_are_announced(clock):
 
 
 def test_the_callers_own_failure_is_handed_back_to_raise():
+    def buggy(piece: str) -> None:
+        raise ValueError("a bug in the writer")
+
+    result = drive(FakeProvider(reply="hello there"), request(), "fake", on_piece=buggy)
+    assert isinstance(result.raised, ValueError)
+    assert result.response.status == "error" and "ValueError" in result.response.error
+
+
+def test_a_closed_output_keeps_the_partial_reply_as_interrupted():
+    from llmcli.core.errors import OutputClosed
+
     def broken_pipe(piece: str) -> None:
         raise BrokenPipeError("reader went away")
 
     result = drive(FakeProvider(reply="hello there"), request(), "fake", on_piece=broken_pipe)
-    assert isinstance(result.raised, BrokenPipeError)
-    assert result.response.status == "error" and "BrokenPipeError" in result.response.error
+    assert result.raised is None and isinstance(result.error, OutputClosed)
+    assert result.response.status == "interrupted" and result.response.text == "hello "
 
 
 def test_events_scripted_by_the_test_pass_through(clock):
@@ -101,3 +112,14 @@ def test_a_broken_price_table_is_no_price():
     p.model_info = lambda model: {}["nope"]
     assert model_info(p, "m") is None
     assert drive(p, request(), "fake").response.cost is None
+
+
+def test_an_output_error_raised_by_the_writer_itself_is_kept_as_it_is():
+    from llmcli.core.errors import OutputClosed
+
+    def rich_closed_pipe(piece: str) -> None:
+        raise OutputClosed("standard output was closed by its reader")
+
+    result = drive(FakeProvider(reply="hello there"), request(), "fake", on_piece=rich_closed_pipe)
+    assert isinstance(result.error, OutputClosed) and result.raised is None
+    assert result.response.status == "interrupted"

@@ -55,11 +55,13 @@ def test_a_retry_is_announced_on_its_own_line(make_app):
     assert display.events[i - 1 : i + 2] == ["done", display.events[i], "waiting"]
 
 
-def test_a_closed_pipe_is_raised_as_it_was_after_the_row_is_written(make_app, logs):
-    with pytest.raises(BrokenPipeError):
+def test_a_closed_pipe_ends_the_exchange_after_the_row_is_written(make_app, logs):
+    from llmcli.core.errors import OutputClosed
+
+    with pytest.raises(OutputClosed):
         ask(make_app(FakeProvider(reply="a b")), RecordingWriter(fail_on="b"))
     (row,) = logs.list()
-    assert row["status"] == "error" and row["reply"] == "a b"  # what the provider sent
+    assert row["status"] == "interrupted" and row["reply"] == "a b"  # what the provider sent
 
 
 def test_no_log_writes_no_row(make_app, logs):
