@@ -26,10 +26,13 @@ class AppContext:
         explicit_key: str | None = None,
         *,
         hooks: Mapping[str, dict[str, Any]] | None = None,
+        timeout: float | None = None,
     ):
-        """`hooks` go to the registry, per adapter (the local model's conversion progress)."""
+        """`hooks` go to the registry, per adapter (the local model's conversion progress);
+        `timeout` is the command's --timeout."""
         self.env = env
         self.explicit_key = explicit_key
+        self.timeout = timeout
         self.hooks = dict(hooks or {})
 
     @cached_property
@@ -53,7 +56,7 @@ class AppContext:
         from llmcli.core.registry import Registry
 
         return Registry(self.settings, self.keys, self.explicit_key, hooks=self.hooks,
-                        environ=self.env.environ)
+                        environ=self.env.environ, timeout=self.timeout)
 
     @cached_property
     def logs(self) -> LogStore:

@@ -10,11 +10,18 @@ from llmcli.app_context import AppContext
 if TYPE_CHECKING:
     import typer
 
-__all__ = ["AppContext", "app_context"]
+__all__ = ["TIMEOUT_HELP", "AppContext", "app_context"]
+
+# One --timeout everywhere a provider is called: same name, same meaning.
+TIMEOUT_HELP = ("Seconds the provider may stay silent before giving up (default 30; "
+                "env LLMCLI_TIMEOUT).")
 
 
-def app_context(ctx: typer.Context, key: str | None = None) -> AppContext:
-    """The AppContext for this invocation; `key` is the command's --key, if it has one."""
+def app_context(
+    ctx: typer.Context, key: str | None = None, timeout: float | None = None
+) -> AppContext:
+    """The AppContext for this invocation; `key` and `timeout` are the command's --key and
+    --timeout, if it has them."""
     from llmcli.ui.console import warn_line
     from llmcli.ui.progress import ConversionProgress
 
@@ -29,6 +36,6 @@ def app_context(ctx: typer.Context, key: str | None = None) -> AppContext:
         # once-a-day warnings keep their state
         "*": {"notice": notice, "state_dir": str(env.paths.data_dir)},
     }
-    app = AppContext(env, explicit_key=key, hooks=hooks)
+    app = AppContext(env, explicit_key=key, hooks=hooks, timeout=timeout)
     ctx.call_on_close(app.close)
     return app

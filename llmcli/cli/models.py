@@ -5,13 +5,15 @@ from __future__ import annotations
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 from llmcli.core.errors import InvalidInput
 
 
 @app.command()
 def models(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     provider: str | None = typer.Argument(None, help="Only this provider (or named endpoint)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     offline: bool = typer.Option(
@@ -35,7 +37,7 @@ def models(
 
     if refresh and offline:
         raise InvalidInput("--refresh needs the network", hint="drop --offline")
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     rows = collect(app_ctx, only=provider, offline=offline, refresh=refresh)
     if as_json:
         print_json(app_ctx.env, rows)
