@@ -23,6 +23,7 @@ def test_a_server_that_never_answers_is_given_up_after_one_retry(cli, openai_ser
     assert res.exit_code == 7, res.stderr
     assert "read timeout" in res.stderr and "--timeout" in res.stderr
     assert len(openai_server.requests_for("chat")) == 2  # the first try and one retry
+    assert "(attempt 2 of 2)" in res.stderr
 
 
 def test_a_stalled_stream_is_given_up(cli, openai_server):
