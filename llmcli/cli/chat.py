@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -31,7 +31,7 @@ def chat(
         None, "--context-window", min=1, help="The model's context window in tokens, when llmcli "
         "does not know it (e.g. an Ollama model) or to stay under a smaller budget."
     ),
-    key: str | None = typer.Option(None, "--key", help="API key (overrides env and keys file)."),
+    key: str | None = typer.Option(None, "--key", help=KEY_HELP),
 ) -> None:
     """Chat with a model. Type /help inside for commands.
 

@@ -10,7 +10,11 @@ from llmcli.app_context import AppContext
 if TYPE_CHECKING:
     import typer
 
-__all__ = ["TIMEOUT_HELP", "AppContext", "app_context"]
+__all__ = ["KEY_HELP", "TIMEOUT_HELP", "AppContext", "app_context"]
+
+# A key given as an argument shows in `ps` and the shell history: `-` reads it from stdin.
+KEY_HELP = ("API key for this run (beats env and keys file); '-' reads it from stdin "
+            "(an argument shows in ps).")
 
 # One --timeout everywhere a provider is called: same name, same meaning.
 TIMEOUT_HELP = ("Seconds the provider may stay silent before giving up (default 30; "
@@ -26,6 +30,10 @@ def app_context(
     from llmcli.ui.progress import ConversionProgress
 
     env = ctx.find_root().obj
+    if key == "-":
+        from llmcli.cli.inputs import read_key
+
+        key = read_key(env)
 
     def notice(line: str) -> None:
         warn_line(env, line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -34,7 +34,7 @@ def prompt(
     plain: bool = typer.Option(False, "--plain", help="No Markdown rendering in a terminal."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record this exchange."),
     key: str | None = typer.Option(
-        None, "--key", help="API key for this call (overrides env and keys file)."
+        None, "--key", help=KEY_HELP
     ),
     template: str | None = typer.Option(
         None, "-t", "--template", help="Template name (see 'llmcli templates list') or ./file.yaml."
