@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes, pass_environment
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes, pass_context, pass_environment
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 from jinja2.filters import make_attrgetter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -161,7 +161,10 @@ def _bounded(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 _STR_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
-def _budget_iter(iterable: Any) -> Iterator[Any]:
+# pass_context keeps jinja from running these at compile time on constants (a literal in a
+# loop must count once per time round, not once).
+@pass_context
+def _budget_iter(_context: Any, iterable: Any) -> Iterator[Any]:
     """Every loop walks its items through this (see `_instrument`), so loops tick the budget."""
     budget = _BUDGET.get()
     for item in iterable:
@@ -170,7 +173,8 @@ def _budget_iter(iterable: Any) -> Iterator[Any]:
         yield item
 
 
-def _budget_emit(value: Any) -> Any:
+@pass_context
+def _budget_emit(_context: Any, value: Any) -> Any:
     """Every piece of output passes here (see `_instrument`), so output counts against the
     budget, also inside `{% set %}` blocks and macros."""
     budget = _BUDGET.get()

@@ -92,6 +92,11 @@ def test_output_of_a_loop_is_capped(cli, tmp_path):
     one_line_refusal(res, "output passed")
 
 
+def test_literal_text_in_a_loop_counts_every_time_round(cli, tmp_path):
+    body = "prompt: '{% for i in range(100000) %}" + "texto " * 20 + "{% endfor %}'\n"
+    one_line_refusal(cli("templates", "render", write(tmp_path, body)), "output passed")
+
+
 def test_yaml_alias_bomb_is_refused(cli, tmp_path):
     lines = ['a0: &a0 "lol"']
     for i in range(1, 30):
