@@ -300,7 +300,7 @@ def _check_fields(template: Template, node: Any, where: str) -> None:
     """Jinja syntax and sandbox problems, reported at their line in the file."""
     import yaml
 
-    from llmcli.templates.render import FIELDS
+    from llmcli.templates.render import FIELDS, LIMIT_HINT
     from llmcli.templates.sandbox import SourceError, inspect_source
 
     for name in FIELDS:
@@ -315,11 +315,9 @@ def _check_fields(template: Template, node: Any, where: str) -> None:
             if isinstance(value, yaml.ScalarNode) and exc.lineno:
                 block = 1 if value.style in ("|", ">") else 0
                 line = f" line {value.start_mark.line + block + exc.lineno}"
-            hint = (
-                "templates cannot reach Python internals, files or the environment"
-                if exc.kind == "sandbox"
-                else "Jinja syntax: {{ variable }}, {% if x %}...{% endif %}"
-            )
+            hints = {"sandbox": "templates cannot reach Python internals, files or the environment",
+                     "limit": LIMIT_HINT}
+            hint = hints.get(exc.kind, "Jinja syntax: {{ variable }}, {% if x %}...{% endif %}")
             raise InvalidInput(f"{where}{line}: {name}: {exc.message}", hint=hint) from None
 
 

@@ -19,170 +19,42 @@ Variable values are data: they are inserted as text and never evaluated as templ
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextvars import ContextVar
-from functools import lru_cache, wraps
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes, pass_context, pass_environment
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
-from jinja2.filters import make_attrgetter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from llmcli.templates.limits import (
+    BUDGET,
+    MAX_BUILT,
+    MAX_INT_BITS,
+    MAX_OUTPUT,
+    STR_WIDTH_METHODS,
+    Budget,
+    BudgetExceeded,
+    LimitError,
+    bounded,
+    bounded_join,
+    bounded_replace,
+    budget_emit,
+    budget_iter,
+    check_format,
+    check_int,
+    check_join,
+    check_widths,
+    size_of,
+    tick,
+    too_big,
+)
 
 MAX_REPEAT = 100_000  # longest string or list `*` may build
 MAX_EXPONENT = 1_000
-MAX_INT_BITS = 10_000  # about 3,000 decimal digits: more is never a prompt
-MAX_BUILT = 1_000_000  # characters one filter, method or format may build
-MAX_OUTPUT = 4_000_000  # characters a render may emit, on top of 4x the values it was given
 RENDER_SECONDS = 5.0  # wall-clock budget of one render
 clock: Callable[[], float] = time.monotonic  # injectable: tests replace it with a fake clock
-
-
-class BudgetExceeded(Exception):
-    """A render went past its time or size budget."""
-
-
-class Budget:
-    """The time and output allowance of one render, checked as the template runs."""
-
-    def __init__(self, seconds: float, max_chars: int, now: Callable[[], float]):
-        self.now = now
-        self.deadline = now() + seconds
-        self.seconds = seconds
-        self.max_chars = max_chars
-        self.chars = 0
-
-    def tick(self) -> None:
-        if self.now() > self.deadline:
-            raise BudgetExceeded(f"rendering took longer than {self.seconds:g} s")
-
-    def emit(self, text: str) -> None:
-        self.chars += len(text)
-        if self.chars > self.max_chars:
-            raise BudgetExceeded(f"the template's output passed {self.max_chars:,} characters")
-        self.tick()
-
-
-_BUDGET: ContextVar[Budget | None] = ContextVar("template_budget", default=None)
-
-
-def _tick() -> None:
-    budget = _BUDGET.get()
-    if budget is not None:
-        budget.tick()
-
-
-def _too_big(what: str, size: int) -> SecurityError:
-    return SecurityError(f"{what} would build {size:,} characters (the limit is {MAX_BUILT:,})")
-
-
-def _check_int(value: Any) -> Any:
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise SecurityError(f"an integer of {value.bit_length():,} bits is too large")
-    return value
-
-
-def _check_widths(values: Iterable[Any], what: str) -> None:
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_BUILT:
-            raise _too_big(what, abs(value))
-
-
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\d+|\*)?(?:\.(\d+|\*))?")
-_BRACE_SPEC = re.compile(r"\{[^{}]*?:([^{}]*)\}")
-
-
-def _check_format(fmt: str, args: Iterable[Any], what: str) -> None:
-    """Refuse a %- or {}-format whose width or precision would build a huge string."""
-    numbers = [n for m in _PERCENT_SPEC.finditer(fmt) for n in m.groups() if n]
-    numbers += [n for spec in _BRACE_SPEC.findall(fmt) for n in re.findall(r"\d+", spec)]
-    _check_widths((int(n) for n in numbers if n.isdigit()), what)
-    if "*" in numbers or "{" in "".join(_BRACE_SPEC.findall(fmt)) or re.search(r"\{[^}]*\{", fmt):
-        _check_widths(args, what)
-
-
-def _size(value: Any) -> int:
-    return len(value) if isinstance(value, str) else len(str(value))
-
-
-def _join_size(items: list[Any], sep: str) -> None:
-    total = len(sep) * max(len(items) - 1, 0)
-    if total > MAX_BUILT:
-        raise _too_big("join", total)
-    for item in items:
-        total += _size(item)
-        if total > MAX_BUILT:
-            raise _too_big("join", total)
-
-
-@pass_environment
-def _bounded_join(env: Any, value: Any, d: str = "", attribute: Any = None) -> str:
-    items = list(value)
-    if attribute is not None:
-        items = list(map(make_attrgetter(env, attribute), items))
-    items = [str(item) for item in items]
-    _join_size(items, str(d))
-    return str(d).join(items)
-
-
-def _bounded_replace(s: Any, old: Any, new: Any, count: Any = None) -> str:
-    text, old_s, new_s = str(s), str(old), str(new)
-    hits = (text.count(old_s) if old_s else len(text) + 1)
-    if count is not None:
-        hits = min(hits, int(count))
-    size = len(text) + hits * (len(new_s) - len(old_s))
-    if size > MAX_BUILT:
-        raise _too_big("replace", size)
-    return text.replace(old_s, new_s, -1 if count is None else int(count))
-
-
-def _bounded(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter whose integer arguments (widths, counts) are capped."""
-
-    @wraps(fn)  # keeps jinja's pass_environment mark
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        _check_widths([*args, *kwargs.values()], name)
-        value, args = args[0], args[1:]
-        if name == "indent":
-            width = args[0] if args else kwargs.get("width", 4)
-            lines = str(value).count("\n") + 1
-            size = len(str(value)) + (len(width) if isinstance(width, str) else int(width)) * lines
-            if size > MAX_BUILT:
-                raise _too_big(name, size)
-        if name == "format":
-            _check_format(str(value), [*args, *kwargs.values()], name)
-        return fn(value, *args, **kwargs)
-
-    return wrapped
-
-
-_STR_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
-
-
-# pass_context keeps jinja from running these at compile time on constants (a literal in a
-# loop must count once per time round, not once).
-@pass_context
-def _budget_iter(_context: Any, iterable: Any) -> Iterator[Any]:
-    """Every loop walks its items through this (see `_instrument`), so loops tick the budget."""
-    budget = _BUDGET.get()
-    for item in iterable:
-        if budget is not None:
-            budget.tick()
-        yield item
-
-
-@pass_context
-def _budget_emit(_context: Any, value: Any) -> Any:
-    """Every piece of output passes here (see `_instrument`), so output counts against the
-    budget, also inside `{% set %}` blocks and macros."""
-    budget = _BUDGET.get()
-    if budget is not None:
-        budget.emit(value if isinstance(value, str) else str(value))
-    return value
-
-
 class SourceError(Exception):
     """A problem found in template text before rendering; `lineno` counts from 1."""
 
@@ -190,52 +62,52 @@ class SourceError(Exception):
         super().__init__(message)
         self.message = message
         self.lineno = lineno
-        self.kind = kind  # "syntax" or "sandbox"
+        self.kind = kind  # "syntax", "sandbox" or "limit"
 
 
 class PromptSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        _tick()
+        tick()
         if op == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is too large")
+            raise LimitError(f"exponent {right} is too large")
         both_int = isinstance(left, int) and isinstance(right, int)
         if op == "**" and both_int and left.bit_length() * abs(right) > MAX_INT_BITS:
-            raise SecurityError(f"an integer ** {right} is too large")
+            raise LimitError(f"an integer ** {right} is too large")
         if op == "*" and both_int and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise SecurityError("the product is too large an integer")
+            raise LimitError("the product is too large an integer")
         if op == "*":
             for seq, times in ((left, right), (right, left)):
                 sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
                 if sized and len(seq) * times > MAX_REPEAT:
-                    raise SecurityError(f"'*' would build a value of {len(seq) * times} items")
+                    raise LimitError(f"'*' would build a value of {len(seq) * times} items")
                 if sized and isinstance(seq, list | tuple):
-                    chars = times * sum(_size(item) for item in seq)
+                    chars = times * sum(size_of(item) for item in seq)
                     if chars > MAX_BUILT:
-                        raise _too_big("'*'", chars)
+                        raise too_big("'*'", chars)
         if op == "%" and isinstance(left, str):
             args = right if isinstance(right, tuple) else (right,)
-            _check_format(left, args, "'%'")
-        return _check_int(super().call_binop(context, op, left, right))
+            check_format(left, args, "'%'")
+        return check_int(super().call_binop(context, op, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _tick()
+        tick()
         # str.format reaches here wrapped by jinja's sandbox (the method is its __wrapped__).
         owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
         if isinstance(owner, str):
             name = getattr(__obj, "__name__", "")
-            if name in _STR_WIDTH_METHODS:
-                _check_widths([*args, *kwargs.values()], name)
+            if name in STR_WIDTH_METHODS:
+                check_widths([*args, *kwargs.values()], name)
             elif name == "replace" and len(args) >= 2:
-                _bounded_replace(owner, args[0], args[1], args[2] if len(args) > 2 else None)
+                bounded_replace(owner, args[0], args[1], args[2] if len(args) > 2 else None)
             elif name in ("format", "format_map"):
                 mapped = args[0].values() if name == "format_map" and args else []
-                _check_format(owner, [*args, *mapped, *kwargs.values()], name)
+                check_format(owner, [*args, *mapped, *kwargs.values()], name)
             elif name == "join" and args:
                 args = ([str(item) for item in args[0]],)
-                _join_size(args[0], owner)
-        return _check_int(super().call(__context, __obj, *args, **kwargs))
+                check_join(args[0], owner)
+        return check_int(super().call(__context, __obj, *args, **kwargs))
 
 
 
@@ -249,11 +121,11 @@ def _make_env() -> PromptSandbox:
     )
     env.globals = {k: env.globals[k] for k in ("range", "namespace")}
     for name in ("center", "indent", "format", "wordwrap", "truncate", "slice", "batch"):
-        env.filters[name] = _bounded(name, env.filters[name])
-    env.filters["join"] = _bounded_join
-    env.filters["replace"] = _bounded_replace
-    env.filters[_ITER] = _budget_iter
-    env.filters[_EMIT] = _budget_emit
+        env.filters[name] = bounded(name, env.filters[name])
+    env.filters["join"] = bounded_join
+    env.filters["replace"] = bounded_replace
+    env.filters[_ITER] = budget_iter
+    env.filters[_EMIT] = budget_emit
     return env
 
 
@@ -274,8 +146,8 @@ ENV = _make_env()
 SUPPLIED = frozenset(ENV.globals)
 
 
-def _refuse(node: nodes.Node, what: str) -> SourceError:
-    return SourceError(f"refused by the sandbox: {what}", getattr(node, "lineno", None), "sandbox")
+def _refuse(node: nodes.Node, what: str, kind: str = "sandbox") -> SourceError:
+    return SourceError(f"refused by the sandbox: {what}", getattr(node, "lineno", None), kind)
 
 
 def _check_tree(tree: nodes.Template) -> None:
@@ -306,7 +178,7 @@ def _static_int(node: nodes.Node) -> int | None:
             op = "**" if isinstance(node, nodes.Pow) else "*"
             return ENV.call_binop(None, op, left, right)
         except SecurityError as exc:
-            raise _refuse(node, str(exc)) from None
+            raise _refuse(node, str(exc), "limit") from None
     return None
 
 
@@ -319,22 +191,22 @@ def _check_constants(tree: nodes.Template) -> None:
         what = node.name if isinstance(node, nodes.Filter) else getattr(node.node, "attr", "call")
         args = [*node.args, *(kw.value for kw in node.kwargs)]
         try:
-            _check_widths((a.value for a in args if isinstance(a, nodes.Const)), what)
+            check_widths((a.value for a in args if isinstance(a, nodes.Const)), what)
             literal = isinstance(node.node, nodes.Const) and isinstance(node.node.value, str)
             if isinstance(node, nodes.Filter) and node.name == "format" and literal:
-                _check_format(node.node.value, [], what)
+                check_format(node.node.value, [], what)
             if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
                 target = node.node.node
                 if isinstance(target, nodes.Const) and isinstance(target.value, str):
-                    _check_format(target.value, [], node.node.attr)
+                    check_format(target.value, [], node.node.attr)
         except SecurityError as exc:
-            raise _refuse(node, str(exc)) from None
+            raise _refuse(node, str(exc), "limit") from None
     for node in tree.find_all(nodes.Mod):
         if isinstance(node.left, nodes.Const) and isinstance(node.left.value, str):
             try:
-                _check_format(node.left.value, [], "'%'")
+                check_format(node.left.value, [], "'%'")
             except SecurityError as exc:
-                raise _refuse(node, str(exc)) from None
+                raise _refuse(node, str(exc), "limit") from None
 
 
 @lru_cache(maxsize=256)
@@ -356,7 +228,7 @@ def _compiled(source: str):
 
 
 class RenderError(Exception):
-    """Rendering failed; `kind` is "sandbox", "undefined" or "error"."""
+    """Rendering failed; `kind` is "sandbox", "limit", "undefined" or "error"."""
 
     def __init__(self, message: str, kind: str):
         super().__init__(message)
@@ -379,14 +251,14 @@ def render_source(source: str, values: dict[str, Any], seconds: float = RENDER_S
     raises SourceError or RenderError."""
     template = _compiled(source)
     budget = Budget(seconds, MAX_OUTPUT + 4 * _values_size(values), clock)
-    token = _BUDGET.set(budget)
+    token = BUDGET.set(budget)
     try:
         return "".join(template.root_render_func(template.new_context(values)))
-    except BudgetExceeded as exc:
-        raise RenderError(f"refused by the sandbox: {exc}", "sandbox") from None
+    except (BudgetExceeded, LimitError) as exc:
+        raise RenderError(f"refused by the sandbox: {exc}", "limit") from None
     except MemoryError:
         raise RenderError("refused by the sandbox: rendering ran out of memory",
-                          "sandbox") from None
+                          "limit") from None
     except SecurityError as exc:
         raise RenderError(f"refused by the sandbox: {exc}", "sandbox") from None
     except UndefinedError as exc:
@@ -399,5 +271,5 @@ def render_source(source: str, values: dict[str, Any], seconds: float = RENDER_S
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise RenderError(f"{type(exc).__name__}: {exc}", "error") from None
     finally:
-        _BUDGET.reset(token)
+        BUDGET.reset(token)
 
