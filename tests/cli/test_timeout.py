@@ -53,3 +53,30 @@ def test_a_bad_environment_timeout_is_a_one_line_error(cli, openai_server):
     assert res.exit_code == 2
     assert "LLMCLI_TIMEOUT must be a number of seconds" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(("stub", "model"), [
+    ("groq_server", "groq:openai/gpt-oss-20b"),
+    ("gemini_server", "gemini:gemini-2.5-flash-lite"),
+])
+def test_every_provider_honours_the_timeout(cli, request, stub, model):
+    server = request.getfixturevalue(stub)
+    server.script("chat", Hang(30), Hang(30), Hang(30))
+    started = time.monotonic()
+    res = cli("prompt", "olá", "-m", model, "--timeout", "0.5")
+    assert time.monotonic() - started < 25
+    assert res.exit_code == 7, res.stderr
+    assert len(server.requests_for("chat")) == 2
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "olá", "-m", "openai:gpt-4o-mini"],
+    ["batch", "-", "-m", "openai:gpt-4o-mini"],
+])
+def test_compare_and_batch_take_the_timeout_too(cli, openai_server, command):
+    openai_server.script("chat", Hang(30), Hang(30), Hang(30), Hang(30))
+    started = time.monotonic()
+    res = cli(*command, "--timeout", "0.5", input='{"id": 1, "prompt": "olá"}\n')
+    assert time.monotonic() - started < 25
+    assert res.exit_code != 0, res.stderr
+    assert len(openai_server.requests_for("chat")) == 2  # one retry of the read timeout
