@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperCommand
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -49,6 +49,8 @@ class BatchCommand(TyperCommand):
 @app.command(cls=BatchCommand)
 def batch(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     source: str = typer.Argument(..., metavar="INPUT", help="JSONL or CSV file, or - for stdin."),
     model: list[str] | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     template: str | None = typer.Option(None, "-t", "--template", help=TEMPLATE_HELP),
@@ -92,7 +94,7 @@ def batch(
     from llmcli.store.logs import new_id
     from llmcli.ui.batch_progress import PlainReporter, print_dry_run, print_summary, reporter
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
     in_fmt, out_fmt = plan.formats(source, output, lines=lines, fmt=fmt)
     if (resume or retry_failed) and output is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -13,6 +13,8 @@ MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint.
 @app.command()
 def chat(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
     option: list[str] | None = typer.Option(
@@ -29,7 +31,7 @@ def chat(
         None, "--context-window", min=1, help="The model's context window in tokens, when llmcli "
         "does not know it (e.g. an Ollama model) or to stay under a smaller budget."
     ),
-    key: str | None = typer.Option(None, "--key", help="API key (overrides env and keys file)."),
+    key: str | None = typer.Option(None, "--key", help=KEY_HELP),
 ) -> None:
     """Chat with a model. Type /help inside for commands.
 
@@ -42,7 +44,7 @@ def chat(
     from llmcli.exchange.request import accepted_options, validate_options
     from llmcli.ui.chat_view import ChatView
 
-    app_ctx = app_context(ctx, key)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     restored = restore(app_ctx.logs, cid) if (cont or cid) else None
     ref = app_ctx.registry.resolve(model or (restored.model if restored else None))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -33,6 +33,8 @@ _HELP = {
 @app.command()
 def compare(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
     model: list[str] = typer.Option(..., "-m", "--model", help=_HELP["model"]),
     prompts: list[str] | None = typer.Option(None, "-p", "--prompt", help=_HELP["prompt"]),
@@ -68,7 +70,7 @@ def compare(
     from llmcli.store.logs import new_id
     from llmcli.ui.compare_view import CompareView, Grid
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
     machine = sum((as_json, as_jsonl, as_markdown))
     if machine > 1:

@@ -21,6 +21,23 @@ def read_stdin(env: Environment) -> str | None:
     return decode_utf8(data, "stdin")
 
 
+def read_key(env: Environment) -> str:
+    """`--key -`: the key from stdin, so it never shows in `ps` or the shell's history. Piped,
+    the first line is the key and the rest of stdin stays the input; in a terminal it is asked
+    for without echo."""
+    if env.stdin_isatty:
+        import getpass
+
+        key = getpass.getpass("API key: ", stream=env.stderr)
+    else:
+        key = decode_utf8(env.stdin.readline(), "stdin")
+    key = key.strip()
+    if not key:
+        raise InvalidInput("--key -: no key on the first line of stdin",
+                           hint="pipe it: printf '%s\\n' \"$KEY\" | llmcli prompt --key - hi")
+    return key
+
+
 def combine(stdin_text: str | None, prompt: str | None) -> str:
     """Stdin first, then the prompt, separated by a blank line."""
     parts = [p.strip("\n") for p in (stdin_text, prompt) if p is not None and p.strip()]

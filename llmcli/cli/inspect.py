@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -55,6 +55,8 @@ def _emit(app_ctx: AppContext, view: Any, as_json: bool, render: Any, png: Path 
 @app.command("next")
 def next_token(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     text: str = typer.Argument(..., help="The text to continue (sent as is, no chat template)."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model (default: local)."),
     top: int = typer.Option(10, "--top", "-n", help="How many tokens to show per step."),
@@ -81,7 +83,7 @@ def next_token(
     from llmcli.inspect.local_access import is_local
     from llmcli.ui.model_view import render_next
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     if beam is not None:
         _beam_next(app_ctx, model, text, beam, steps, parse_pairs(option), as_json, png)
         return

@@ -30,10 +30,13 @@ def key_status(app: AppContext, name: str) -> str:
 
 
 def collect(
-    app: AppContext, *, only: str | None = None, offline: bool = False, refresh: bool = False
+    app: AppContext, *, only: str | None = None, offline: bool = False, refresh: bool = False,
+    failures: list[LlmcliError] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per model. With `refresh`, each live list fetched is also saved (with today's
-    date) to the cache that decides default models."""
+    date) to the cache that decides default models. A live list that could not be fetched
+    (a rejected key, no network) is said in a warning line and added to `failures`; the
+    built-in list is shown in its place."""
     from llmcli.core.registry import ModelRef, provider_class, provider_names
     from llmcli.providers import lifecycle
 
@@ -61,9 +64,12 @@ def collect(
                 models = inst.known_models() if offline else inst.list_models()
                 if refresh and models and models[0].live:
                     _save_live(app, name, models, today)
-                elif refresh and getattr(inst, "list_models_error", None) is not None:
-                    why = inst.list_models_error.one_line()  # type: ignore[attr-defined]
-                    app.notice(f"{name}: live list not fetched, nothing saved ({why})")
+                elif not offline and getattr(inst, "list_models_error", None) is not None:
+                    err = inst.list_models_error  # type: ignore[attr-defined]
+                    shown = "nothing saved" if refresh else "showing the built-in list"
+                    app.notice(f"{name}: live list not fetched, {shown} ({err.one_line()})")
+                    if failures is not None:
+                        failures.append(err)
             except (LlmcliError, InvalidInput):
                 models = []
         elif refresh:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
-from llmcli.core.errors import InvalidInput
+from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.core.errors import AuthError, InvalidInput
 
 
 @app.command()
 def models(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     provider: str | None = typer.Argument(None, help="Only this provider (or named endpoint)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     offline: bool = typer.Option(
@@ -35,10 +37,16 @@ def models(
 
     if refresh and offline:
         raise InvalidInput("--refresh needs the network", hint="drop --offline")
-    app_ctx = app_context(ctx)
-    rows = collect(app_ctx, only=provider, offline=offline, refresh=refresh)
+    app_ctx = app_context(ctx, timeout=timeout)
+    failures: list = []
+    rows = collect(app_ctx, only=provider, offline=offline, refresh=refresh, failures=failures)
     if as_json:
         print_json(app_ctx.env, rows)
-        return
-    print_models(app_ctx.env, rows)
-    app_ctx.env.stderr.write(sources_line(app_ctx, rows) + "\n")
+    else:
+        print_models(app_ctx.env, rows)
+        app_ctx.env.stderr.write(sources_line(app_ctx, rows) + "\n")
+    # A rejected key is the user's to fix: the list still prints, the exit code says so (4).
+    # Other failures (no network, a 5xx) only warn: the built-in list is the answer then.
+    rejected = [f for f in failures if isinstance(f, AuthError)]
+    if rejected:
+        raise typer.Exit(rejected[0].exit_code)

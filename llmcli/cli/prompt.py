@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -13,6 +13,8 @@ MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint.
 @app.command()
 def prompt(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
     model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
@@ -32,7 +34,7 @@ def prompt(
     plain: bool = typer.Option(False, "--plain", help="No Markdown rendering in a terminal."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record this exchange."),
     key: str | None = typer.Option(
-        None, "--key", help="API key for this call (overrides env and keys file)."
+        None, "--key", help=KEY_HELP
     ),
     template: str | None = typer.Option(
         None, "-t", "--template", help="Template name (see 'llmcli templates list') or ./file.yaml."
@@ -78,7 +80,7 @@ def prompt(
     from llmcli.ui.stream import NullWriter, reply_writer
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, key)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     from llmcli.cli.template_run import PromptArgs, run_prompt
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 
 # The helpers other commands use live below the command layer.
 from llmcli.rag.access import check_mode, default_model, embedder, open_retriever
@@ -29,6 +29,8 @@ MODE_HELP = "hybrid (vectors + keywords, the default), vector or keyword."
 @rag_app.command("index")
 def rag_index(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     name: str = typer.Argument(..., help="Index name (letters, digits, - _ .)."),
     paths: list[Path] | None = typer.Argument(
         None, help="Files and folders to index. None: refresh the paths the index was built from."),
@@ -53,7 +55,7 @@ def rag_index(
     from llmcli.ui.rag_view import IndexProgress, print_stats
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     check_name(name)
     conn = app_ctx.logs.conn
     existing = find_index(conn, name)
@@ -127,6 +129,8 @@ def rag_rm(ctx: typer.Context, name: str = typer.Argument(..., help="Index name.
 @rag_app.command("search")
 def rag_search(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     name: str = typer.Argument(..., help="Index name."),
     query: str | None = typer.Argument(None, help="What to look for (or piped stdin)."),
     top: int = typer.Option(5, "--top", "-n", min=1, max=100, help="How many chunks."),
@@ -146,7 +150,7 @@ def rag_search(
     from llmcli.ui.rag_view import print_hits
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     text = require_text(combine(read_stdin(app_ctx.env), query))
     retriever = open_retriever(app_ctx, name, model, rerank=rerank)
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from llmcli.cli.app import app
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -203,6 +203,8 @@ def _cache(app_ctx: AppContext):
 @app.command()
 def embed(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     texts: list[str] | None = typer.Argument(None, help="Texts to embed; none reads stdin lines."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
     as_json: bool = typer.Option(False, "--json", help="Print the vectors as JSON."),
@@ -215,7 +217,7 @@ def embed(
     from llmcli.ui.inspect_view import render_embeddings
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
     items = list(texts or [])
     if not items and not env.stdin_isatty:
@@ -244,6 +246,8 @@ def embed(
 @app.command()
 def similar(
     ctx: typer.Context,
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
+                                         help=TIMEOUT_HELP),
     query: str = typer.Argument(..., help="What to look for."),
     file: Path = typer.Option(..., "--file", "-f", help="A UTF-8 file, one text per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
@@ -259,7 +263,7 @@ def similar(
     from llmcli.ui.inspect_view import render_similar
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     lines = read_lines(file)
     ref, name, provider = embedding_target(app_ctx, model)
     key = embedder_identity(ref, name, provider)

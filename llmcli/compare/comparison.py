@@ -42,6 +42,21 @@ def tokens_per_second(response: Response | None) -> float | None:
     return response.tokens_per_second
 
 
+def backoff_cause(err: LlmcliError) -> str:
+    """What a retry waited out, in words: only a 429 is a rate limit."""
+    from llmcli.core.errors import ProviderError, RateLimited, TimeoutError_, Unreachable
+
+    if isinstance(err, RateLimited):
+        return "rate limit"
+    if isinstance(err, TimeoutError_):
+        return "timeout"
+    if isinstance(err, Unreachable):
+        return "unreachable"
+    if isinstance(err, ProviderError) and err.status:
+        return f"server error {err.status}" if err.status >= 500 else f"error {err.status}"
+    return "error"
+
+
 @dataclass
 class CellState:
     """A cell's live buffer while it runs, and its outcome once it is over."""
@@ -55,6 +70,7 @@ class CellState:
     started: float | None = None  # seconds after the comparison began that the cell was sent
     ended: float | None = None
     held: float = 0.0  # time held back by the per-provider limit or a rate budget
+    backoff_cause: str | None = None  # why it backed off: 'rate limit', 'server error 500'...
     response: Response | None = None
     error: LlmcliError | None = None
     answer: str | None = None  # what the template's extract found in the reply
@@ -120,6 +136,7 @@ class CellState:
             "waited": round(self.waited, 4),
             "held": round(self.held, 4),
             "backoff": round(self.backoff, 4),
+            "backoff_cause": self.backoff_cause,
             "started": round(self.started, 4) if self.started is not None else None,
             "log_id": self.log_id,
         }
@@ -284,6 +301,7 @@ class Comparison:
 
         def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
             state.status = "retrying"
+            state.backoff_cause = backoff_cause(err)
             state.note = f"{err.one_line()}; retrying in {delay:.1f} s"
             state.touch()
 

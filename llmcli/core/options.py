@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from llmcli.core.errors import InvalidInput
 
+# More than any model generates in one reply; a bigger number is a typo, refused here rather
+# than sent (the context pre-check then also keeps max_tokens free in the model's window).
+MAX_TOKENS = 1_000_000
+SEED_RANGE = 2**63  # the widest seed any API takes (a signed 64-bit integer)
+
 
 class Options(BaseModel):
     """Options every provider understands. Adapters extend this with their own fields."""
@@ -16,9 +21,12 @@ class Options(BaseModel):
 
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature, 0-2")
     top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling mass, (0, 1]")
-    top_k: int | None = Field(None, ge=1, description="Sample among the k most likely tokens")
-    max_tokens: int | None = Field(None, ge=1, description="Most tokens to generate")
-    seed: int | None = Field(None, description="Random seed, for repeatable sampling")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOKENS,
+                              description="Sample among the k most likely tokens")
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS,
+                                   description=f"Most tokens to generate, 1-{MAX_TOKENS:,}")
+    seed: int | None = Field(None, ge=-SEED_RANGE, lt=SEED_RANGE,
+                             description="Random seed, for repeatable sampling (64-bit)")
     stop: list[str] | None = Field(None, description="Stop when one of these strings appears")
 
     @field_validator("stop", mode="before")

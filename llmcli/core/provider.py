@@ -65,7 +65,7 @@ class ProviderSettings(BaseModel):
     api_key: str | None = None
     base_url: str | None = None
     connect_timeout: float = 10.0
-    read_timeout: float = 120.0
+    read_timeout: float = 30.0
     extra: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -18,7 +18,13 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
-from llmcli.core.errors import MissingKey, ProviderError, UnknownModel, register_secret
+from llmcli.core.errors import (
+    InvalidInput,
+    MissingKey,
+    ProviderError,
+    UnknownModel,
+    register_secret,
+)
 from llmcli.core.provider import Capability, Provider, ProviderSettings
 
 GROUP = "llmcli.providers"
@@ -70,6 +76,29 @@ def providers_with(capability: Capability) -> list[str]:
         except Exception:  # a broken third-party plugin must not break an error message
             continue
     return out
+
+
+# How long a provider may stay silent (each wait for bytes) before the exchange gives up; with
+# one retry of a read timeout (core.runner.RetryPolicy) a silent server is given up after about
+# twice this. --timeout and LLMCLI_TIMEOUT set it for one run, [network] read_timeout for good.
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+TIMEOUT_ENV = "LLMCLI_TIMEOUT"
+MAX_TIMEOUT = 3600.0
+
+
+def parse_timeout(text: str | float, where: str = "--timeout") -> float:
+    """A timeout in seconds: a positive number up to an hour; anything else is InvalidInput."""
+    import math
+
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (0 < value <= MAX_TIMEOUT):
+        raise InvalidInput(f"{where} must be a number of seconds between 0 and {MAX_TIMEOUT:g}, "
+                           f"not {text!r}", hint="e.g. --timeout 20")
+    return value
 
 
 class RegistrySettings(Protocol):
@@ -137,8 +166,11 @@ class Registry:
         explicit_key: str | None = None,
         hooks: dict[str, dict] | None = None,
         environ: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ):
+        """`timeout` is the command's --timeout (beats LLMCLI_TIMEOUT, then the config)."""
         self.settings = settings
+        self.timeout = timeout
         self.keys = keys
         self.explicit_key = explicit_key
         # Key and base-URL variables are looked up here, never in os.environ: none given,
@@ -214,18 +246,32 @@ class Registry:
                 explicit=self.explicit_key,
                 required=cls.needs_key,
             )
+        read, connect = self._timeouts(cfg, net)
         return ProviderSettings(
             name=ref.provider,
             api_key=key,
             base_url=base_url,
-            connect_timeout=float(cfg.get("connect_timeout", net.get("connect_timeout", 10.0))),
-            read_timeout=float(cfg.get("read_timeout", net.get("read_timeout", 120.0))),
+            connect_timeout=connect,
+            read_timeout=read,
             extra={
                 **{k: v for k, v in cfg.items() if k not in {"base_url", "api_key", "type"}},
                 **self.hooks.get("*", {}),
                 **self.hooks.get(ref.adapter, {}),
             },
         )
+
+    def _timeouts(self, cfg: Mapping[str, Any], net: Mapping[str, Any]) -> tuple[float, float]:
+        """(read, connect): --timeout, else LLMCLI_TIMEOUT, else the config, else 30 s / 10 s.
+        A timeout given for this run also caps the connect timeout."""
+        given = self.timeout
+        if given is None and self.environ.get(TIMEOUT_ENV, "").strip():
+            given = parse_timeout(self.environ[TIMEOUT_ENV], TIMEOUT_ENV)
+        connect = float(cfg.get("connect_timeout", net.get("connect_timeout",
+                                                           DEFAULT_CONNECT_TIMEOUT)))
+        if given is not None:
+            return given, min(connect, given)
+        read = float(cfg.get("read_timeout", net.get("read_timeout", DEFAULT_READ_TIMEOUT)))
+        return read, connect
 
     def _endpoint_key(self, name: str, endpoint: dict) -> str | None:
         env_name = endpoint.get("api_key_env")

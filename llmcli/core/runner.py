@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from llmcli.core.errors import Interrupted, LlmcliError, RateLimited, is_retryable
+from llmcli.core.errors import (
+    Interrupted,
+    LlmcliError,
+    RateLimited,
+    TimeoutError_,
+    is_retryable,
+)
 from llmcli.core.events import Finish, TextDelta, TokenLogprobs, Usage
 from llmcli.core.response import Response, Timings, UsageInfo
 
@@ -30,6 +36,9 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_wait: float = 60.0  # the longest Retry-After we will sit through
+    # A silent server rarely wakes up: each timed-out attempt costs a whole read timeout, so
+    # one more try at most (with 2 retries of 120 s, a silent server took 363 s to give up).
+    max_timeout_retries: int = 1
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         delay = min(self.max_delay, self.base_delay * (2**attempt))
@@ -39,6 +48,8 @@ class RetryPolicy:
         """The wait before retry number `retry_no` (0-based) after `exc`, or None when it is
         not worth waiting: a `Retry-After` longer than `max_retry_wait` is reported instead.
         The one retry-delay rule: `Run` and the batch runner's resubmissions both use it."""
+        if isinstance(exc, TimeoutError_) and retry_no >= self.max_timeout_retries:
+            return None
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             if exc.retry_after > self.max_retry_wait:
                 return None  # too long to sit through: report it with the time to retry

@@ -73,6 +73,17 @@ def model_info(provider: Provider, model: str) -> ModelInfo | None:
         return None
 
 
+def _context_error(provider: Provider, request: ChatRequest,
+                   info: ModelInfo | None) -> LlmcliError | None:
+    from llmcli.exchange.tokens import context_error
+
+    window = info.context_window if info is not None else None
+    try:
+        return context_error(provider, request, window)
+    except LlmcliError:
+        return None  # a counter that fails must not fail the exchange: the provider decides
+
+
 def drive(
     provider: Provider,
     request: ChatRequest,
@@ -103,6 +114,11 @@ def drive(
         extra["sleep"] = sleep
     run = Run(provider, request, provider_name, stream=stream, policy=policy or RetryPolicy(),
               info=info or None, on_wait=on_wait, **extra)
+    too_long = _context_error(provider, request, info or None)
+    if too_long is not None:  # refused before anything is sent, by every command alike
+        response = run.response.model_copy(update={"status": "error",
+                                                   "error": too_long.one_line()})
+        return ExchangeResult(response, too_long)
     if on_start is not None:
         on_start(run)
     pieces = iter(run)

@@ -88,8 +88,12 @@ def run_exchange(
     started = False
 
     def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
+        from llmcli.core.errors import TimeoutError_
+
         shown.done_waiting()  # the warning gets its own line, not the spinner's
-        retry = f"retrying in {delay:.1f} s (attempt {attempt + 1} of {total})"
+        # a read timeout is retried fewer times (RetryPolicy.max_timeout_retries)
+        most = app.retry_policy.max_timeout_retries + 1 if isinstance(err, TimeoutError_) else total
+        retry = f"retrying in {delay:.1f} s (attempt {attempt + 1} of {min(total, most)})"
         shown.warn(f"{err.one_line()}; {retry}")
         shown.waiting()
 

@@ -192,7 +192,7 @@ def transport_error(exc: BaseException, ctx: ErrorContext) -> LlmcliError | None
     }:
         return TimeoutError_(
             f"{ctx.provider} sent nothing for {_secs(ctx.read_timeout)} (read timeout)",
-            hint="retry, or raise read_timeout in the config ([network] read_timeout)",
+            hint="retry, or wait longer with --timeout SECONDS (or LLMCLI_TIMEOUT)",
             debug=debug,
         )
     if "ProxyError" in names:

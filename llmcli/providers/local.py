@@ -267,7 +267,10 @@ class LocalProvider(Provider):
         caps = sorted(c.value for c in self.capabilities)
         out = [
             ModelInfo(
-                id=DEFAULT_MODEL, provider=self.name, context_window=32768, price_in=0.0,
+                # the positions a session holds (context_length), not Gemma 3's trained 32k:
+                # the one window chat, the catalog and the pre-check all use
+                id=DEFAULT_MODEL, provider=self.name, context_window=self.context_length,
+                price_in=0.0,
                 price_out=0.0, capabilities=caps, aliases=["default"],
                 description="Gemma 3 270M base (Q4_K_M), bundled; no key, no network",
             )

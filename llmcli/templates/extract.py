@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from llmcli.templates.model import Extract, Template
 
+# A regex from a template runs on replies the user does not control: the `regex` module (the
+# same syntax and Unicode classes as `re`, so `\w` still matches "São") can stop a match after
+# a timeout, which `re` cannot; the nested-repeat shape is already refused when loading.
+REGEX_SECONDS = 1.0
+
 # Markdown emphasis and code marks a model wraps answers in: **42**, `42`, __42__, **42**.
 _LEAD = re.compile(r"^[\s*_`]+")
 _TRAIL = re.compile(r"[\s*_`]+(?=[.!;]?$)")
@@ -50,8 +55,18 @@ def _by_marker(markers: list[str], text: str, which: str) -> str | None:
 
 
 def _by_regex(spec: Extract, text: str) -> str | None:
-    pattern = re.compile(spec.regex or "")
-    matches = list(pattern.finditer(text))
+    import regex
+
+    from llmcli.core.errors import InvalidInput
+
+    pattern = regex.compile(spec.regex or "")
+    try:
+        matches = list(pattern.finditer(text, timeout=REGEX_SECONDS))
+    except TimeoutError:
+        raise InvalidInput(
+            f"extract regex {spec.regex!r} took longer than {REGEX_SECONDS:g} s on a reply",
+            hint="simplify the regex (avoid repeats inside repeats such as (a|aa)+)",
+        ) from None
     if not matches:
         return None
     match = matches[-1] if spec.which == "last" else matches[0]

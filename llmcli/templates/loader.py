@@ -136,15 +136,25 @@ def parse_template(
 
 
 # -- YAML ------------------------------------------------------------------------------------
+ALIAS_PROBLEM = "YAML aliases (*name) are not allowed in templates"
+
+
 @cache
 def yaml_loader() -> type:
-    """SafeLoader where only true/false are booleans: `output: yes` or `no` stay text (YAML 1.2)."""
+    """SafeLoader where only true/false are booleans: `output: yes` or `no` stay text (YAML 1.2),
+    and aliases are refused: `*name` references let a few lines expand into a structure whose
+    size (and the time to walk it) grows exponentially with nesting (the "billion laughs")."""
     import re
 
     import yaml
 
     class Loader(yaml.SafeLoader):
-        pass
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.composer.ComposerError(
+                    None, None, ALIAS_PROBLEM, self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
 
     bool_tag = "tag:yaml.org,2002:bool"
     Loader.yaml_implicit_resolvers = {
@@ -168,6 +178,9 @@ def _parse_yaml(text: str, where: str) -> tuple[Any, Any]:
         mark = exc.problem_mark or exc.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "malformed YAML"
+        if problem == ALIAS_PROBLEM:
+            raise InvalidInput(f"{where}{line}: {problem}",
+                               hint="write the repeated text out in full") from None
         raise InvalidInput(
             f"{where}{line}: malformed YAML: {problem}",
             hint="check the indentation, and quote text containing ': ' or starting with '{'",
@@ -287,7 +300,7 @@ def _check_fields(template: Template, node: Any, where: str) -> None:
     """Jinja syntax and sandbox problems, reported at their line in the file."""
     import yaml
 
-    from llmcli.templates.render import FIELDS
+    from llmcli.templates.render import FIELDS, LIMIT_HINT
     from llmcli.templates.sandbox import SourceError, inspect_source
 
     for name in FIELDS:
@@ -302,11 +315,9 @@ def _check_fields(template: Template, node: Any, where: str) -> None:
             if isinstance(value, yaml.ScalarNode) and exc.lineno:
                 block = 1 if value.style in ("|", ">") else 0
                 line = f" line {value.start_mark.line + block + exc.lineno}"
-            hint = (
-                "templates cannot reach Python internals, files or the environment"
-                if exc.kind == "sandbox"
-                else "Jinja syntax: {{ variable }}, {% if x %}...{% endif %}"
-            )
+            hints = {"sandbox": "templates cannot reach Python internals, files or the environment",
+                     "limit": LIMIT_HINT}
+            hint = hints.get(exc.kind, "Jinja syntax: {{ variable }}, {% if x %}...{% endif %}")
             raise InvalidInput(f"{where}{line}: {name}: {exc.message}", hint=hint) from None
 
 

@@ -89,6 +89,47 @@ class Example(BaseModel):
         return _scalar_to_text(v)
 
 
+def nested_repeat(pattern: re.Pattern[str]) -> str | None:
+    """The first `(x+)+`-shaped piece of a regex (an unbounded repeat whose body is only another
+    unbounded repeat), the classic catastrophic-backtracking shape; None when there is none.
+    Other slow shapes are caught at run time by the extraction timeout (templates/extract.py)."""
+    from re import _constants as c
+    from re import _parser
+
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)
+
+    def only_item(sub: Any) -> Any:
+        while len(sub) == 1 and sub[0][0] is c.SUBPATTERN:
+            sub = sub[0][1][-1]
+        return sub[0] if len(sub) == 1 else None
+
+    def walk(items: Any) -> str | None:
+        for op, av in items:
+            if op in repeats and av[1] is c.MAXREPEAT:
+                inner = only_item(av[2])
+                if inner is not None and inner[0] in repeats and inner[1][1] is c.MAXREPEAT:
+                    return "(x+)+"
+            for sub in _children(op, av, c):
+                found = walk(sub)
+                if found:
+                    return found
+        return None
+
+    return walk(_parser.parse(pattern.pattern, pattern.flags))
+
+
+def _children(op: Any, av: Any, c: Any) -> list[Any]:
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        return [av[2]]
+    if op is c.SUBPATTERN:
+        return [av[-1]]
+    if op is c.BRANCH:
+        return list(av[1])
+    if op in (c.ASSERT, c.ASSERT_NOT, c.ATOMIC_GROUP):
+        return [av[-1]]
+    return []
+
+
 class Extract(BaseModel):
     """How to pull the final answer out of a reply: a marker such as 'Answer:' or a regex."""
 
@@ -116,6 +157,12 @@ class Extract(BaseModel):
             except re.error as exc:
                 pos = f" at position {exc.pos}" if exc.pos is not None else ""
                 raise ValueError(f"regex {self.regex!r} does not compile: {exc.msg}{pos}") from None
+            nested = nested_repeat(pattern)
+            if nested:
+                raise ValueError(
+                    f"regex {self.regex!r} nests a repeat directly in another ({nested}): it can "
+                    "take exponential time on a reply that almost matches; repeat once, e.g. (a+)"
+                )
             if isinstance(self.group, int) and self.group > pattern.groups:
                 raise ValueError(
                     f"regex has {pattern.groups} group(s); group {self.group} does not exist"

@@ -13,8 +13,15 @@ from typing import Any
 
 from llmcli.core.errors import InvalidInput
 from llmcli.core.messages import Message
+from llmcli.templates.limits import MAX_BUILT, MAX_INT_BITS
 from llmcli.templates.model import Example, Mode, Template, Variable
-from llmcli.templates.sandbox import RenderError, SourceError, inspect_source, render_source
+from llmcli.templates.sandbox import (
+    RENDER_SECONDS,
+    RenderError,
+    SourceError,
+    inspect_source,
+    render_source,
+)
 
 FIELDS = ("system", "prompt", "solve", "required_keys")
 # Names the renderer supplies in a field (so they are not template variables).
@@ -67,8 +74,15 @@ def field_names(template: Template, name: str) -> frozenset[str]:
         raise _source_error(template, name, exc) from None
 
 
+# The budget of llmcli.templates.limits, in the words of an error's hint.
+LIMIT_HINT = (f"a template renders within {RENDER_SECONDS:g} s, builds at most {MAX_BUILT:,} "
+              f"characters per value and integers of {MAX_INT_BITS:,} bits")
+
+
 def _source_error(template: Template, name: str, exc: SourceError) -> InvalidInput:
     line = f" line {exc.lineno}" if exc.lineno else ""
+    if exc.kind == "limit":
+        return InvalidInput(f"{template.where}: {name}{line}: {exc.message}", hint=LIMIT_HINT)
     if exc.kind == "sandbox":
         return InvalidInput(
             f"{template.where}: {name}{line}: {exc.message}",
@@ -95,6 +109,9 @@ def render_field(template: Template, name: str, values: Mapping[str, Any]) -> st
             hint="give the macro a condition that stops it",
         ) from None
     except RenderError as exc:
+        if exc.kind == "limit":
+            raise InvalidInput(f"{template.where}: {name}: {exc.message}",
+                               hint=LIMIT_HINT) from None
         if exc.kind == "sandbox":
             raise InvalidInput(
                 f"{template.where}: {name}: {exc.message}",

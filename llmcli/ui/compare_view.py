@@ -259,7 +259,7 @@ def waited_text(state: CellState) -> str:
     if state.held >= WAIT_NOTICE_S:
         why.append(f"queued {state.held:.1f} s")
     if state.backoff >= WAIT_NOTICE_S:
-        why.append(f"rate limit {state.backoff:.1f} s")
+        why.append(f"{state.backoff_cause or 'retry'} {state.backoff:.1f} s")
     return ", ".join(why) or f"{state.waited:.1f} s"
 
 
@@ -318,7 +318,8 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
     print_rows(console, cols, rows, title=title)
     if any(s.waited >= WAIT_NOTICE_S for s in grid.states):
         console.print("[dim]waited: held back by the per-provider concurrency limit (queued) "
-                      "or backing off after a 429 (rate limit)[/dim]")
+                      "or backing off before a retry (its cause: rate limit, server error, "
+                      "timeout)[/dim]")
 
 
 NUMERIC = ("ttft", "total", "in", "out", "tok/s", "cost", "runs", "ttft s", "total s", "#", "elo",

@@ -128,6 +128,24 @@ def test_rate_limited_then_success_backs_off_and_counts_as_waiting():
     assert clock.sleeps == [0.3]  # the runner waited the Retry-After, on the injected clock
     assert len(p.starts) == 2 and p.starts[1][1] - p.starts[0][1] == pytest.approx(0.3)
     assert not free.was_held
+    assert limited.backoff_cause == "rate limit"
+
+
+def test_a_500_back_off_is_labelled_by_its_cause_not_as_a_rate_limit():
+    from llmcli.core.errors import ProviderError
+    from llmcli.ui.compare_view import waited_text
+
+    clock = FakeClock()
+    err = ProviderError("server error", status=500, retryable=True)
+    p = Scripted("a", fail={"m": [err]}, clock=clock)
+    result = comparison(build_grid([variant("hi")], [ref("a", "m")]), {"a": p}, clock=clock,
+                        policy=RetryPolicy(max_retries=2, base_delay=0.5)).run()
+    cell = result.cells[0]
+    assert cell.response.status == "complete" and cell.response.attempts == 2
+    assert cell.backoff_cause == "server error 500"
+    assert waited_text(cell).startswith("server error 500 ")
+    assert "rate limit" not in waited_text(cell)
+    assert cell.record()["backoff_cause"] == "server error 500"
 
 
 def test_ctrl_c_stops_all_keeps_what_arrived_and_logs_it():
