@@ -68,13 +68,6 @@ class AppContext:
     def paths(self):
         return self.env.paths
 
-    def notice(self, line: str) -> None:
-        """A one-line warning for the user, through the command layer's `"*"` notice hook
-        (model retirements, a replaced default, a llama.cpp fallback)."""
-        hook = self.hooks.get("*", {}).get("notice")
-        if callable(hook):
-            hook(line)
-
     @cached_property
     def settings(self) -> Settings:
         from llmcli.config import Settings
