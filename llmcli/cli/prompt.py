@@ -60,6 +60,13 @@ def prompt(
     show_context: bool = typer.Option(
         False, "--show-context", help="With --rag: print what was retrieved and sent (stderr)."
     ),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Reply as JSON valid against this schema: a file, inline JSON, "
+        "or 'name, age int, bio'."
+    ),
+    schema_multi: str | None = typer.Option(
+        None, "--schema-multi", help="As --schema, for an array of such items ({\"items\": [...]})."
+    ),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -107,6 +114,15 @@ def prompt(
 
             raise InvalidInput("--show-context needs --rag NAME", hint="see 'llmcli rag list'")
         return run_rag_prompt(app_ctx, targs, RagArgs(rag, rag_top, rag_mode, show_context))
+    if schema is not None or schema_multi is not None:
+        from llmcli.cli.structured import run_structured
+
+        if targs.wants_template:
+            from llmcli.core.errors import InvalidInput
+
+            raise InvalidInput("--schema does not combine with templates yet",
+                               hint="put the instructions in the prompt")
+        return run_structured(app_ctx, targs, schema, schema_multi)
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))

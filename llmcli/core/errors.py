@@ -15,6 +15,7 @@
     ├── StorageError         12   the logs database cannot be read or written
     ├── Unsupported          13   a capability the provider does not have
     ├── LocalModelError      14   missing/corrupt GGUF, unsupported architecture, cache problems
+    ├── SchemaMismatch       15   a reply that is not JSON or does not validate against --schema
     └── Interrupted         130   Ctrl-C
 
 Messages are one line and say what to do. They never contain an API key: adapters build
@@ -165,6 +166,11 @@ class Unsupported(LlmcliError):
 class LocalModelError(LlmcliError):
     exit_code = 14
     kind = "local_model"
+
+
+class SchemaMismatch(LlmcliError):
+    exit_code = 15
+    kind = "schema_mismatch"
 
 
 class Interrupted(LlmcliError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,6 +39,8 @@ class Response(BaseModel):
     attempts: int = 1
     cost: float | None = None
     log_id: int | None = None
+    # Structured output: the reply's JSON document once it validated against the schema.
+    data: Any = None
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
+    from llmcli.exchange.drive import ExchangeResult
 
 
 class ReplyWriter(Protocol):
@@ -54,6 +55,21 @@ class SilentDisplay:
         from contextlib import nullcontext
 
         return nullcontext()
+
+
+def check_structured(request: ChatRequest, result: ExchangeResult) -> None:
+    """Validate a finished reply against the request's schema: the document goes on the
+    response, a mismatch becomes the exchange's error (logged with the row)."""
+    from llmcli.core.errors import SchemaMismatch
+    from llmcli.exchange.schema import validate_reply
+
+    assert request.json_schema is not None
+    try:
+        result.response.data = validate_reply(result.response.text, request.json_schema)
+    except SchemaMismatch as exc:
+        result.response.status = "error"
+        result.response.error = exc.one_line()
+        result.error = exc
 
 
 def run_exchange(
@@ -104,6 +120,8 @@ def run_exchange(
     if started:
         writer.finish(interrupted=result.error is not None)
     response = result.response
+    if request.json_schema is not None and result.error is None and not result.keyboard:
+        check_structured(request, result)
     if log:
         try:
             log_exchange(app.logs, request, response, conversation_id=conversation_id,

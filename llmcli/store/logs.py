@@ -82,6 +82,8 @@ class LogStore:
             "error": _redact(response.error) if response.error else None,
             "cost": response.cost,
             "attempts": response.attempts,
+            "schema": (json.dumps(request.json_schema, ensure_ascii=False)
+                       if request.json_schema is not None else None),
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)

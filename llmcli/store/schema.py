@@ -134,6 +134,10 @@ MIGRATIONS: list[str] = [
         INSERT INTO rag_chunks_fts(rowid, text) VALUES (new.id, new.text);
     END;
     """,
+    # structured output (#17): the JSON Schema a reply was asked to follow, as JSON text.
+    """
+    ALTER TABLE exchanges ADD COLUMN schema TEXT;
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [

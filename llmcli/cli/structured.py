@@ -1,0 +1,48 @@
+"""`llmcli prompt --schema`: one exchange whose reply must be a JSON document valid against a
+schema. stdout gets the document (one line, ready for jq); a reply that does not validate gets
+one error line, its raw text on stderr, and exit code 15 (SchemaMismatch)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
+    from llmcli.cli.template_run import PromptArgs
+
+
+def run_structured(app_ctx: AppContext, args: PromptArgs, schema: str | None,
+                   schema_multi: str | None) -> None:
+    from llmcli.cli.inputs import combine, read_stdin, require_text
+    from llmcli.cli.schema_input import load_schema
+    from llmcli.core.errors import SchemaMismatch
+    from llmcli.core.messages import build_messages
+    from llmcli.core.options import parse_pairs
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.exchange.request import resolve_request
+    from llmcli.ui.console import warn_line
+    from llmcli.ui.exchange_display import TerminalDisplay
+    from llmcli.ui.stream import NullWriter
+    from llmcli.ui.tables import print_json
+
+    env = app_ctx.env
+    json_schema = load_schema(schema, schema_multi)
+    body = require_text(combine(read_stdin(env), args.text))
+    ref, request = resolve_request(
+        app_ctx.registry, args.model, build_messages(body, system=args.system),
+        parse_pairs(args.option), raw=args.raw, schema=json_schema,
+        warn=lambda line: warn_line(env, line))
+    try:
+        response = run_exchange(app_ctx, ref, request, NullWriter(),
+                                TerminalDisplay(env, str(ref)), stream=not args.no_stream,
+                                log=not args.no_log)
+    except SchemaMismatch as exc:
+        reply = exc.response.text if exc.response is not None else ""
+        env.stderr.write(reply + ("" if reply.endswith("\n") else "\n"))
+        raise
+    if args.as_json:
+        print_json(env, response.model_dump(mode="json"))
+    else:
+        env.stdout.write(json.dumps(response.data, ensure_ascii=False) + "\n")
+        env.stdout.flush()
