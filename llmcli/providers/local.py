@@ -291,6 +291,11 @@ class LocalProvider(Provider):
             yield from run_chat(request, tokenizer, session, defaults=defaults,
                                 max_tokens=DEFAULT_MAX_TOKENS)
 
+    @classmethod
+    def native_schema(cls, model: str) -> bool:
+        """Structured output by construction: a grammar mask at every decoding step."""
+        return True
+
     def tokenize(self, text: str, model: str) -> list[tuple[int, str]]:
         tok = self.tokenizer(model)
         return [(i, tok.piece(i)) for i in tok.encode(text, add_bos=False)]

@@ -138,3 +138,30 @@ def test_huge_schema_file_is_refused_without_reading_it_all(cli, openai_server, 
     path.write_text('{"enum": [' + ",".join(["1"] * 200_000) + "]}")
     res = cli("prompt", "x", "-m", "openai:gpt-4o-mini", "--schema", str(path))
     assert res.exit_code == 2 and "characters, over" in res.stderr
+
+
+@pytest.mark.slow
+def test_local_model_obeys_the_schema_by_construction(cli):
+    schema = json.dumps({"type": "object", "properties": {
+        "cidades": {"type": "array", "items": {"type": "string", "maxLength": 20},
+                    "minItems": 3, "maxItems": 3},
+        "continente": {"enum": ["Europa", "Ásia"]}},
+        "required": ["cidades", "continente"], "additionalProperties": False},
+        ensure_ascii=False)
+    res = cli("prompt", "Três capitais da Europa", "-m", "local", "--schema", schema,
+              "-o", "max_tokens=80")
+    assert res.exit_code == 0, res.stderr
+    assert "no native structured output" not in res.stderr
+    doc = json.loads(res.stdout)
+    assert len(doc["cidades"]) == 3 and doc["continente"] in ("Europa", "Ásia")
+    assert json.loads(last_row()["schema"])["required"] == ["cidades", "continente"]
+
+
+@pytest.mark.slow
+def test_local_reply_cut_by_max_tokens_is_a_schema_mismatch(cli):
+    res = cli("prompt", "Um poema longo", "-m", "local", "--schema", "poema: a long poem",
+              "-o", "max_tokens=4")
+    assert res.exit_code == 15
+    assert "the reply is not JSON" in res.stderr
+    raw, error = res.stderr.strip().splitlines()
+    assert raw.startswith('{"poema":') and error.startswith("llmcli: error: the reply is not")
