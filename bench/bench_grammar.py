@@ -158,10 +158,46 @@ def bench_decode_step(runs: int) -> dict[str, float]:
     return summary(steps)
 
 
+def bench_local_decode(tok, runs: int) -> dict[str, object]:
+    """Local decode speed through run_chat, greedy: tokens per second after the first token
+    (prefill left out), without and with a schema whose string must run past the 48-token
+    budget, so both runs decode the same number of steps. Alternating runs."""
+    from llmcli.core.events import Usage
+    from llmcli.core.messages import ChatRequest, Message
+    from llmcli.core.options import Options
+    from llmcli.local.chat_format import run_chat
+    from llmcli.local.files import ensure_default_model
+    from llmcli.local.model import LocalModel, Session
+
+    cache = Path(os.environ.get("LLMCLI_TEST_CACHE", Path.home() / ".cache/llmcli"))
+    model = LocalModel.load(ensure_default_model(cache), cache)
+    big = {"type": "object", "properties": {"texto": {"type": "string", "minLength": 400}},
+           "required": ["texto"]}
+    results: dict[str, list[float]] = {"plain": [], "schema": []}
+    for _ in range(runs):
+        for name, schema in (("plain", None), ("schema", big)):
+            request = ChatRequest(
+                model="gemma", messages=[Message(role="user", content="Escreva sobre Lisboa.")],
+                options=Options(max_tokens=48, temperature=0, stop=["\u0000"]),
+                json_schema=schema)
+            first = last = 0.0
+            usage = None
+            for event in run_chat(request, tok, Session(model, 512), defaults={},
+                                  max_tokens=48):
+                last = time.perf_counter()
+                first = first or last
+                if isinstance(event, Usage):
+                    usage = event
+            steps = (usage.output_tokens or 1) - 1 if usage else 0
+            results[name].append(steps / (last - first) if last > first else 0.0)
+    return {name: {"best_tok_s": round(max(v), 2), "median_tok_s": round(statistics.median(v), 2)}
+            for name, v in results.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="llguidance,xgrammar,outlines-core,decode")
+    ap.add_argument("--only", default="llguidance,xgrammar,outlines-core,decode,local")
     args = ap.parse_args()
     from llmcli.local.files import ensure_default_model
     from llmcli.local.grammar import vocabulary_bytes
@@ -181,6 +217,8 @@ def main() -> None:
         out["outlines-core"] = bench_outlines(tok, ids, args.runs, vocab)
     if "decode" in only:
         out["numpy_decode_step"] = bench_decode_step(args.runs)
+    if "local" in only:
+        out["local_decode"] = bench_local_decode(tok, max(2, args.runs // 2))
     print(json.dumps(out, ensure_ascii=False, indent=1))
 
 
