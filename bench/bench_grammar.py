@@ -6,6 +6,9 @@ time to compute the allowed-token mask at each step while walking a fixed valid 
 token by token (median and p99 over all steps and --runs repetitions). The walk forces the
 tokens of the document, so every engine computes masks on identical states.
 
+xgrammar and outlines-core are not llmcli dependencies (only llguidance is): install them in
+the venv to compare (`pip install xgrammar outlines-core`; xgrammar pulls torch).
+
 Run from the repository root:
     LLMCLI_TEST_CACHE=/work/.test-cache .venv/bin/python bench/bench_grammar.py [--runs 5]
 Prints one JSON object.

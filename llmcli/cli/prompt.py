@@ -67,6 +67,12 @@ def prompt(
     schema_multi: str | None = typer.Option(
         None, "--schema-multi", help="As --schema, for an array of such items ({\"items\": [...]})."
     ),
+    regex: str | None = typer.Option(
+        None, "--regex", help="Local model: the whole reply matches this regular expression."
+    ),
+    choice: str | None = typer.Option(
+        None, "--choice", help="Local model: the reply is one of these comma-separated options."
+    ),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -114,15 +120,15 @@ def prompt(
 
             raise InvalidInput("--show-context needs --rag NAME", hint="see 'llmcli rag list'")
         return run_rag_prompt(app_ctx, targs, RagArgs(rag, rag_top, rag_mode, show_context))
-    if schema is not None or schema_multi is not None:
-        from llmcli.cli.structured import run_structured
+    if any(v is not None for v in (schema, schema_multi, regex, choice)):
+        from llmcli.cli.structured import Constraint, run_structured
 
         if targs.wants_template:
             from llmcli.core.errors import InvalidInput
 
-            raise InvalidInput("--schema does not combine with templates yet",
+            raise InvalidInput("--schema, --regex and --choice do not combine with templates yet",
                                hint="put the instructions in the prompt")
-        return run_structured(app_ctx, targs, schema, schema_multi)
+        return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice))
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))

@@ -1,10 +1,12 @@
-"""`llmcli prompt --schema`: one exchange whose reply must be a JSON document valid against a
-schema. stdout gets the document (one line, ready for jq); a reply that does not validate gets
-one error line, its raw text on stderr, and exit code 15 (SchemaMismatch)."""
+"""`llmcli prompt --schema | --regex | --choice`: one exchange whose reply must be a JSON
+document valid against a schema (stdout gets the document, one line, ready for jq), or text
+matching a regular expression or one of a list of options (stdout gets the text). A reply that
+does not validate gets one error line, its raw text on stderr, and exit code 15."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -12,8 +14,27 @@ if TYPE_CHECKING:
     from llmcli.cli.template_run import PromptArgs
 
 
-def run_structured(app_ctx: AppContext, args: PromptArgs, schema: str | None,
-                   schema_multi: str | None) -> None:
+@dataclass(frozen=True)
+class Constraint:
+    schema: str | None = None
+    schema_multi: str | None = None
+    regex: str | None = None
+    choice: str | None = None
+
+    def regex_pattern(self) -> str | None:
+        from llmcli.core.errors import InvalidInput
+        from llmcli.exchange.schema import check_regex, choice_regex
+
+        if self.regex is not None and self.choice is not None:
+            raise InvalidInput("give --regex or --choice, not both")
+        if (self.regex or self.choice) is not None and (self.schema or self.schema_multi):
+            raise InvalidInput("--schema does not combine with --regex or --choice")
+        if self.choice is not None:
+            return check_regex(choice_regex(self.choice))
+        return check_regex(self.regex) if self.regex is not None else None
+
+
+def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint) -> None:
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.cli.schema_input import load_schema
     from llmcli.core.errors import SchemaMismatch
@@ -27,12 +48,13 @@ def run_structured(app_ctx: AppContext, args: PromptArgs, schema: str | None,
     from llmcli.ui.tables import print_json
 
     env = app_ctx.env
-    json_schema = load_schema(schema, schema_multi)
+    pattern = constraint.regex_pattern()
+    json_schema = load_schema(constraint.schema, constraint.schema_multi)
     body = require_text(combine(read_stdin(env), args.text))
     ref, request = resolve_request(
         app_ctx.registry, args.model, build_messages(body, system=args.system),
         parse_pairs(args.option), raw=args.raw, schema=json_schema,
-        warn=lambda line: warn_line(env, line))
+        warn=lambda line: warn_line(env, line), regex=pattern)
     try:
         response = run_exchange(app_ctx, ref, request, NullWriter(),
                                 TerminalDisplay(env, str(ref)), stream=not args.no_stream,
@@ -44,5 +66,7 @@ def run_structured(app_ctx: AppContext, args: PromptArgs, schema: str | None,
     if args.as_json:
         print_json(env, response.model_dump(mode="json"))
     else:
-        env.stdout.write(json.dumps(response.data, ensure_ascii=False) + "\n")
+        text = response.text if pattern is not None else json.dumps(response.data,
+                                                                    ensure_ascii=False)
+        env.stdout.write(text + "\n")
         env.stdout.flush()

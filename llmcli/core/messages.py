@@ -36,6 +36,9 @@ class ChatRequest(BaseModel):
     # Structured output: a JSON Schema the reply must validate against (bounded by
     # exchange/schema.py); providers send it through their native mode or an instruction.
     json_schema: dict[str, Any] | None = None
+    # A regular expression the whole reply must match (`--regex`, `--choice`): grammar-
+    # constrained decoding, so only engines that have it (local) accept one.
+    regex: str | None = None
 
     @property
     def system(self) -> str | None:

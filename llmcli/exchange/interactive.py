@@ -61,11 +61,13 @@ def check_structured(request: ChatRequest, result: ExchangeResult) -> None:
     """Validate a finished reply against the request's schema: the document goes on the
     response, a mismatch becomes the exchange's error (logged with the row)."""
     from llmcli.core.errors import SchemaMismatch
-    from llmcli.exchange.schema import validate_reply
+    from llmcli.exchange.schema import validate_regex, validate_reply
 
-    assert request.json_schema is not None
     try:
-        result.response.data = validate_reply(result.response.text, request.json_schema)
+        if request.regex is not None:
+            validate_regex(result.response.text, request.regex)
+        if request.json_schema is not None:
+            result.response.data = validate_reply(result.response.text, request.json_schema)
     except SchemaMismatch as exc:
         result.response.status = "error"
         result.response.error = exc.one_line()
@@ -120,7 +122,8 @@ def run_exchange(
     if started:
         writer.finish(interrupted=result.error is not None)
     response = result.response
-    if request.json_schema is not None and result.error is None and not result.keyboard:
+    constrained = request.json_schema is not None or request.regex is not None
+    if constrained and result.error is None and not result.keyboard:
         check_structured(request, result)
     if log:
         try:

@@ -55,6 +55,7 @@ def build_request(
     raw: bool = False,
     schema: dict[str, Any] | None = None,
     warn: Callable[[str], None] | None = None,
+    regex: str | None = None,
 ) -> ChatRequest:
     """The request for `ref`; `options` already validated (an `Options`) or raw values.
 
@@ -63,17 +64,23 @@ def build_request(
     one line and the schema joins the system prompt (instruct, then validate)."""
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
+    from llmcli.core.registry import provider_class
 
     if not isinstance(options, Options):
         options = validate_options(ref, options or {})
     messages = list(messages)
+    if regex is not None and not getattr(provider_class(ref.adapter), "native_grammar", False):
+        from llmcli.core.errors import Unsupported
+
+        raise Unsupported(f"{ref.provider} cannot constrain a reply to --regex or --choice",
+                          hint="use -m local, or --schema with an enum")
     if schema is not None and not schema_native(ref):
         messages = _with_schema_instruction(messages, schema)
         if warn is not None:
             warn(f"{ref.provider}:{ref.model} has no native structured output; "
                  "asking for JSON in the prompt and validating the reply")
     return ChatRequest(model=ref.model, messages=messages, options=options, raw=raw,
-                       json_schema=schema)
+                       json_schema=schema, regex=regex)
 
 
 def schema_native(ref: ModelRef) -> bool:
@@ -104,10 +111,12 @@ def resolve_request(
     raw: bool = False,
     schema: dict[str, Any] | None = None,
     warn: Callable[[str], None] | None = None,
+    regex: str | None = None,
 ) -> tuple[ModelRef, ChatRequest]:
     """`-m SPEC` resolved (None: the default model) and its request built."""
     ref = registry.resolve(spec)
-    return ref, build_request(ref, messages, values, raw=raw, schema=schema, warn=warn)
+    return ref, build_request(ref, messages, values, raw=raw, schema=schema, warn=warn,
+                              regex=regex)
 
 
 def resolve_embedding(registry: Registry, spec: str | None) -> tuple[ModelRef, str, object]:

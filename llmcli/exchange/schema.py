@@ -130,6 +130,80 @@ def _unfence(text: str) -> str:
     return m.group(1) if m else body
 
 
+MAX_REGEX_CHARS = 2_000
+# Escaped in --choice options; Python's re.escape also escapes spaces, which Rust's regex
+# syntax (llguidance) refuses.
+_META = re.compile(r"[\\.^$|?*+()\[\]{}-]")
+MAX_CHOICES = 200
+
+
+def choice_regex(text: str) -> str:
+    """`--choice a,b,c` as the regular expression the grammar stage uses (options escaped)."""
+    options = [o.strip() for o in text.split(",") if o.strip()]
+    if not options:
+        raise InvalidInput("--choice needs at least one option", hint="e.g. --choice sim,não")
+    if len(options) > MAX_CHOICES:
+        raise InvalidInput(f"--choice takes at most {MAX_CHOICES} options")
+    return "|".join(_META.sub(r"\\\g<0>", o) for o in options)
+
+
+def check_regex(pattern: str) -> str:
+    """A regular expression for `--regex`: bounded and compilable by the grammar engine."""
+    if not pattern:
+        raise InvalidInput("--regex is empty", hint=r"e.g. --regex '\d{4}-\d{2}-\d{2}'")
+    if len(pattern) > MAX_REGEX_CHARS:
+        raise InvalidInput(f"--regex is over {MAX_REGEX_CHARS:,} characters")
+    import llguidance
+
+    matcher = llguidance.LLMatcher(_byte_tokenizer(), llguidance.LLMatcher.grammar_from_regex(
+        pattern), log_level=0)
+    if matcher.is_error():
+        detail = " ".join(matcher.get_error().split())[:200]
+        raise InvalidInput(f"--regex cannot be used: {detail}")
+    return pattern
+
+
+def validate_regex(text: str, pattern: str) -> None:
+    """SchemaMismatch unless the whole reply matches. Runs llguidance over the reply's bytes
+    (a lazy DFA, linear time): Python's backtracking `re` could hang on a pattern like
+    `(a+)+b`, and this is the very engine that constrained the local model."""
+    import llguidance
+
+    matcher = llguidance.LLMatcher(_byte_tokenizer(), llguidance.LLMatcher.grammar_from_regex(
+        pattern), log_level=0)
+    data = text.encode("utf-8")
+    for i, byte in enumerate(data):
+        if not matcher.consume_token(byte):
+            raise SchemaMismatch(f"the reply does not match --regex from byte {i + 1}",
+                                 hint="the raw reply is on stderr")
+    if not matcher.is_accepting():
+        raise SchemaMismatch("the reply stops before matching --regex (max_tokens?)",
+                             hint="the raw reply is on stderr")
+
+
+_BYTES: Any = None
+
+
+def _byte_tokenizer() -> Any:
+    """An llguidance tokenizer whose tokens are the 256 bytes (plus an end token)."""
+    global _BYTES
+    if _BYTES is None:
+        import llguidance
+
+        class _Bytes:
+            def __init__(self) -> None:
+                self.eos_token_id = 256
+                self.bos_token_id = None
+                self.tokens = [bytes([i]) for i in range(256)] + [b"\xff<end>"]
+                self.special_token_ids = [256]
+
+            def __call__(self, s: str | bytes) -> list[int]:
+                return list(s.encode("utf-8") if isinstance(s, str) else s)
+
+        _BYTES = llguidance.LLTokenizer(llguidance.TokenizerWrapper(_Bytes()))
+    return _BYTES
+
+
 def instruction(schema: dict[str, Any]) -> str:
     """The system text for providers without a native mode (instruct, then validate)."""
     return ("Reply with one JSON document only, no prose and no code fence, that validates "

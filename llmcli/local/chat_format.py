@@ -233,7 +233,7 @@ def run_chat(
     decoder = tok.stream_decoder()
     matcher = StopMatcher(prompt.stop + list(opts.get("stop", [])), trim=prompt.kind != "raw")
     produced, reason = 0, "length"
-    if opts.get("beam", 1) > 1 and request.json_schema is not None:
+    if opts.get("beam", 1) > 1 and (request.json_schema is not None or request.regex):
         raise InvalidInput("beam search does not combine with --schema",
                            hint="drop -o beam, or --schema")
     if opts.get("beam", 1) > 1:  # the search runs to the end, then its best beam streams
@@ -269,11 +269,13 @@ def run_chat(
 
 
 def grammar_stage(request: ChatRequest, tok: Tokenizer) -> Any:
-    """The grammar the reply must follow (structured output), or None."""
-    if request.json_schema is None:
+    """The grammar the reply must follow (structured output, --regex, --choice), or None."""
+    if request.json_schema is None and request.regex is None:
         return None
     from llmcli.local.grammar import engine_for
 
+    if request.regex is not None:
+        return engine_for(tok).regex(request.regex)
     return engine_for(tok).json_schema(request.json_schema)
 
 

@@ -10,7 +10,6 @@ tokenizer). Its tokenizer adapter is built once per tokenizer (about a second) a
 from __future__ import annotations
 
 import json
-import re
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -83,9 +82,6 @@ class GrammarEngine:
         if len(pattern) > MAX_REGEX_CHARS:
             raise InvalidInput(f"the regular expression is over {MAX_REGEX_CHARS} characters")
         return self._stage(llguidance.LLMatcher.grammar_from_regex(pattern), "regex")
-
-    def choice(self, options: list[str]) -> GrammarStage:
-        return self.regex("|".join(re.escape(o) for o in options))
 
     def _stage(self, grammar: str, what: str) -> GrammarStage:
         import llguidance

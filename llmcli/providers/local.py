@@ -291,6 +291,8 @@ class LocalProvider(Provider):
             yield from run_chat(request, tokenizer, session, defaults=defaults,
                                 max_tokens=DEFAULT_MAX_TOKENS)
 
+    native_grammar: ClassVar[bool] = True  # --regex and --choice: the same grammar stage
+
     @classmethod
     def native_schema(cls, model: str) -> bool:
         """Structured output by construction: a grammar mask at every decoding step."""

@@ -165,3 +165,21 @@ def test_local_reply_cut_by_max_tokens_is_a_schema_mismatch(cli):
     assert "the reply is not JSON" in res.stderr
     raw, error = res.stderr.strip().splitlines()
     assert raw.startswith('{"poema":') and error.startswith("llmcli: error: the reply is not")
+
+
+def test_regex_and_choice_are_refused_by_cloud_providers(cli, openai_server):
+    res = cli("prompt", "x", "-m", "openai:gpt-4o-mini", "--choice", "sim,não")
+    assert res.exit_code == 13 and "use -m local" in res.stderr
+    assert openai_server.requests_for("chat") == []
+
+
+@pytest.mark.slow
+def test_local_choice_and_regex(cli):
+    res = cli("prompt", "O céu é azul? Responda.", "-m", "local", "--choice", "sim,não,🌍")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.strip() in ("sim", "não", "🌍")
+    res = cli("prompt", "Uma data:", "-m", "local", "--regex", r"\d{4}-\d{2}-\d{2}")
+    assert res.exit_code == 0, res.stderr
+    import re
+
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", res.stdout.strip())
