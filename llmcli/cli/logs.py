@@ -37,6 +37,41 @@ def logs_list(
     print_rows(app_ctx.env, rows, as_json=as_json)
 
 
+@logs_app.command("data")
+def logs_data(
+    ctx: typer.Context,
+    count: int = typer.Option(20, "-n", "--count", min=1, help="The newest N exchanges."),
+    model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Only replies to this schema (a file, inline JSON or the "
+        "concise form, as given to prompt --schema)."),
+    schema_multi: str | None = typer.Option(
+        None, "--schema-multi", help="Only replies to this --schema-multi schema."),
+    data_key: str | None = typer.Option(
+        None, "--data-key", help="Print each item of this array key (e.g. items) on its own line."),
+) -> None:
+    """The JSON documents of past structured replies (prompt --schema), one per line, oldest
+    first. Example: llmcli logs data --schema-multi 'capital, país' --data-key items"""
+    import json
+
+    from llmcli.cli.schema_input import load_schema
+    from llmcli.exchange.schema import parse_document, stored_form
+
+    app_ctx = app_context(ctx)
+    wanted = load_schema(schema, schema_multi)
+    rows = app_ctx.logs.structured(limit=count, model=model,
+                                   schema=stored_form(wanted) if wanted is not None else None)
+    out = app_ctx.env.stdout
+    for row in rows:
+        doc = parse_document(row["reply"] or "")
+        if doc is None:
+            continue
+        items = doc.get(data_key) if data_key and isinstance(doc, dict) else [doc]
+        for item in items if isinstance(items, list) else []:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    out.flush()
+
+
 @logs_app.command("show")
 def logs_show(
     ctx: typer.Context,

@@ -124,6 +124,19 @@ def validate_reply(text: str, schema: dict[str, Any]) -> Any:
     return document
 
 
+def stored_form(schema: dict[str, Any]) -> str:
+    """The schema as the log stores it (store/logs.py), so a lookup can match it exactly."""
+    return json.dumps(schema, ensure_ascii=False)
+
+
+def parse_document(text: str) -> Any:
+    """The JSON document of a logged reply that validated (a fence tolerated), or None."""
+    try:
+        return json.loads(_unfence(text))
+    except json.JSONDecodeError:
+        return None
+
+
 def _unfence(text: str) -> str:
     body = text.strip()
     m = re.match(r"^```(?:json)?\s*\n(.*)\n```$", body, re.DOTALL)

@@ -183,3 +183,23 @@ def test_local_choice_and_regex(cli):
     import re
 
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", res.stdout.strip())
+
+
+def test_logs_data_prints_past_documents_as_json_lines(cli, openai_server):
+    m = ["-m", "openai:gpt-4o-mini"]
+    openai_server.reply_text = '{"items": [{"capital": "Lisboa"}, {"capital": "Roma"}]}'
+    assert cli("prompt", "a", *m, "--schema-multi", "capital").exit_code == 0
+    openai_server.reply_text = '{"nome": "Zé 🌍"}'
+    assert cli("prompt", "b", *m, "--schema", "nome").exit_code == 0
+    openai_server.reply_text = '{"nome": 3}'
+    assert cli("prompt", "c", *m, "--schema", "nome").exit_code == 15  # not a document
+    openai_server.reply_text = "texto livre"
+    assert cli("prompt", "d", *m).exit_code == 0  # no schema: not data
+    res = cli("logs", "data")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        '{"items": [{"capital": "Lisboa"}, {"capital": "Roma"}]}', '{"nome": "Zé 🌍"}']
+    res = cli("logs", "data", "--schema-multi", "capital", "--data-key", "items")
+    assert res.stdout.splitlines() == ['{"capital": "Lisboa"}', '{"capital": "Roma"}']
+    assert cli("logs", "data", "--schema", "nome", "-n", "1").stdout == '{"nome": "Zé 🌍"}\n'
+    assert cli("logs", "data", "-m", "openai:other").stdout == ""
