@@ -103,10 +103,10 @@ def next_token(
         params, shown = sampling_params(app_ctx.registry, ref, values)
         grammar = None
         if schema is not None:
-            from llmcli.cli.schema_input import load_schema
+            from llmcli.cli.schema_input import load_schema, saved
             from llmcli.local.grammar import engine_for
 
-            grammar = engine_for(tok).json_schema(load_schema(schema, None) or {})
+            grammar = engine_for(tok).json_schema(load_schema(schema, None, saved(app_ctx)) or {})
         result = nt.local_next(lm, tok, text, params, model_name=str(ref), options=shown,
                                top=top, steps=steps, grammar=grammar)
     elif schema is not None:

@@ -54,11 +54,11 @@ def logs_data(
     first. Example: llmcli logs data --schema-multi 'capital, país' --data-key items"""
     import json
 
-    from llmcli.cli.schema_input import load_schema
+    from llmcli.cli.schema_input import load_schema, saved
     from llmcli.exchange.schema import parse_document, stored_form
 
     app_ctx = app_context(ctx)
-    wanted = load_schema(schema, schema_multi)
+    wanted = load_schema(schema, schema_multi, saved(app_ctx))
     rows = app_ctx.logs.structured(limit=count, model=model,
                                    schema=stored_form(wanted) if wanted is not None else None)
     out = app_ctx.env.stdout

@@ -36,7 +36,7 @@ class Constraint:
 
 def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint) -> None:
     from llmcli.cli.inputs import combine, read_stdin, require_text
-    from llmcli.cli.schema_input import load_schema
+    from llmcli.cli.schema_input import load_schema, saved
     from llmcli.core.errors import SchemaMismatch
     from llmcli.core.messages import build_messages
     from llmcli.core.options import parse_pairs
@@ -49,7 +49,7 @@ def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint
 
     env = app_ctx.env
     pattern = constraint.regex_pattern()
-    json_schema = load_schema(constraint.schema, constraint.schema_multi)
+    json_schema = load_schema(constraint.schema, constraint.schema_multi, saved(app_ctx))
     body = require_text(combine(read_stdin(env), args.text))
     ref, request = resolve_request(
         app_ctx.registry, args.model, build_messages(body, system=args.system),

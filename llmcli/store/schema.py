@@ -134,9 +134,15 @@ MIGRATIONS: list[str] = [
         INSERT INTO rag_chunks_fts(rowid, text) VALUES (new.id, new.text);
     END;
     """,
-    # structured output (#17): the JSON Schema a reply was asked to follow, as JSON text.
+    # structured output (#17): the JSON Schema a reply was asked to follow, as JSON text;
+    # schemas saved by name (`llmcli schemas save`).
     """
     ALTER TABLE exchanges ADD COLUMN schema TEXT;
+    CREATE TABLE schemas (
+        name TEXT PRIMARY KEY,
+        schema TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
     """,
 ]
 
