@@ -64,7 +64,7 @@ def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint
         env.stderr.write(reply + ("" if reply.endswith("\n") else "\n"))
         raise
     if args.as_json:
-        print_json(env, response.model_dump(mode="json"))
+        print_json(env, {**response.model_dump(mode="json"), "data": response.data})
     else:
         text = response.text if pattern is not None else json.dumps(response.data,
                                                                     ensure_ascii=False)

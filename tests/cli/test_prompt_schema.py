@@ -203,3 +203,12 @@ def test_logs_data_prints_past_documents_as_json_lines(cli, openai_server):
     assert res.stdout.splitlines() == ['{"capital": "Lisboa"}', '{"capital": "Roma"}']
     assert cli("logs", "data", "--schema", "nome", "-n", "1").stdout == '{"nome": "Zé 🌍"}\n'
     assert cli("logs", "data", "-m", "openai:other").stdout == ""
+
+
+def test_json_output_carries_the_document_and_plain_json_is_unchanged(cli, openai_server):
+    openai_server.reply_text = '{"n": 2}'
+    out = json.loads(cli("prompt", "x", "-m", "openai:gpt-4o-mini", "--schema", "n int",
+                         "--json").stdout)
+    assert out["data"] == {"n": 2} and out["text"] == '{"n": 2}' and out["status"] == "complete"
+    plain = json.loads(cli("prompt", "x", "-m", "openai:gpt-4o-mini", "--json").stdout)
+    assert "data" not in plain
