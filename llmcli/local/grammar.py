@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from llmcli.core.errors import InvalidInput, LocalModelError
+from llmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from llmcli.local.tokenizer import Tokenizer
@@ -107,7 +107,7 @@ class GrammarStage:
 
         fill_next_token_bitmask(self.matcher, self._bits)
         if self.matcher.is_error():
-            raise LocalModelError(f"grammar stage failed: {self.matcher.get_error()[:200]}")
+            raise _too_complex(self.matcher)
         bits = np.unpackbits(self._bits[0].view(np.uint8), bitorder="little")
         return bits[: self.vocab].astype(bool)
 
@@ -120,12 +120,18 @@ class GrammarStage:
 
     def advance(self, token: int) -> None:
         if not self.matcher.consume_token(token):
-            raise LocalModelError(f"grammar stage refused token {token}: "
-                                  f"{self.matcher.get_error()[:200]}")
+            raise _too_complex(self.matcher)
 
     def accepting(self) -> bool:
         """True when what was produced so far is a complete document."""
         return bool(self.matcher.is_accepting())
+
+
+def _too_complex(matcher: Any) -> InvalidInput:
+    # llguidance stops (it never hangs) when a grammar outgrows its limits, mid-reply.
+    detail = " ".join(str(matcher.get_error()).split("<state>")[0].split())[:160]
+    return InvalidInput(f"the grammar engine gave up on this schema or regex: {detail}",
+                        hint="simplify the --schema or --regex (fewer or smaller repetitions)")
 
 
 _engines: weakref.WeakKeyDictionary[Any, GrammarEngine] = weakref.WeakKeyDictionary()

@@ -168,3 +168,14 @@ def test_random_schemas_give_valid_documents_on_the_real_model(
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
     document = json.loads(text)
     assert not list(Draft202012Validator(schema).iter_errors(document))
+
+
+def test_a_grammar_too_big_for_the_engine_fails_fast_as_invalid_input(engine: Any,
+                                                                      tok: Any) -> None:
+    from llmcli.core.errors import InvalidInput
+
+    stage = engine.regex("(a{1000}){1000}")
+    with pytest.raises(InvalidInput, match="gave up on this schema or regex: lexer error"):
+        for t in tok.encode("aaaaaaaa", add_bos=False):
+            stage.allowed_mask()
+            stage.advance(t)
