@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
     from llmcli.cli.template_run import PromptArgs
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.registry import ModelRef
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,10 @@ class Constraint:
 def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint) -> None:
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.cli.schema_input import load_schema, saved
-    from llmcli.core.errors import SchemaMismatch
     from llmcli.core.messages import build_messages
     from llmcli.core.options import parse_pairs
-    from llmcli.exchange.interactive import run_exchange
     from llmcli.exchange.request import resolve_request
     from llmcli.ui.console import warn_line
-    from llmcli.ui.exchange_display import TerminalDisplay
-    from llmcli.ui.stream import NullWriter
-    from llmcli.ui.tables import print_json
 
     env = app_ctx.env
     pattern = constraint.regex_pattern()
@@ -55,18 +52,32 @@ def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint
         app_ctx.registry, args.model, build_messages(body, system=args.system),
         parse_pairs(args.option), raw=args.raw, schema=json_schema,
         warn=lambda line: warn_line(env, line), regex=pattern)
+    send_and_print(app_ctx, ref, request, args, as_text=pattern is not None)
+
+
+def send_and_print(app_ctx: AppContext, ref: ModelRef, request: ChatRequest, args: PromptArgs,
+                   *, as_text: bool = False, template: str | None = None) -> None:
+    """Run a constrained request and print its document (or text with `as_text`); a reply
+    that does not validate goes to stderr raw before the error line."""
+    from llmcli.core.errors import SchemaMismatch
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.ui.exchange_display import TerminalDisplay
+    from llmcli.ui.stream import NullWriter
+    from llmcli.ui.tables import print_json
+
+    env = app_ctx.env
     try:
         response = run_exchange(app_ctx, ref, request, NullWriter(),
                                 TerminalDisplay(env, str(ref)), stream=not args.no_stream,
-                                log=not args.no_log)
+                                log=not args.no_log, template=template)
     except SchemaMismatch as exc:
         reply = exc.response.text if exc.response is not None else ""
         env.stderr.write(reply + ("" if reply.endswith("\n") else "\n"))
         raise
     if args.as_json:
-        print_json(env, {**response.model_dump(mode="json"), "data": response.data})
+        extra = {"template": template} if template else {}
+        print_json(env, {**response.model_dump(mode="json"), **extra, "data": response.data})
     else:
-        text = response.text if pattern is not None else json.dumps(response.data,
-                                                                    ensure_ascii=False)
+        text = response.text if as_text else json.dumps(response.data, ensure_ascii=False)
         env.stdout.write(text + "\n")
         env.stdout.flush()

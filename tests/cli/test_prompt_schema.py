@@ -212,3 +212,23 @@ def test_json_output_carries_the_document_and_plain_json_is_unchanged(cli, opena
     assert out["data"] == {"n": 2} and out["text"] == '{"n": 2}' and out["status"] == "complete"
     plain = json.loads(cli("prompt", "x", "-m", "openai:gpt-4o-mini", "--json").stdout)
     assert "data" not in plain
+
+
+def test_a_template_can_declare_a_schema(cli, openai_server, tmp_path):
+    path = tmp_path / "pessoa.yaml"
+    path.write_text("name: pessoa\nprompt: 'Extraia: {{ input }}'\n"
+                    "schema: 'nome, idade int'\n", encoding="utf-8")
+    openai_server.reply_text = '{"nome": "Rui", "idade": 9}'
+    res = cli("prompt", "-t", str(path), "Rui tem 9 anos", "-m", "openai:gpt-4o-mini")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout) == {"nome": "Rui", "idade": 9}
+    body = openai_server.requests_for("chat")[-1].body
+    assert body["messages"][-1]["content"] == "Extraia: Rui tem 9 anos"
+    assert body["response_format"]["json_schema"]["schema"]["required"] == ["nome", "idade"]
+    row = last_row()
+    assert row["template"] == "pessoa" and json.loads(row["schema"])["required"]
+    openai_server.reply_text = '{"nome": "Rui"}'
+    res = cli("prompt", "-t", str(path), "x", "-m", "openai:gpt-4o-mini", "--json")
+    assert res.exit_code == 15 and '{"nome": "Rui"}' in res.stderr
+    res = cli("prompt", "-t", str(path), "x", "-m", "openai:gpt-4o-mini", "--samples", "3")
+    assert res.exit_code == 2 and "declares a schema" in res.stderr
