@@ -21,18 +21,25 @@ def logs_list(
     batch: str | None = typer.Option(None, "--batch", help="Only this batch run."),
     comparison: str | None = typer.Option(None, "--comparison", help="Only this comparison."),
     model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Only exchanges asked for this schema (a saved name, a file, "
+        "inline JSON or the concise form)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List recent exchanges. Example: llmcli logs list -n 5"""
+    from llmcli.cli.schema_input import load_schema, saved
+    from llmcli.exchange.schema import stored_form
     from llmcli.ui.logs_view import print_rows
 
     app_ctx = app_context(ctx)
+    wanted = load_schema(schema, None, saved(app_ctx))
     rows = app_ctx.logs.list(
         limit=count,
         conversation_id=conversation,
         batch_id=batch,
         comparison_id=comparison,
         model=model,
+        schema=stored_form(wanted) if wanted is not None else None,
     )
     print_rows(app_ctx.env, rows, as_json=as_json)
 

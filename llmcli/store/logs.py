@@ -120,8 +120,13 @@ class LogStore:
         batch_id: str | None = None,
         comparison_id: str | None = None,
         model: str | None = None,
+        schema: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Newest first. `schema`: only exchanges asked for this exact schema text."""
         where, args = self._filters(conversation_id, batch_id, comparison_id, model)
+        if schema is not None:
+            where = f"{where} AND schema = ?" if where else "WHERE schema = ?"
+            args.append(schema)
         sql = f"SELECT * FROM exchanges {where} ORDER BY id DESC LIMIT ?"
         return [dict(r) for r in self._query(sql, [*args, limit])]
 

@@ -36,3 +36,18 @@ def test_bad_names_and_unknown_schema(cli):
     assert res.exit_code == 2 and "bad schema name" in res.stderr
     res = cli("schemas", "show", "nada")
     assert res.exit_code == 2 and "no saved schema 'nada'" in res.stderr
+
+
+def test_logs_list_by_schema_name_or_form(cli, openai_server):
+    m = ["-m", "openai:gpt-4o-mini"]
+    assert cli("schemas", "save", "pessoa", "nome").exit_code == 0
+    openai_server.reply_text = '{"nome": "Ana"}'
+    assert cli("prompt", "um", *m, "--schema", "pessoa").exit_code == 0
+    openai_server.reply_text = '{"cor": "azul"}'
+    assert cli("prompt", "dois", *m, "--schema", "cor").exit_code == 0
+    assert cli("prompt", "três", *m).exit_code == 0
+    rows = json.loads(cli("logs", "list", "--schema", "pessoa", "--json").stdout)
+    assert [r["prompt"] for r in rows] == ["um"]
+    rows = json.loads(cli("logs", "list", "--schema", "cor", "--json").stdout)
+    assert [r["prompt"] for r in rows] == ["dois"]
+    assert len(json.loads(cli("logs", "list", "--json").stdout)) == 3
