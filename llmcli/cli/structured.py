@@ -67,8 +67,10 @@ def send_and_print(app_ctx: AppContext, ref: ModelRef, request: ChatRequest, arg
 
     env = app_ctx.env
     try:
+        # Never streamed: the document is printed whole once it validates, and Groq's docs
+        # have said structured outputs do not stream.
         response = run_exchange(app_ctx, ref, request, NullWriter(),
-                                TerminalDisplay(env, str(ref)), stream=not args.no_stream,
+                                TerminalDisplay(env, str(ref)), stream=False,
                                 log=not args.no_log, template=template)
     except SchemaMismatch as exc:
         reply = exc.response.text if exc.response is not None else ""

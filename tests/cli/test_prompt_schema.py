@@ -232,3 +232,9 @@ def test_a_template_can_declare_a_schema(cli, openai_server, tmp_path):
     assert res.exit_code == 15 and '{"nome": "Rui"}' in res.stderr
     res = cli("prompt", "-t", str(path), "x", "-m", "openai:gpt-4o-mini", "--samples", "3")
     assert res.exit_code == 2 and "declares a schema" in res.stderr
+
+
+def test_structured_requests_are_not_streamed(cli, groq_server):
+    groq_server.reply_text = '{"a": "b"}'
+    assert cli("prompt", "x", "-m", "groq", "--schema", "a").exit_code == 0
+    assert "stream" not in groq_server.requests_for("chat")[-1].body
