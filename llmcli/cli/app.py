@@ -59,6 +59,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "keys": "keys",
     "logs": "logs",
     "templates": "templates",
+    "schemas": "schemas",
     "compare": "compare",
     "leaderboard": "leaderboard",
     "batch": "batch",

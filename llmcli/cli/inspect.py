@@ -72,6 +72,9 @@ def next_token(
         "each step, beside greedy and sampled decoding; -o length_penalty=X (default 1)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Local: constrain to this JSON Schema (a file, inline JSON or "
+        "'name, age int'); a grammar stage shows what its mask removes."),
 ) -> None:
     """The most likely next tokens as bars, before and after temperature, top-k and top-p,
     and the token sampling picks.
@@ -85,6 +88,10 @@ def next_token(
 
     app_ctx = app_context(ctx, timeout=timeout)
     if beam is not None:
+        if schema is not None:
+            from llmcli.core.errors import InvalidInput
+
+            raise InvalidInput("--beam does not combine with --schema")
         _beam_next(app_ctx, model, text, beam, steps, parse_pairs(option), as_json, png)
         return
     steps = 1 if steps is None else steps
@@ -96,8 +103,19 @@ def next_token(
 
         ref, lm, tok = _local(app_ctx, model)
         params, shown = sampling_params(app_ctx.registry, ref, values)
+        grammar = None
+        if schema is not None:
+            from llmcli.cli.schema_input import load_schema, saved
+            from llmcli.local.grammar import engine_for
+
+            grammar = engine_for(tok).json_schema(load_schema(schema, None, saved(app_ctx)) or {})
         result = nt.local_next(lm, tok, text, params, model_name=str(ref), options=shown,
-                               top=top, steps=steps)
+                               top=top, steps=steps, grammar=grammar)
+    elif schema is not None:
+        from llmcli.core.errors import Unsupported
+
+        raise Unsupported("next --schema shows the grammar stage of the local model only",
+                          hint="drop -m, or -m local")
     else:
         result = _remote_next(app_ctx, ref, text, values, top, steps)
 

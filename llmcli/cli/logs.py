@@ -21,20 +21,62 @@ def logs_list(
     batch: str | None = typer.Option(None, "--batch", help="Only this batch run."),
     comparison: str | None = typer.Option(None, "--comparison", help="Only this comparison."),
     model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Only exchanges asked for this schema (a saved name, a file, "
+        "inline JSON or the concise form)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List recent exchanges. Example: llmcli logs list -n 5"""
+    from llmcli.cli.schema_input import load_schema, saved
+    from llmcli.exchange.schema import stored_form
     from llmcli.ui.logs_view import print_rows
 
     app_ctx = app_context(ctx)
+    wanted = load_schema(schema, None, saved(app_ctx))
     rows = app_ctx.logs.list(
         limit=count,
         conversation_id=conversation,
         batch_id=batch,
         comparison_id=comparison,
         model=model,
+        schema=stored_form(wanted) if wanted is not None else None,
     )
     print_rows(app_ctx.env, rows, as_json=as_json)
+
+
+@logs_app.command("data")
+def logs_data(
+    ctx: typer.Context,
+    count: int = typer.Option(20, "-n", "--count", min=1, help="The newest N exchanges."),
+    model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Only replies to this schema (a file, inline JSON or the "
+        "concise form, as given to prompt --schema)."),
+    schema_multi: str | None = typer.Option(
+        None, "--schema-multi", help="Only replies to this --schema-multi schema."),
+    data_key: str | None = typer.Option(
+        None, "--data-key", help="Print each item of this array key (e.g. items) on its own line."),
+) -> None:
+    """The JSON documents of past structured replies (prompt --schema), one per line, oldest
+    first. Example: llmcli logs data --schema-multi 'capital, país' --data-key items"""
+    import json
+
+    from llmcli.cli.schema_input import load_schema, saved
+    from llmcli.exchange.schema import parse_document, stored_form
+
+    app_ctx = app_context(ctx)
+    wanted = load_schema(schema, schema_multi, saved(app_ctx))
+    rows = app_ctx.logs.structured(limit=count, model=model,
+                                   schema=stored_form(wanted) if wanted is not None else None)
+    out = app_ctx.env.stdout
+    for row in rows:
+        doc = parse_document(row["reply"] or "")
+        if doc is None:
+            continue
+        items = doc.get(data_key) if data_key and isinstance(doc, dict) else [doc]
+        for item in items if isinstance(items, list) else []:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 @logs_app.command("show")

@@ -62,6 +62,19 @@ def prompt(
     show_context: bool = typer.Option(
         False, "--show-context", help="With --rag: print what was retrieved and sent (stderr)."
     ),
+    schema: str | None = typer.Option(
+        None, "--schema", help="Reply as JSON valid against this schema: a file, inline JSON, "
+        "or 'name, age int, bio'."
+    ),
+    schema_multi: str | None = typer.Option(
+        None, "--schema-multi", help="As --schema, for an array of such items ({\"items\": [...]})."
+    ),
+    regex: str | None = typer.Option(
+        None, "--regex", help="Local model: the whole reply matches this regular expression."
+    ),
+    choice: str | None = typer.Option(
+        None, "--choice", help="Local model: the reply is one of these comma-separated options."
+    ),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -109,6 +122,15 @@ def prompt(
 
             raise InvalidInput("--show-context needs --rag NAME", hint="see 'llmcli rag list'")
         return run_rag_prompt(app_ctx, targs, RagArgs(rag, rag_top, rag_mode, show_context))
+    if any(v is not None for v in (schema, schema_multi, regex, choice)):
+        from llmcli.cli.structured import Constraint, run_structured
+
+        if targs.wants_template:
+            from llmcli.core.errors import InvalidInput
+
+            raise InvalidInput("--schema, --regex and --choice do not combine with templates yet",
+                               hint="put the instructions in the prompt")
+        return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice))
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))

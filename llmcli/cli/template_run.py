@@ -80,8 +80,31 @@ def run_prompt(app: AppContext, args: PromptArgs) -> None:
     if args.show_prompt:
         return _show(app, args, rendered, header(rendered, str(ref), samples))
     if template.technique == "least-to-most" or samples > 1:
+        if template.json_schema is not None:
+            raise InvalidInput(f"template '{template.name}' declares a schema, which needs a "
+                               "single call", hint="drop --samples, or the template's schema")
         return _chain(app, args, rendered, ref, samples)
+    if template.json_schema is not None:
+        return _structured(app, args, rendered, ref)
     return _single(app, args, rendered, ref)
+
+
+def _structured(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef) -> None:
+    """A template that declares a schema: one call, the reply validated, its document out."""
+    from llmcli.cli.structured import send_and_print
+    from llmcli.exchange.request import build_request
+    from llmcli.exchange.schema import check_schema, parse_schema
+    from llmcli.ui.console import warn_line
+
+    t = rendered.template
+    if isinstance(t.json_schema, str):
+        schema = parse_schema(t.json_schema)
+    else:
+        schema = t.json_schema or {}
+        check_schema(schema)
+    request = build_request(ref, rendered.messages, rendered.options, raw=rendered.raw,
+                            schema=schema, warn=lambda line: warn_line(app.env, line))
+    send_and_print(app, ref, request, args, template=t.name)
 
 
 # -- --show-prompt ------------------------------------------------------------------------------

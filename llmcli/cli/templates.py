@@ -55,7 +55,7 @@ def templates_show(
     app_ctx = app_context(ctx)
     template = load(app_ctx, name)
     if as_json:
-        data = template.model_dump(mode="json", exclude_none=True)
+        data = template.model_dump(mode="json", exclude_none=True, by_alias=True)
         data["path"] = str(template.source) if template.source else None
         print_json(app_ctx.env, data)
         return

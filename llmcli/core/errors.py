@@ -16,6 +16,8 @@
     │   └── OutputFailed     12   stdout or an output file on a full or read-only device
     ├── Unsupported          13   a capability the provider does not have
     ├── LocalModelError      14   missing/corrupt GGUF, unsupported architecture, cache problems
+    ├── SchemaMismatch       15   a reply that is not JSON or does not validate against --schema
+    │   (16: `compare`/`batch` whose failed cells differ in kind; exchange/outcome.py)
     ├── Interrupted         130   Ctrl-C (SIGTERM, SIGHUP: 143, 129)
     └── OutputClosed        141   stdout's reader went away (`| head`): the shell's SIGPIPE status
 
@@ -171,6 +173,11 @@ class Unsupported(LlmcliError):
 class LocalModelError(LlmcliError):
     exit_code = 14
     kind = "local_model"
+
+
+class SchemaMismatch(LlmcliError):
+    exit_code = 15
+    kind = "schema_mismatch"
 
 
 class Interrupted(LlmcliError):

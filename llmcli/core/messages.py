@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,12 @@ class ChatRequest(BaseModel):
     messages: list[Message]
     options: Options = Field(default_factory=Options)
     raw: bool = False
+    # Structured output: a JSON Schema the reply must validate against (bounded by
+    # exchange/schema.py); providers send it through their native mode or an instruction.
+    json_schema: dict[str, Any] | None = None
+    # A regular expression the whole reply must match (`--regex`, `--choice`): grammar-
+    # constrained decoding, so only engines that have it (local) accept one.
+    regex: str | None = None
 
     @property
     def system(self) -> str | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["complete", "interrupted", "error"]
 
@@ -39,6 +39,9 @@ class Response(BaseModel):
     attempts: int = 1
     cost: float | None = None
     log_id: int | None = None
+    # Structured output: the reply's JSON document once it validated against the schema
+    # (kept out of dumps: `prompt --schema --json` adds it, other --json output is unchanged).
+    data: Any = Field(default=None, exclude=True)
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
+    from llmcli.exchange.drive import ExchangeResult
 
 
 class ReplyWriter(Protocol):
@@ -61,6 +62,23 @@ class SilentDisplay:
         from contextlib import nullcontext
 
         return nullcontext()
+
+
+def check_structured(request: ChatRequest, result: ExchangeResult) -> None:
+    """Validate a finished reply against the request's schema: the document goes on the
+    response, a mismatch becomes the exchange's error (logged with the row)."""
+    from llmcli.core.errors import SchemaMismatch
+    from llmcli.exchange.schema import validate_regex, validate_reply
+
+    try:
+        if request.regex is not None:
+            validate_regex(result.response.text, request.regex)
+        if request.json_schema is not None:
+            result.response.data = validate_reply(result.response.text, request.json_schema)
+    except SchemaMismatch as exc:
+        result.response.status = "error"
+        result.response.error = exc.one_line()
+        result.error = exc
 
 
 def run_exchange(
@@ -121,6 +139,9 @@ def run_exchange(
             finish_error = output_failure(exc)
             if finish_error is None:
                 raise
+    constrained = request.json_schema is not None or request.regex is not None
+    if constrained and result.error is None and not result.keyboard:
+        check_structured(request, result)
     if log:
         try:
             log_exchange(app.logs, request, response, conversation_id=conversation_id,

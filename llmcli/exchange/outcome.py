@@ -2,7 +2,7 @@
 the run failed, whatever the others did.
 
 The exit code is the failures' error class's when they share one (6: all rate limited), and
-`SOME_FAILED_MIXED` (15) when they differ; never 0. The
+`SOME_FAILED_MIXED` (16) when they differ; never 0. The
 message says how many failed and why, grouped by kind: one line on stderr.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from llmcli.core.errors import LlmcliError
 
 # Failures of different kinds in one compare or batch (documented in the README's exit codes).
-SOME_FAILED_MIXED = 15
+SOME_FAILED_MIXED = 16
 
 
 class SomeFailed(LlmcliError):
@@ -28,7 +28,7 @@ class SomeFailed(LlmcliError):
 
 
 def failure_code(codes: Iterable[int]) -> int:
-    """The exit code for failures with these codes: theirs when they agree, else 15."""
+    """The exit code for failures with these codes: theirs when they agree, else 16 (15 is a schema mismatch)."""
     distinct = set(codes) - {0}
     return distinct.pop() if len(distinct) == 1 else SOME_FAILED_MIXED
 

@@ -9,7 +9,7 @@ command gets it at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,14 +53,53 @@ def build_request(
     options: Options | Mapping[str, Any] | None = None,
     *,
     raw: bool = False,
+    schema: dict[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
+    regex: str | None = None,
 ) -> ChatRequest:
-    """The request for `ref`; `options` already validated (an `Options`) or raw values."""
+    """The request for `ref`; `options` already validated (an `Options`) or raw values.
+
+    `schema` (already bounded by exchange/schema.parse_schema) asks for structured output:
+    providers with a native mode for this model receive it as is; for the others `warn` gets
+    one line and the schema joins the system prompt (instruct, then validate)."""
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
+    from llmcli.core.registry import provider_class
 
     if not isinstance(options, Options):
         options = validate_options(ref, options or {})
-    return ChatRequest(model=ref.model, messages=list(messages), options=options, raw=raw)
+    messages = list(messages)
+    if regex is not None and not getattr(provider_class(ref.adapter), "native_grammar", False):
+        from llmcli.core.errors import Unsupported
+
+        raise Unsupported(f"{ref.provider} cannot constrain a reply to --regex or --choice",
+                          hint="use -m local, or --schema with an enum")
+    if schema is not None and not schema_native(ref):
+        messages = _with_schema_instruction(messages, schema)
+        if warn is not None:
+            warn(f"{ref.provider}:{ref.model} has no native structured output; "
+                 "asking for JSON in the prompt and validating the reply")
+    return ChatRequest(model=ref.model, messages=messages, options=options, raw=raw,
+                       json_schema=schema, regex=regex)
+
+
+def schema_native(ref: ModelRef) -> bool:
+    """Whether this model takes a JSON Schema through its provider's own mechanism."""
+    from llmcli.core.registry import provider_class
+
+    native = getattr(provider_class(ref.adapter), "native_schema", None)
+    return bool(native and native(ref.model))
+
+
+def _with_schema_instruction(messages: list[Message], schema: dict[str, Any]) -> list[Message]:
+    from llmcli.core.messages import Message
+    from llmcli.exchange.schema import instruction
+
+    text = instruction(schema)
+    if messages and messages[0].role == "system":
+        return [Message(role="system", content=f"{messages[0].content}\n\n{text}"),
+                *messages[1:]]
+    return [Message(role="system", content=text), *messages]
 
 
 def resolve_request(
@@ -70,10 +109,14 @@ def resolve_request(
     values: Mapping[str, Any] | None = None,
     *,
     raw: bool = False,
+    schema: dict[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
+    regex: str | None = None,
 ) -> tuple[ModelRef, ChatRequest]:
     """`-m SPEC` resolved (None: the default model) and its request built."""
     ref = registry.resolve(spec)
-    return ref, build_request(ref, messages, values, raw=raw)
+    return ref, build_request(ref, messages, values, raw=raw, schema=schema, warn=warn,
+                              regex=regex)
 
 
 def resolve_embedding(registry: Registry, spec: str | None) -> tuple[ModelRef, str, object]:

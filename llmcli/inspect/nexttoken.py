@@ -37,6 +37,10 @@ class Step:
     chosen_piece: str = ""
     chosen_prob: float | None = None  # under the final stage's distribution
     note: str | None = None
+    # With a grammar (--schema): how many tokens its mask removed, and which of the model's
+    # own top candidates were among them.
+    masked: int | None = None
+    masked_top: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +64,8 @@ class NextResult:
                     "chosen": None if s.chosen_id is None and not s.chosen_piece else {
                         "id": s.chosen_id, "piece": s.chosen_piece, "prob": s.chosen_prob},
                     "note": s.note,
+                    **({} if s.masked is None else {
+                        "grammar": {"removed": s.masked, "removed_top": s.masked_top}}),
                 }
                 for s in self.steps
             ],
@@ -81,26 +87,39 @@ def active_stages(options: dict[str, Any]) -> list[str]:
 
 
 def local_next(model: Any, tokenizer: Any, prompt: str, params: Any, *, model_name: str,
-               options: dict[str, Any], top: int = 10, steps: int = 1) -> NextResult:
-    """Run the local model on `prompt` (with BOS, as is) and show `steps` sampling steps."""
+               options: dict[str, Any], top: int = 10, steps: int = 1,
+               grammar: Any = None) -> NextResult:
+    """Run the local model on `prompt` (with BOS, as is) and show `steps` sampling steps.
+    With a `grammar` (local/grammar.GrammarStage) its mask is a stage of its own."""
     from llmcli.inspect.embeddings import top_k
     from llmcli.local.sampling import Sampler
 
     check_counts(top, steps)
     ids = tokenizer.encode(prompt, add_bos=True)
-    sampler = Sampler(params)
+    sampler = Sampler(params, grammar=grammar)
     session = model.new_session()
     logits = session.feed(ids)
     decoder = tokenizer.stream_decoder()
     names = active_stages(options)
+    if grammar is not None:
+        names.insert(1, "grammar")
     result = NextResult(model_name, prompt, dict(options))
     text = ""
     for index in range(steps):
         stages = sampler.stages(logits, session.tokens)
         final = stages[names[-1]]
-        shown = list(dict.fromkeys(top_k(stages["softmax"], top) + top_k(final, top)))[: top]
+        first, then = top_k(stages["softmax"], top), top_k(final, top)
+        if grammar is not None:  # the mask may leave few tokens: show what can be drawn first
+            first, then = [i for i in then if final[i] > 0], first
+        shown = list(dict.fromkeys(first + then))[: top]
         shown.sort(key=lambda i: (-final[i], -stages["softmax"][i]))
         token = sampler.sample(logits, session.tokens)[0]
+        masked, masked_top = None, []
+        if grammar is not None:
+            allowed = stages["grammar"] > 0
+            masked = int(allowed.size - allowed.sum())
+            masked_top = [tokenizer.readable(int(i)) for i in top_k(stages["softmax"], top)
+                          if not allowed[i]]
         result.steps.append(Step(
             index=index,
             stages=names,
@@ -110,10 +129,13 @@ def local_next(model: Any, tokenizer: Any, prompt: str, params: Any, *, model_na
             chosen_piece=tokenizer.readable(token),
             chosen_prob=round(float(final[token]), 6),
             note=None if index == 0 else f"after {text!r}",
+            masked=masked,
+            masked_top=masked_top,
         ))
         text += decoder.feed(token)
         if token in tokenizer.eot_ids or index == steps - 1:
             break
+        sampler.accept(token)
         logits = session.feed([token])
     result.text = text + decoder.flush()
     return result

@@ -233,13 +233,17 @@ def run_chat(
     decoder = tok.stream_decoder()
     matcher = StopMatcher(prompt.stop + list(opts.get("stop", [])), trim=prompt.kind != "raw")
     produced, reason = 0, "length"
+    if opts.get("beam", 1) > 1 and (request.json_schema is not None or request.regex):
+        raise InvalidInput("beam search does not combine with --schema",
+                           hint="drop -o beam, or --schema")
     if opts.get("beam", 1) > 1:  # the search runs to the end, then its best beam streams
         from llmcli.local.beam import DEFAULT_LENGTH_PENALTY, beam_tokens
 
         stream = beam_tokens(session, ids[keep:], opts["beam"], budget, tok.eot_ids,
                              length_penalty=opts.get("length_penalty", DEFAULT_LENGTH_PENALTY))
     else:
-        stream = generate(session, ids[keep:], Sampler(params), budget, tok.eot_ids, top_n or 0)
+        sampler = Sampler(params, grammar=grammar_stage(request, tok))
+        stream = generate(session, ids[keep:], sampler, budget, tok.eot_ids, top_n or 0)
     for token in stream:
         if token.is_stop:
             reason = "stop"
@@ -262,6 +266,17 @@ def run_chat(
         yield TextDelta(tail)
     yield Usage(input_tokens=len(ids), output_tokens=produced)
     yield Finish(reason)
+
+
+def grammar_stage(request: ChatRequest, tok: Tokenizer) -> Any:
+    """The grammar the reply must follow (structured output, --regex, --choice), or None."""
+    if request.json_schema is None and request.regex is None:
+        return None
+    from llmcli.local.grammar import engine_for
+
+    if request.regex is not None:
+        return engine_for(tok).regex(request.regex)
+    return engine_for(tok).json_schema(request.json_schema)
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:

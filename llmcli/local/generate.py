@@ -38,6 +38,8 @@ def generate(
     for i in range(max_tokens):
         token, logprob, top = sampler.sample(logits, session.tokens, top_n=top_logprobs)
         stop = token in stop_ids
+        if not stop:
+            sampler.accept(token)
         yield GeneratedToken(token, logprob, top, stop)
         if stop or i == max_tokens - 1:
             return

@@ -2,7 +2,10 @@
 
 Order of the transforms (each stage is visible through `Sampler.stages`):
 
-    logits -> repetition penalty -> / temperature -> top-k -> top-p -> min-p -> draw
+    logits -> grammar -> repetition penalty -> / temperature -> top-k -> top-p -> min-p -> draw
+
+The grammar stage (local/grammar.py) exists only for structured output: it sets every token
+that cannot continue a valid document to -inf, so the later stages never see them.
 
 Temperature 0 means greedy: the highest (penalised) logit wins, no randomness. The log-prob
 reported for a token, and the `top` alternatives, come from the model's own distribution
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -64,12 +68,26 @@ def top_entries(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
     return [(int(i), float(scores[i])) for i in idx]
 
 
-class Sampler:
-    """Draws tokens with `SamplingParams`; seeded samplers repeat their choices exactly."""
+class Grammar(Protocol):
+    """What the sampler needs of a grammar stage (local/grammar.GrammarStage)."""
 
-    def __init__(self, params: SamplingParams | None = None):
+    def apply(self, logits: np.ndarray) -> np.ndarray: ...
+    def advance(self, token: int) -> None: ...
+
+
+class Sampler:
+    """Draws tokens with `SamplingParams`; seeded samplers repeat their choices exactly.
+    With a `grammar`, only tokens it allows can be drawn; `accept` moves it past a token."""
+
+    def __init__(self, params: SamplingParams | None = None, grammar: Grammar | None = None):
         self.params = params or SamplingParams()
         self.rng = np.random.default_rng(self.params.seed)
+        self.grammar = grammar
+
+    def accept(self, token: int) -> None:
+        """The token was emitted: the grammar (if any) moves past it."""
+        if self.grammar is not None:
+            self.grammar.advance(token)
 
     def penalize(self, logits: np.ndarray, history: Sequence[int]) -> np.ndarray:
         """Repetition penalty (CTRL / llama.cpp style): a recent token's positive logit is
@@ -113,9 +131,13 @@ class Sampler:
 
     def stages(self, logits: np.ndarray, history: Sequence[int] = ()) -> dict[str, np.ndarray]:
         """Probability vectors [vocab] after each transform, in order, for inspection:
-        softmax (raw), penalty, temperature, top_k, top_p, min_p. Each sums to 1."""
+        softmax (raw), grammar (only with one), penalty, temperature, top_k, top_p, min_p.
+        Each sums to 1."""
         vocab = logits.size
         out = {"softmax": np.exp(log_softmax(logits))}
+        if self.grammar is not None:
+            logits = self.grammar.apply(logits)
+            out["grammar"] = np.exp(log_softmax(logits))
         penalized = self.penalize(logits, history)
         out["penalty"] = np.exp(log_softmax(penalized))
         if self.params.greedy:
@@ -136,7 +158,8 @@ class Sampler:
         self, logits: np.ndarray, history: Sequence[int] = (), top_n: int = 0
     ) -> tuple[int, float, list[tuple[int, float]]]:
         """Pick the next token -> (id, its log-prob, the top_n (id, log-prob) alternatives)."""
-        penalized = self.penalize(logits, history)
+        allowed = self.grammar.apply(logits) if self.grammar is not None else logits
+        penalized = self.penalize(allowed, history)
         if self.params.greedy:
             token = int(np.argmax(penalized))
         else:

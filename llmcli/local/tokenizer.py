@@ -154,6 +154,11 @@ class Tokenizer:
             return piece
         return "".join(_VISIBLE.get(c, c) for c in piece)
 
+    @property
+    def control_ids(self) -> frozenset[int]:
+        """Control tokens (end of turn, BOS...): never text, so a grammar never matches them."""
+        return frozenset(self._control)
+
     def is_special(self, token_id: int) -> bool:
         """Control and unknown tokens: never produced from text unless `special=True`."""
         return token_id in self._control

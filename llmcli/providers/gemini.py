@@ -171,8 +171,15 @@ class GeminiProvider(SdkProvider):
             max_output_tokens=o.max_tokens,
             seed=o.seed,
             stop_sequences=list(o.stop) if o.stop else None,
+            response_mime_type="application/json" if request.json_schema is not None else None,
+            response_json_schema=request.json_schema,
         )
         return contents, config
+
+    @classmethod
+    def native_schema(cls, model: str) -> bool:
+        """`response_json_schema` with `application/json` (standard JSON Schema)."""
+        return True
 
     def _events(self, chunks: Any) -> Iterator[Event]:
         usage = None

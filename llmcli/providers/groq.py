@@ -23,6 +23,9 @@ from llmcli.providers.openai_compat import OpenAIProvider
 # Speech, text-to-speech and guard models in Groq's live list cannot hold a conversation.
 _NOT_CHAT = ("whisper", "playai-tts", "orpheus", "distil-whisper")
 _NOT_CHAT_PARTS = ("-guard-", "guard-", "-tts")
+# Structured outputs: strict (constrained decoding) on gpt-oss, best-effort on these others.
+_SCHEMA_STRICT = ("openai/gpt-oss-",)
+_SCHEMA_BEST_EFFORT = ("meta-llama/llama-4-", "moonshotai/kimi-k2")
 
 
 class GroqProvider(OpenAIProvider):
@@ -64,6 +67,15 @@ class GroqProvider(OpenAIProvider):
 
     def _top_k_as_extra(self) -> bool:
         return False
+
+    @classmethod
+    def native_schema(cls, model: str) -> bool:
+        """Groq's structured outputs (`response_format: json_schema`) exist on some models only
+        (console.groq.com/docs/structured-outputs): the others get instruct-then-validate."""
+        return model.startswith(_SCHEMA_STRICT + _SCHEMA_BEST_EFFORT)
+
+    def _schema_strict(self, model: str) -> bool:
+        return model.startswith(_SCHEMA_STRICT)
 
     def _add_stream_usage(self, kw: dict[str, Any], extra: dict[str, Any]) -> None:
         """Nothing to ask for: Groq always puts usage in `x_groq.usage` of the final chunk."""

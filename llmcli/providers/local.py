@@ -298,6 +298,13 @@ class LocalProvider(Provider):
             yield from run_chat(request, tokenizer, session, defaults=defaults,
                                 max_tokens=DEFAULT_MAX_TOKENS)
 
+    native_grammar: ClassVar[bool] = True  # --regex and --choice: the same grammar stage
+
+    @classmethod
+    def native_schema(cls, model: str) -> bool:
+        """Structured output by construction: a grammar mask at every decoding step."""
+        return True
+
     def tokenize(self, text: str, model: str) -> list[tuple[int, str]]:
         tok = self.tokenizer(model)
         return [(i, tok.piece(i)) for i in tok.encode(text, add_bos=False)]

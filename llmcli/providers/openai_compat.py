@@ -186,6 +186,9 @@ class OpenAIProvider(SdkProvider):
                 )
             kw["logprobs"] = True
             kw["top_logprobs"] = top_logprobs
+        if request.json_schema is not None and self.native_schema(request.model):
+            kw["response_format"] = response_format(
+                request.json_schema, strict=self._schema_strict(request.model))
         if stream:
             kw["stream"] = True
             self._add_stream_usage(kw, extra)
@@ -195,6 +198,14 @@ class OpenAIProvider(SdkProvider):
 
     def _max_tokens_field(self) -> str:
         return "max_completion_tokens" if self.is_official else "max_tokens"
+
+    @classmethod
+    def native_schema(cls, model: str) -> bool:
+        """OpenAI and the compatible servers (llama.cpp, Ollama, vLLM) take `json_schema`."""
+        return True
+
+    def _schema_strict(self, model: str) -> bool:
+        return True
 
     def _top_k_as_extra(self) -> bool:
         return True
@@ -338,6 +349,33 @@ _FINISH = {
     "tool_calls": "tool_calls",
     "function_call": "tool_calls",
 }
+
+
+def response_format(schema: dict[str, Any], *, strict: bool) -> dict[str, Any]:
+    """The `response_format` field for a JSON Schema. Strict mode needs every property
+    required and `additionalProperties: false` on each object; other schemas go best-effort
+    (the reply is validated by llmcli either way)."""
+    name = str(schema.get("title") or "reply")
+    name = "".join(c if c.isalnum() or c in "_-" else "_" for c in name)[:64]
+    return {"type": "json_schema",
+            "json_schema": {"name": name, "schema": schema,
+                            "strict": strict and strict_compatible(schema)}}
+
+
+def strict_compatible(node: Any) -> bool:
+    """Whether every object in the schema lists all its properties as required and forbids
+    others: the subset OpenAI's and Groq's strict modes accept."""
+    if isinstance(node, list):
+        return all(strict_compatible(v) for v in node)
+    if not isinstance(node, dict):
+        return True
+    if node.get("type") == "object" or "properties" in node:
+        props = node.get("properties", {})
+        if node.get("additionalProperties", True) is not False:
+            return False
+        if set(node.get("required", [])) != set(props):
+            return False
+    return all(strict_compatible(v) for v in node.values())
 
 
 def token_logprobs(logprobs: Any) -> list[TokenLogprobs]:

@@ -82,6 +82,9 @@ class LogStore:
             "error": _redact(response.error) if response.error else None,
             "cost": response.cost,
             "attempts": response.attempts,
+            # the same text as exchange/schema.stored_form, which `logs data --schema` matches
+            "schema": (json.dumps(request.json_schema, ensure_ascii=False)
+                       if request.json_schema is not None else None),
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
@@ -115,10 +118,29 @@ class LogStore:
         batch_id: str | None = None,
         comparison_id: str | None = None,
         model: str | None = None,
+        schema: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Newest first. `schema`: only exchanges asked for this exact schema text."""
         where, args = self._filters(conversation_id, batch_id, comparison_id, model)
+        if schema is not None:
+            where = f"{where} AND schema = ?" if where else "WHERE schema = ?"
+            args.append(schema)
         sql = f"SELECT * FROM exchanges {where} ORDER BY id DESC LIMIT ?"
         return [dict(r) for r in self._query(sql, [*args, limit])]
+
+    def structured(self, *, limit: int = 20, model: str | None = None,
+                   schema: str | None = None) -> list[dict[str, Any]]:
+        """The newest `limit` complete exchanges that were asked for a schema (`schema`: only
+        those with this exact schema text), oldest first."""
+        where, args = self._filters(None, None, None, model)
+        clauses = [where.removeprefix("WHERE ")] if where else []
+        clauses += ["schema IS NOT NULL", "status = 'complete'"]
+        if schema is not None:
+            clauses.append("schema = ?")
+            args.append(schema)
+        sql = (f"SELECT * FROM exchanges WHERE {' AND '.join(clauses)} "
+               "ORDER BY id DESC LIMIT ?")
+        return [dict(r) for r in reversed(self._query(sql, [*args, limit]))]
 
     def get(self, exchange_id: int) -> dict[str, Any] | None:
         rows = self._query("SELECT * FROM exchanges WHERE id = ?", [exchange_id])

@@ -167,6 +167,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, part)
     );
     CREATE UNIQUE INDEX batch_job_parts_remote ON batch_job_parts(remote_id);
+    # 5: structured output (#17): the JSON Schema a reply was asked to follow, as JSON text;
+    # schemas saved by name (`llmcli schemas save`).
+    """
+    ALTER TABLE exchanges ADD COLUMN schema TEXT;
+    CREATE TABLE schemas (
+        name TEXT PRIMARY KEY,
+        schema TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
     """,
 ]
 

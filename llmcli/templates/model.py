@@ -196,6 +196,10 @@ class Template(BaseModel):
     # For format: json, keys the object must have: a list, or text with {{ variables }}
     # rendered then split on commas.
     required_keys: list[str] | str | None = None
+    # Structured output (as prompt --schema): a JSON Schema object, or the concise form
+    # 'name, age int, bio'. The reply must validate; single-call templates only.
+    # (`schema:` in the YAML; the attribute name avoids pydantic's BaseModel.schema.)
+    json_schema: dict[str, Any] | str | None = Field(None, alias="schema")
 
     _source: Path | None = PrivateAttr(default=None)
     _builtin: bool = PrivateAttr(default=False)

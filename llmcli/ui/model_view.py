@@ -144,6 +144,12 @@ def render_next(env: Environment, result: Any) -> None:
                 line.append("  " + bar(last or 0.0, bar_w).rstrip(),
                             ("green" if picked else "cyan") if env.color else "")
             console.print(line, no_wrap=True, overflow="ellipsis")
+        masked = getattr(step, "masked", None)  # a grammar stage (--schema) ran
+        if masked is not None:
+            removed = ", ".join(repr(p) for p in step.masked_top[:6]) or "none"
+            console.print(f"  grammar: removed {masked:,} tokens; of the model's top "
+                          f"{len(step.top)}: {removed}", markup=False, style=dim,
+                          soft_wrap=True)
         if step.chosen_piece and not any(_is_pick(r, step) for r in step.top):
             console.print(f"→ {step.chosen_piece} (outside the top {len(step.top)})",
                           markup=False)
@@ -159,8 +165,9 @@ def render_next(env: Environment, result: Any) -> None:
 
 
 def _short(stage: str) -> str:
-    return {"softmax": "p", "temperature": "temp", "penalty": "rep", "top_k": "top-k",
-            "top_p": "top-p", "min_p": "min-p", "logprob": "p"}.get(stage, stage[:7])
+    return {"softmax": "p", "grammar": "gram", "temperature": "temp", "penalty": "rep",
+            "top_k": "top-k", "top_p": "top-p", "min_p": "min-p",
+            "logprob": "p"}.get(stage, stage[:7])
 
 
 def _is_pick(row: Any, step: Any) -> bool:
@@ -178,7 +185,9 @@ def _fitting_stages(stages: list[str], width: int) -> list[str]:
 
 
 def _legend(stages: list[str]) -> str:
-    names = {"softmax": "p = the model's softmax", "penalty": "rep = after repetition penalty",
+    names = {"softmax": "p = the model's softmax",
+             "grammar": "gram = after the grammar mask (--schema)",
+             "penalty": "rep = after repetition penalty",
              "temperature": "temp = after temperature", "top_k": "top-k", "top_p": "top-p",
              "min_p": "min-p", "logprob": "p = the provider's probability"}
     return ", ".join(names.get(s, s) for s in stages)

@@ -55,10 +55,10 @@ def test_every_cell_broken_fails_with_their_shared_code(cli, ab, kind):
     assert f"2 of 2 cells failed (2 {why})" in res.stderr
 
 
-def test_failures_of_different_kinds_exit_15(cli, ab):
+def test_failures_of_different_kinds_exit_16(cli, ab):
     ab.script("chat", _fault(ab, "drop-mid"), _fault(ab, "stall-mid"))
     res = cli("compare", "hello", *AB)
-    assert res.exit_code == 15, res.stderr
+    assert res.exit_code == 16, res.stderr
     assert "2 of 2 cells failed (" in res.stderr
     assert "1 timeout" in res.stderr and "1 provider error" in res.stderr
 
@@ -71,10 +71,10 @@ def test_a_batch_with_a_stream_broken_mid_reply_fails_and_says_why(cli, ab):
     assert "1 of 2 requests failed (1 provider error)" in res.stderr
 
 
-def test_a_batch_with_failures_of_different_kinds_exits_15(cli, ab):
+def test_a_batch_with_failures_of_different_kinds_exits_16(cli, ab):
     ab.script("chat", _fault(ab, "drop-mid"), _fault(ab, "stall-mid"))
     res = cli("batch", "-", "-m", "openai:model-a", "--retries", "0", "-j", "1",
               input='{"prompt": "one"}\n{"prompt": "two"}\n{"prompt": "three"}\n')
-    assert res.exit_code == 15, res.stderr
+    assert res.exit_code == 16, res.stderr
     assert "2 of 3 requests failed (" in res.stderr
     assert "1 provider error" in res.stderr and "1 timeout" in res.stderr

@@ -106,6 +106,11 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         if route in routes and self.check_models and self.model_of(req) not in names:
             return self.model_not_found(self.model_of(req), req)
         if route == "chat":
+            config = (req.body or {}).get("generationConfig", {})
+            if "responseJsonSchema" in config and config.get("responseMimeType") != (
+                    "application/json"):
+                return self.error(400, "INVALID_ARGUMENT", "responseJsonSchema needs "
+                                  "responseMimeType application/json")
             return self.stream(req) if self.is_stream(req) else self.generate(req)
         if route == "models":
             return self.models_page(req)

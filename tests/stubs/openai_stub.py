@@ -106,7 +106,7 @@ class OpenAIStub(BatchEndpoints, StubServer):
             if self.check_models and model not in self.models:
                 return self.model_not_found(str(model))
         if route == "chat":
-            refused = self.check_logprobs(body)
+            refused = self.check_logprobs(body) or self.check_response_format(body)
             if refused is not None:
                 return refused
             return self.stream(req) if body.get("stream") else self.completion(req)
@@ -307,6 +307,24 @@ class OpenAIStub(BatchEndpoints, StubServer):
                 "usage": {"prompt_tokens": n, "total_tokens": n},
             },
         )
+
+    def check_response_format(self, body: dict[str, Any]) -> Reply | None:
+        """A 400 for a malformed `response_format`, as the live API answers: json_schema needs
+        a name and a schema object, and strict mode needs every property required."""
+        rf = body.get("response_format")
+        if rf is None:
+            return None
+        spec = rf.get("json_schema") if isinstance(rf, dict) else None
+        if rf.get("type") != "json_schema" or not isinstance(spec, dict):
+            return self.error(400, "Invalid 'response_format'", code="invalid_value")
+        schema = spec.get("schema")
+        if not spec.get("name") or not isinstance(schema, dict):
+            return self.error(400, "Missing 'response_format.json_schema.name' or schema")
+        if spec.get("strict") and set(schema.get("required", [])) != set(
+                schema.get("properties", {})):
+            return self.error(400, "Invalid schema for strict mode: 'required' must list "
+                              "every key in 'properties'", code="invalid_json_schema")
+        return None
 
     # -- errors ---------------------------------------------------------------------------------
     def error_body(
