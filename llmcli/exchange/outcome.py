@@ -28,7 +28,8 @@ class SomeFailed(LlmcliError):
 
 
 def failure_code(codes: Iterable[int]) -> int:
-    """The exit code for failures with these codes: theirs when they agree, else 16 (15 is a schema mismatch)."""
+    """The exit code for failures with these codes: theirs when they agree, else 16 (15 is
+    a schema mismatch)."""
     distinct = set(codes) - {0}
     return distinct.pop() if len(distinct) == 1 else SOME_FAILED_MIXED
 

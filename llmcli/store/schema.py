@@ -167,6 +167,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, part)
     );
     CREATE UNIQUE INDEX batch_job_parts_remote ON batch_job_parts(remote_id);
+    """,
     # 5: structured output (#17): the JSON Schema a reply was asked to follow, as JSON text;
     # schemas saved by name (`llmcli schemas save`).
     """
