@@ -188,8 +188,9 @@ def _why(exc: OSError) -> str:
     }.get(exc.errno or 0, exc.strerror or str(exc))
 
 
-# Config values that must be a positive number of seconds: [network] and [providers.X].
-_SECONDS = ("read_timeout", "connect_timeout", "max_retry_wait")
+# Config values that must be a positive number of seconds: [network] and [providers.X]. (The
+# retry settings, max_retries and max_retry_wait, have ranges: AppContext.retry_policy.)
+_SECONDS = ("read_timeout", "connect_timeout")
 
 
 def _check_values(raw: dict[str, Any], path: Path) -> None:

@@ -49,6 +49,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     for report in _results.pop(item.nodeid):
         item.ihook.pytest_runtest_logreport(report=report)
+    # What earlier in-process tests set up (their module, package) and the next test does not
+    # need is torn down here, as pytest's own protocol does after each test.
+    item.session._setupstate.teardown_exact(nextitem)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
 
