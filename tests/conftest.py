@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,12 @@ pytest_plugins = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A suite started as a background job of a shell without job control inherits SIGINT ignored,
+# and so would every CLI process the tests start: their Ctrl-C tests would then see Ctrl-C do
+# nothing. Catching it here resets it: a caught signal is default again after exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Variables that would point an SDK at the real services or change its behaviour.
 _CLEARED_PREFIXES = ("OPENAI_", "GROQ_", "GEMINI_", "GOOGLE_", "LLMCLI_")
