@@ -63,6 +63,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "compare": "compare",
     "leaderboard": "leaderboard",
     "batch": "batch",
+    "eval": "eval",
     "rag": "rag",
     "tokenize": "tokens",
     "detokenize": "tokens",

@@ -18,6 +18,7 @@
     ├── LocalModelError      14   missing/corrupt GGUF, unsupported architecture, cache problems
     ├── SchemaMismatch       15   a reply that is not JSON or does not validate against --schema
     │   (16: `compare`/`batch` whose failed cells differ in kind; exchange/outcome.py)
+    ├── ThresholdFailed      17   `eval`: a pass rate or a test's threshold did not hold
     ├── Interrupted         130   Ctrl-C (SIGTERM, SIGHUP: 143, 129)
     └── OutputClosed        141   stdout's reader went away (`| head`): the shell's SIGPIPE status
 
@@ -178,6 +179,13 @@ class LocalModelError(LlmcliError):
 class SchemaMismatch(LlmcliError):
     exit_code = 15
     kind = "schema_mismatch"
+
+
+class ThresholdFailed(LlmcliError):
+    """`llmcli eval` ran, and some prompt x model did not reach the pass rate asked for."""
+
+    exit_code = 17
+    kind = "threshold_failed"
 
 
 class Interrupted(LlmcliError):

@@ -178,6 +178,55 @@ MIGRATIONS: list[str] = [
         created TEXT NOT NULL
     );
     """,
+    # 6: `llmcli eval` (#19): runs, one row per graded cell (prompt x model x case x repeat),
+    # and the reply cache keyed by a hash of provider, model, messages, options and repeat.
+    """
+    CREATE TABLE eval_runs (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        suite TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        description TEXT,
+        prompts TEXT NOT NULL,
+        models TEXT NOT NULL,
+        repeat INTEGER NOT NULL,
+        cells INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        settings TEXT NOT NULL DEFAULT '{}',
+        finished TEXT
+    );
+    CREATE TABLE eval_results (
+        run_id TEXT NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+        prompt TEXT NOT NULL,
+        model TEXT NOT NULL,
+        case_key TEXT NOT NULL,
+        repeat INTEGER NOT NULL,
+        case_index INTEGER NOT NULL,
+        case_title TEXT,
+        vars TEXT,
+        passed INTEGER NOT NULL,
+        score REAL,
+        reply TEXT,
+        answer TEXT,
+        assertions TEXT,
+        error TEXT,
+        error_code INTEGER,
+        error_kind TEXT,
+        latency REAL,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost REAL,
+        cached INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        PRIMARY KEY (run_id, prompt, model, case_key, repeat)
+    );
+    CREATE TABLE eval_cache (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [
