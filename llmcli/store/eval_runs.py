@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from llmcli.store.logs import LogStore
 
 RESULT_FIELDS = ("prompt", "model", "case_key", "repeat", "case_index", "case_title", "vars",
-                 "passed", "score", "reply", "answer", "assertions", "error", "error_code", "error_kind", "latency",
-                 "input_tokens", "output_tokens", "cost", "cached")
+                 "passed", "score", "reply", "answer", "assertions", "error", "error_code",
+                 "error_kind", "latency", "input_tokens", "output_tokens", "cost", "cached")
 
 
 class EvalStore:

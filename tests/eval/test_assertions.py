@@ -44,6 +44,7 @@ def test_text_assertions(kind, text, value, expected):
     assert score == (1.0 if expected else 0.0)
     negated, nscore, nreason = run(f"not-{kind}", text, value)
     assert negated is not expected and nreason.startswith("not: ")
+    assert nscore == 1.0 - score
 
 
 def test_is_json_with_a_schema():

@@ -1,0 +1,245 @@
+"""`llmcli eval` end to end: the real OpenAI SDK over HTTP to the loopback stub, a real SQLite
+file; a real promptfoo example config run unchanged; outputs, stored runs, diff, the cache,
+--filter-failing, exit codes, and resume after the process was killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from llmcli.config import Paths
+from tests.conftest import ROOT
+from tests.eval.test_suite import FIXTURES
+
+GETTING_STARTED = str(FIXTURES / "getting-started" / "promptfooconfig.yaml")
+
+
+def answer(stub, fn, n: int = 200) -> None:
+    """The next `n` chat requests are answered with fn(model, last user message)."""
+
+    def reply(req):
+        body = req.body or {}
+        text = fn(body.get("model"), body["messages"][-1]["content"])
+        old = stub.chunks
+        stub.chunks = [text]
+        try:
+            return stub.stream(req) if body.get("stream") else stub.completion(req)
+        finally:
+            stub.chunks = old
+
+    stub.script("chat", *([reply] * n))
+
+
+def translator(weak: str | None = "o4-mini"):
+    def fn(model, prompt):
+        if "French" in prompt:
+            return "Bonjour le monde"
+        return "No sé" if model == weak else "¿Dónde está la biblioteca?"
+    return fn
+
+
+@pytest.fixture
+def server(openai_server, pinned_today):
+    # The example names o4-mini, which the catalog retires on 2026-10-23: run it before then.
+    pinned_today("2026-06-01")
+    openai_server.models += ["o4-mini"]
+    answer(openai_server, translator())
+    return openai_server
+
+
+def chats(stub) -> int:
+    return len(stub.requests_for("chat"))
+
+
+def test_a_real_promptfoo_config_runs_unchanged(cli, server):
+    res = cli("eval", GETTING_STARTED)
+    assert res.exit_code == 17, res.stderr
+    out = res.stdout
+    assert "openai:gpt-4.1" in out and "openai:o4-mini" in out
+    assert "Convert this English to {{language}}: {…" in out  # labels: 40 characters
+    assert "Translate to {{language}}: {{input}}" in out
+    assert "100% [34–100%] 2/2" in out  # Wilson interval of 2 of 2
+    assert "50% [9–91%] 1/2" in out
+    assert "Dónde está la biblioteca" in out  # the failure says what was expected
+    assert res.stderr.count("\n") == 1 and "llmcli: error: 2 of 4 prompt x model passed " \
+        "less than 100%" in res.stderr
+    assert chats(server) == 8
+    assert cli("eval", GETTING_STARTED, "--pass-rate", "0.5").exit_code == 0
+
+
+def test_machine_outputs(cli, server, tmp_path):
+    doc = json.loads(cli("eval", GETTING_STARTED, "--json").stdout)
+    arms = {(a["prompt"][:7], a["model"]): a for a in doc["matrix"]}
+    assert arms[("Convert", "openai:o4-mini")] == {
+        "prompt": "Convert this English to {{language}}: {…", "model": "openai:o4-mini",
+        "passed": 1, "total": 2, "errors": 0, "rate": 0.5, "ci95": [0.0945, 0.9055]}
+    assert len(doc["cells"]) == 8 and doc["alpha"] == 0.05
+    pair = next(c for c in doc["comparisons"] if c["over"].startswith("prompt Convert"))
+    assert (pair["only_a"], pair["only_b"], pair["p_value"], pair["significant"]) == (
+        1, 0, 1.0, False)
+    lines = cli("eval", GETTING_STARTED, "--jsonl").stdout.splitlines()
+    assert len(lines) == 8 and {json.loads(x)["run_id"] for x in lines} != {doc["run_id"]}
+    md = cli("eval", GETTING_STARTED, "--markdown").stdout
+    assert "| prompt | openai:gpt-4.1 | openai:o4-mini |" in md
+    junit = tmp_path / "junit.xml"
+    res = cli("eval", GETTING_STARTED, "--junit", str(junit))
+    assert res.exit_code == 17
+    root = ET.parse(junit).getroot()
+    assert root.get("tests") == "8" and root.get("failures") == "2"
+    failures = root.findall(".//failure")
+    assert len(failures) == 2 and "Dónde está la biblioteca" in failures[0].get("message")
+    assert cli("eval", GETTING_STARTED, "--json", "--markdown").exit_code == 2
+
+
+def test_the_cache_and_no_cache(cli, server):
+    cli("eval", GETTING_STARTED)
+    assert chats(server) == 8
+    res = cli("eval", GETTING_STARTED)
+    assert chats(server) == 8  # nothing asked again
+    assert "8 replies from the cache, 0 asked" in res.stdout
+    cli("eval", GETTING_STARTED, "--no-cache")
+    assert chats(server) == 16
+    cli("eval", GETTING_STARTED, "--repeat", "2")
+    assert chats(server) == 24  # repetition 1 cached, repetition 2 asked
+
+
+def test_runs_show_diff_and_filter_failing(cli, server):
+    first = json.loads(cli("eval", GETTING_STARTED, "--json").stdout)["run_id"]
+    server.reset()
+    answer(server, translator(weak=None))  # the weak model got better
+    # --no-cache: the cache would answer with the replies the model gave before
+    res = cli("eval", GETTING_STARTED, "--filter-failing", first, "--json", "--no-cache")
+    assert res.exit_code == 0, res.stderr
+    second = json.loads(res.stdout)
+    assert chats(server) == 2 and len(second["cells"]) == 2  # only the two failures
+    listing = cli("eval", "runs").stdout.splitlines()
+    assert listing[0].split("\t") == ["run", "created (UTC)", "suite", "passed", "status"]
+    assert listing[1].startswith(second["run_id"]) and listing[1].endswith("2/2\tcomplete")
+    assert listing[2].startswith(first) and "6/8" in listing[2]
+    shown = cli("eval", "show", first[:6])
+    assert shown.exit_code == 0 and "50% [9–91%] 1/2" in shown.stdout
+    diff = cli("eval", "diff", first, second["run_id"])
+    assert diff.exit_code == 0
+    assert "Translate to {{language}}: {{input}} · openai:o4-mini: 0/1 → 1/1 (1 fixed, " \
+        "0 broken, p = 1)" in diff.stdout
+    assert "+ language=Spanish, input=Where is the library?" in diff.stdout
+    doc = json.loads(cli("eval", "diff", first, second["run_id"], "--json").stdout)
+    assert sum(a["fixed"] for a in doc["arms"]) == 2
+    bad = cli("eval", "show", "nope")
+    assert bad.exit_code == 2 and "no eval run 'nope'" in bad.stderr
+
+
+def test_bad_input_is_one_line(cli, server, tmp_path):
+    missing = cli("eval", str(tmp_path / "none.yaml"))
+    assert missing.exit_code == 2 and "cannot be read" in missing.stderr
+    suite = tmp_path / "s.yaml"
+    suite.write_text("prompts: ['x']\ntests: [{assert: [{type: javascript, value: 'x'}]}]\n")
+    res = cli("eval", str(suite), "-m", "openai:gpt-4.1")
+    assert res.exit_code == 2 and "'javascript' is not supported" in res.stderr
+    assert "Traceback" not in res.stderr and res.stderr.count("\n") == 1
+    suite.write_text("prompts: ['x']\ntests: [{assert: [{type: llm-rubric, value: ok}]}]\n")
+    res = cli("eval", str(suite), "-m", "openai:gpt-4.1")
+    assert res.exit_code == 2 and "--grader MODEL" in res.stderr
+    assert cli("eval", str(suite), "-m", "nosuch:model").exit_code == 5
+    assert chats(server) == 0
+
+
+def test_a_failing_provider_fails_the_run_with_its_code(cli, server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-0000000000000000")
+    server.reset()  # scripted replies skip the stub's key check
+    res = cli("eval", GETTING_STARTED, "--jsonl")
+    assert res.exit_code == 4, res.stderr
+    assert "8 of 8 cells failed (8 auth)" in res.stderr
+    assert "sk-wrong-0000000000000000" not in res.stderr + res.stdout
+
+
+def test_llm_rubric_and_similar_through_the_stub(cli, openai_server, tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text("""
+prompts: ['Talk like a pirate: {{text}}']
+tests:
+  - vars: {text: olá 🏴‍☠️}
+    assert:
+      - {type: llm-rubric, value: É dito como um pirata}
+      - {type: similar, value: 'Arr, olá', threshold: 0.5}
+""", encoding="utf-8")
+
+    def fn(model, prompt):
+        if "<rubric>" in prompt:
+            return '```json\n{"reason": "diz arr", "pass": true, "score": 0.9}\n```'
+        return "Arr, olá 🏴‍☠️"
+
+    answer(openai_server, fn)
+    res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini", "--grader", "openai:gpt-4.1",
+              "--embedder", "openai:text-embedding-3-small", "--json")
+    assert res.exit_code == 0, res.stderr
+    (cell,) = json.loads(res.stdout)["cells"]
+    rubric, similar = cell["assertions"]
+    assert (rubric["pass"], rubric["score"], rubric["reason"]) == (True, 0.9, "diz arr")
+    assert similar["pass"] and similar["reason"].startswith("similarity ")
+    models = [r.body["model"] for r in openai_server.requests_for("chat")]
+    assert models == ["gpt-4o-mini", "gpt-4.1"]
+    assert openai_server.requests_for("embeddings")
+    assert cell["reply"] == "Arr, olá 🏴‍☠️"
+
+
+def _stored(home: Path) -> int:
+    db = Paths.from_env({"LLMCLI_HOME": str(home)}).logs_db
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM eval_results").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
+def test_resume_after_the_process_was_killed(cli, openai_server, isolated, tmp_path):
+    from tests.compare.stubtools import per_model
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text("prompts: ['Say {{n}}']\nproviders: [openai:gpt-4o-mini]\n"
+                     "tests:\n  - vars: {n: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}\n"
+                     "    assert: [{type: icontains, value: hello}]\n")
+    per_model(openai_server, {"gpt-4o-mini": {"delay": 0.4, "chunks": ["hello"]}}, n=100)
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "llmcli", "eval", str(suite), "-j", "1"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while _stored(isolated) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    kept = _stored(isolated)
+    assert 3 <= kept < 10
+    asked_before = chats(openai_server)
+    listing = cli("eval", "runs").stdout.splitlines()[1].split("\t")
+    run_id = listing[0]
+    assert listing[3] == f"{kept}/{kept} of 10" and listing[4] == "incomplete"
+    res = cli("eval", str(suite), "--resume", run_id, "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["run_id"] == run_id and len(doc["cells"]) == 10
+    assert doc["matrix"][0]["passed"] == 10
+    # only what was not stored was asked again (the one in flight at the kill at most twice)
+    assert chats(openai_server) - asked_before <= 10 - kept
+    assert cli("eval", str(suite), "--resume", run_id, "-m", "x").exit_code == 2
+    suite.write_text(suite.read_text() + "# edited\n")
+    changed = cli("eval", str(suite), "--resume", run_id)
+    assert changed.exit_code == 2 and "changed since run" in changed.stderr
