@@ -27,7 +27,7 @@ _HELP = {
     "jobs": "Requests at once, over every provider.",
     "grader": "Model that grades llm-rubric assertions without a provider of their own.",
     "embedder": "Embedding model for 'similar' assertions (default: local).",
-    "no_cache": "Ask again even what the reply cache has.",
+    "no_cache": "Ask again what the reply cache has (and cache the new replies).",
     "resume": "Finish an interrupted or killed run (same suite, same flags).",
     "filter_failing": "Run only the cells that failed in this run.",
     "pass_rate": "Exit 17 when a prompt x model passes less than this (0-1; default 1: all).",

@@ -40,11 +40,12 @@ class Exchanges:
     """Every chat an eval makes: cached, driven with the shared retry rule, stoppable."""
 
     def __init__(self, providers: Mapping[str, Provider | LlmcliError], *,
-                 cache: ReplyCache | None, policy: RetryPolicy | None,
+                 cache: ReplyCache | None, policy: RetryPolicy | None, read_cache: bool = True,
                  clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] | None = None):
         self.providers = providers
         self.cache = cache
+        self.read_cache = read_cache  # False (--no-cache): ask again, then refresh the cache
         self.policy = policy
         self.clock = clock
         self.sleep = sleep
@@ -64,7 +65,7 @@ class Exchanges:
             raise Interrupted("interrupted")
         request = build_request(ref, messages, options)
         key = cache_key(ref, request.messages, request.options, salt)
-        if self.cache is not None:
+        if self.cache is not None and self.read_cache:
             hit = self.cache.get(key)
             if hit is not None:
                 with self._lock:

@@ -154,6 +154,7 @@ def document(run: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, An
     return {
         "run_id": run["id"], "suite": run.get("suite"), "description": run.get("description"),
         "status": run.get("status"), "repeat": run.get("repeat"), "alpha": ALPHA,
+        "wall": run.get("wall"),
         "matrix": [a.as_dict() for a in arms if a.total],
         "comparisons": [c.as_dict() for c in comparisons(records, run.get("prompts"),
                                                           run.get("models"))],

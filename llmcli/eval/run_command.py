@@ -61,8 +61,9 @@ def run(app_ctx: AppContext, suite: Suite, settings: Settings, *, jobs: int, cac
         wanted = {(r["prompt"], r["model"], r["case_key"], r["repeat"]) for r in earlier
                   if not r["passed"]}
     plan = session.plan(app_ctx, suite, settings)
-    reply_cache = ReplyCache(app_ctx.logs.path) if cache else None
-    exchanges = Exchanges(plan.providers, cache=reply_cache, policy=app_ctx.retry_policy)
+    reply_cache = ReplyCache(app_ctx.logs.path)
+    exchanges = Exchanges(plan.providers, cache=reply_cache, policy=app_ctx.retry_policy,
+                          read_cache=cache)
     session.attach_graders(app_ctx, plan, suite, settings, exchanges.ask)
     cells = session.keep_only(plan, wanted, skip)
     if wanted is not None and not cells:
@@ -90,10 +91,10 @@ def run(app_ctx: AppContext, suite: Suite, settings: Settings, *, jobs: int, cac
     finally:
         if progress is not None:
             progress.close()
-        if reply_cache is not None:
-            reply_cache.close()
+        reply_cache.close()
     store.finish(run_id, "interrupted" if outcome.interrupted else "complete")
     found, records = stored(app_ctx, run_id)
+    found["wall"] = round(outcome.wall, 4)  # this invocation's, first cell to last
     note = None
     if exchanges.hits:
         note = f"{exchanges.hits:,} replies from the cache, {exchanges.asked:,} asked"

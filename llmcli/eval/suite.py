@@ -274,7 +274,9 @@ def _prompts(items: list[str | PromptSpec], folder: Path, path: Path) -> list[Pr
                     label = f"{spec.label} {i + 1}"
                 out.append(Prompt(label=label or _short(t), text=t, extract=spec.extract))
         else:
-            out.append(Prompt(label=spec.label or _short(source), text=source,
+            # {id: NAME, raw: TEXT}: the id names the row (promptfoo's label does too)
+            named = spec.label or (spec.id if spec.raw is not None else None)
+            out.append(Prompt(label=named or _short(source), text=source,
                               extract=spec.extract))
     if len(out) > MAX_PROMPTS:
         raise InvalidInput(f"{path}: {len(out)} prompts, over the {MAX_PROMPTS} limit")

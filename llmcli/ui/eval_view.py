@@ -104,7 +104,9 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
         for c in comps:
             mark = "[bold]*[/bold] " if c.test.significant else "  "
             console.print(mark + _escape(report.comparison_text(c)), highlight=False)
-    failed = report.failures(records)
+    order = {(p, m): i for i, (p, m) in enumerate((p, m) for p in prompts for m in models)}
+    failed = sorted(report.failures(records), key=lambda r: (
+        order.get((r["prompt"], r["model"]), 0), r["case_index"], r["repeat"]))
     if failed:
         console.print(f"\nFailures ({len(failed):,}):", highlight=False)
         for r in failed[:FAILURES_SHOWN]:
