@@ -243,3 +243,35 @@ def test_resume_after_the_process_was_killed(cli, openai_server, isolated, tmp_p
     suite.write_text(suite.read_text() + "# edited\n")
     changed = cli("eval", str(suite), "--resume", run_id)
     assert changed.exit_code == 2 and "changed since run" in changed.stderr
+
+
+def test_ctrl_c_keeps_finished_cells_and_says_how_to_resume(cli, openai_server, isolated,
+                                                              tmp_path):
+    from tests.compare.stubtools import per_model
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text("prompts: ['Say {{n}}']\nproviders: [openai:gpt-4o-mini]\n"
+                     "tests:\n  - vars: {n: [1, 2, 3, 4, 5, 6, 7, 8]}\n")
+    per_model(openai_server, {"gpt-4o-mini": {"delay": 0.4, "chunks": ["hi"]}}, n=100)
+    proc = subprocess.Popen([sys.executable, "-m", "llmcli", "eval", str(suite), "-j", "2"],
+                            env=dict(os.environ), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while _stored(isolated) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    run_id = json.loads(cli("eval", "runs", "--json").stdout)[0]["id"]
+    assert f"--resume {run_id}" in err.decode() and "Traceback" not in err.decode()
+    kept = _stored(isolated)
+    assert 2 <= kept < 8
+    listing = cli("eval", "runs").stdout.splitlines()[1].split("\t")
+    assert listing[4] == "interrupted"
+    assert "Say {{n}}" in out.decode()  # the matrix of what finished was still printed
+    res = cli("eval", str(suite), "--resume", run_id, "--jsonl")
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 8
