@@ -150,8 +150,8 @@ class Case(BaseModel):
     def title(self) -> str:
         if self.description:
             return self.description
-        shown = ", ".join(f"{k}={v}" for k, v in self.vars.items())
-        return shown[:80] or f"test {self.index + 1}"
+        shown = ", ".join(f"{k}={_clip(str(v), 50)}" for k, v in self.vars.items())
+        return _clip(shown, 120) or f"test {self.index + 1}"
 
 
 class Suite(BaseModel):
@@ -305,8 +305,12 @@ def _prompt_file(file: Path, path: Path) -> list[str]:
 
 
 def _short(text: str) -> str:
+    return _clip(text, 40)
+
+
+def _clip(text: str, limit: int) -> str:
     one = " ".join(text.split())
-    return one if len(one) <= 40 else one[:39] + "…"
+    return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
 def _merge(default: TestCase | None, test: TestCase) -> TestCase:

@@ -275,3 +275,15 @@ def test_ctrl_c_keeps_finished_cells_and_says_how_to_resume(cli, openai_server, 
     assert "Say {{n}}" in out.decode()  # the matrix of what finished was still printed
     res = cli("eval", str(suite), "--resume", run_id, "--jsonl")
     assert res.exit_code == 0 and len(res.stdout.splitlines()) == 8
+
+
+def test_a_429_is_waited_out_and_the_cell_passes(cli, server):
+    server.reset()
+    server.script("chat", server.rate_limited(retry_after=0.3))
+    answer(server, translator(weak=None))
+    res = cli("eval", GETTING_STARTED, "-j", "1", "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert all(c["passed"] for c in doc["cells"])
+    assert chats(server) == 9  # the refused request, then all eight
+    assert max(c["latency"] for c in doc["cells"]) >= 0.3  # Retry-After was honoured
