@@ -86,6 +86,8 @@ def eval_suite(
     assertions; pass rates with Wilson 95% intervals, paired differences tested.
 
     Example: llmcli eval suite.yaml -m groq -m gemini --repeat 3
+
+    Stored runs: llmcli eval runs | eval show RUN | eval diff RUN_A RUN_B
     """
     from llmcli.core.errors import InvalidInput
     from llmcli.core.options import parse_pairs

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 REFRESH_S = 0.2
 FAILURES_SHOWN = 10
+COMPARISONS_SHOWN = 12  # beyond this the terminal lists the significant ones only
 
 
 class Progress:
@@ -101,9 +102,14 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
     if comps:
         console.print(f"\nPaired differences on the same cases (McNemar's exact test; "
                       f"* marks p < {report.ALPHA:g}):", highlight=False)
-        for c in comps:
+        shown = comps if len(comps) <= COMPARISONS_SHOWN else [
+            c for c in comps if c.test.significant]
+        for c in shown:
             mark = "[bold]*[/bold] " if c.test.significant else "  "
             console.print(mark + _escape(report.comparison_text(c)), highlight=False)
+        if len(shown) < len(comps):
+            console.print(f"  {len(comps) - len(shown):,} other pairs could be noise "
+                          f"(each in --json or --markdown)", highlight=False)
     order = {(p, m): i for i, (p, m) in enumerate((p, m) for p in prompts for m in models)}
     failed = sorted(report.failures(records), key=lambda r: (
         order.get((r["prompt"], r["model"]), 0), r["case_index"], r["repeat"]))

@@ -287,3 +287,20 @@ def test_a_429_is_waited_out_and_the_cell_passes(cli, server):
     assert all(c["passed"] for c in doc["cells"])
     assert chats(server) == 9  # the refused request, then all eight
     assert max(c["latency"] for c in doc["cells"]) >= 0.3  # Retry-After was honoured
+
+
+def test_many_pairs_show_only_the_significant_ones(cli, openai_server, tmp_path):
+    # five prompts x two models: 10 prompt pairs + 5 model pairs; 'good' passes all 8 cases,
+    # the others none, so good vs each other prompt is 8:0 discordant (p = 0.0078)
+    suite = tmp_path / "s.yaml"
+    suite.write_text("prompts:\n" + "".join(f"  - {{id: {n}, raw: '{n} {{{{n}}}}'}}\n"
+                                             for n in ("good", "b1", "b2", "b3", "b4"))
+                     + "tests:\n  - vars: {n: [1, 2, 3, 4, 5, 6, 7, 8]}\n"
+                     "    assert: [{type: starts-with, value: good}]\n")
+    openai_server.echo = True
+    res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini", "-m", "openai:gpt-4.1-mini")
+    assert res.exit_code == 17
+    out = res.stdout
+    assert out.count("p = 0.0078, significant") == 8  # good vs b1..b4 on each model
+    assert "7 other pairs could be noise (each in --json or --markdown)" in out
+    assert "100% [68–100%] 8/8" in out and "0% [0–32%] 0/8" in out
