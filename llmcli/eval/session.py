@@ -60,11 +60,46 @@ def plan(app_ctx: AppContext, suite: Suite, settings: Settings) -> Plan:
     check_size(len(rows), len(models), len(suite.cases), settings.repeat)
     options = {(r, c): validated_options(row, m, settings.options)
                for r, row in enumerate(rows) for c, m in enumerate(models)}
-    for case in suite.cases:
-        for a in case.asserts:
-            check_static(a)
+    check_variables(rows, suite)
     cells = build_cells(rows, models, suite.cases, settings.repeat)
     return Plan(rows, models, cells, options, providers(app_ctx, models), Graders())
+
+
+def check_variables(rows: list[Row], suite: Suite) -> None:
+    """Every prompt's and assertion value's {{var}} set by every case, every template's
+    required variables given, every assertion well formed: refused now, not in N cells."""
+    from llmcli.templates.sandbox import SourceError, inspect_source
+
+    def names(text: str, what: str) -> frozenset[str]:
+        try:
+            return inspect_source(text)
+        except SourceError as exc:
+            raise InvalidInput(f"{what}: {exc}", hint="fix its {{ }} placeholders") from None
+
+    needs = []
+    for row in rows:
+        if row.template is not None:
+            needs.append((row.label, frozenset(row.template.required_variables)))
+        else:
+            needs.append((row.label, names(row.prompt.text or "", f"prompt '{row.label}'")))
+    for case in suite.cases:
+        given = set(case.vars)
+        for label, wanted in needs:
+            missing = sorted(wanted - given)
+            if missing:
+                raise InvalidInput(f"prompt '{label}' needs {{{{{missing[0]}}}}}, which test "
+                                   f"'{case.title}' does not set",
+                                   hint="add it to the test's vars (or defaultTest's)")
+        for a in case.asserts:
+            check_static(a)
+            values = a.value if isinstance(a.value, list) else [a.value]
+            for v in values:
+                if isinstance(v, str) and "{{" in v:
+                    missing = sorted(names(v, f"a '{a.type}' value") - given)
+                    if missing:
+                        raise InvalidInput(f"a '{a.type}' value needs {{{{{missing[0]}}}}}, "
+                                           f"which test '{case.title}' does not set",
+                                           hint="add it to the test's vars (or defaultTest's)")
 
 
 def _template(name: str, app_ctx: AppContext) -> Any:

@@ -304,3 +304,21 @@ def test_many_pairs_show_only_the_significant_ones(cli, openai_server, tmp_path)
     assert out.count("p = 0.0078, significant") == 8  # good vs b1..b4 on each model
     assert "7 other pairs could be noise (each in --json or --markdown)" in out
     assert "100% [68–100%] 8/8" in out and "0% [0–32%] 0/8" in out
+
+
+@pytest.mark.parametrize(("suite_text", "message"), [
+    ("prompts: ['Hi {{name}}']\ntests: [{vars: {nome: Ana}}]\n",
+     "prompt 'Hi {{name}}' needs {{name}}, which test 'nome=Ana' does not set"),
+    ("prompts: [{id: cot, template: chain-of-thought}]\ntests: [{vars: {question: x}}]\n",
+     "prompt 'cot' needs {{input}}, which test 'question=x' does not set"),
+    ("prompts: ['{{input}}']\ntests: [{vars: {input: x}, assert: [{type: equals, "
+     "value: '{{answer}}'}]}]\n", "a 'equals' value needs {{answer}}"),
+    ("prompts: ['{{input']\n", "prompt '{{input': "),
+])
+def test_variables_are_checked_before_any_request(cli, openai_server, tmp_path, suite_text,
+                                                  message):
+    suite = tmp_path / "s.yaml"
+    suite.write_text(suite_text)
+    res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini")
+    assert res.exit_code == 2 and message in res.stderr, res.stderr
+    assert chats(openai_server) == 0
