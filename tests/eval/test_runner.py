@@ -164,3 +164,11 @@ def test_a_failed_exchange_is_the_cells_error(tmp_path):
     recs = runner.run().records
     errored = [r for r in recs if r["error"]]
     assert len(errored) == 1 and errored[0]["error_code"] == 4 and not errored[0]["passed"]
+
+
+def test_a_providers_limit_caps_it_below_jobs(tmp_path):
+    provider = FakeProvider(reply=capitals, delay=0.1)
+    runner, _ = make_runner(tmp_path, SUITE, provider, models=("a", "b"), jobs=8)
+    runner.per_provider = {"fake": 2}  # [providers.fake] concurrency = 2
+    assert len(runner.run().records) == 12
+    assert provider.peak == 2
