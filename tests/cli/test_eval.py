@@ -322,3 +322,24 @@ def test_variables_are_checked_before_any_request(cli, openai_server, tmp_path, 
     res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini")
     assert res.exit_code == 2 and message in res.stderr, res.stderr
     assert chats(openai_server) == 0
+
+
+@pytest.mark.slow
+def test_similar_with_the_local_embedder_by_default(cli, openai_server, tmp_path):
+    pytest.importorskip("llmcli.providers.local")
+    suite = tmp_path / "s.yaml"
+    suite.write_text("""
+prompts: ['Say {{text}}']
+tests:
+  - vars: {text: 'Arr, olá marujo'}
+    assert:
+      - {type: similar, value: 'Say Arr, olá marujo', threshold: 0.999}
+      - {type: not-similar, value: 'Quarterly revenue grew in the bond market', threshold: 0.999}
+""", encoding="utf-8")
+    openai_server.echo = True
+    res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini", "--json")
+    assert res.exit_code == 0, res.stderr
+    same, other = json.loads(res.stdout)["cells"][0]["assertions"]
+    assert same["pass"] and same["score"] >= 0.999  # the reply's own text
+    assert other["pass"] and other["score"] > 0  # not-similar: 1 - cosine
+    assert not openai_server.requests_for("embeddings")  # embedded locally
