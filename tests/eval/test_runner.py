@@ -172,3 +172,27 @@ def test_a_providers_limit_caps_it_below_jobs(tmp_path):
     runner.per_provider = {"fake": 2}  # [providers.fake] concurrency = 2
     assert len(runner.run().records) == 12
     assert provider.peak == 2
+
+
+def test_least_to_most_runs_every_call_in_its_cell(tmp_path):
+    suite = """
+prompts: [{id: ltm, template: least-to-most}]
+tests: [{vars: {input: 'Ana tem 3 caixas de 12 ovos e quebra 5. Quantos sobram?'},
+         assert: [{type: equals, value: '31'}]}]
+"""
+
+    def reply(req):
+        text = req.messages[-1].content
+        if text.startswith("Break the problem"):
+            return "1. How many eggs are in 3 boxes of 12?\n2. How many are left after 5 break?"
+        if "Answered so far" not in text:
+            return "3 x 12 = 36.\nAnswer: 36"
+        if "Quantos sobram?\n" in text.split("Now answer")[1]:
+            return "Answer: 31"  # the original problem, asked last
+        return "36 - 5 = 31.\nAnswer: 31"
+
+    provider = FakeProvider(reply=reply)
+    runner, _ = make_runner(tmp_path, suite, provider)
+    (rec,) = runner.run().records
+    assert rec["calls"] == 4  # decompose, two sub-questions, the problem itself
+    assert rec["answer"] == "31" and rec["passed"], rec
