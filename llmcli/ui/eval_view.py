@@ -71,6 +71,7 @@ class Progress:
 
     def close(self) -> None:
         if self._live is not None:
+            self.tick(force=True)  # the last frame counts every cell, however fast they came
             self._live.stop()
             self._live = None
 

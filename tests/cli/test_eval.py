@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -343,3 +344,15 @@ tests:
     assert same["pass"] and same["score"] >= 0.999  # the reply's own text
     assert other["pass"] and other["score"] > 0  # not-similar: 1 - cosine
     assert not openai_server.requests_for("embeddings")  # embedded locally
+
+
+def test_live_progress_on_a_terminal_only(cli, server):
+    from tests.compare.stubtools import strip_ansi
+
+    res = cli("eval", GETTING_STARTED, "--pass-rate", "0.5", stderr_tty=True)
+    assert res.exit_code == 0
+    shown = strip_ansi(res.stderr)
+    assert "0/8 · 0 passed" in shown  # the live line as it started...
+    assert re.search(r"8/8 · 6 passed · 2 failed · \d+s", shown), shown  # ...and as it ended
+    piped = cli("eval", GETTING_STARTED, "--pass-rate", "0.5")
+    assert piped.stderr == ""  # nothing on a pipe but errors
