@@ -57,19 +57,27 @@ def _order(records: list[dict[str, Any]], key: str) -> list[str]:
     return list(dict.fromkeys(r[key] for r in records))
 
 
-def outcomes(records: list[dict[str, Any]], prompt: str, model: str) -> dict[Any, bool]:
-    return {(r["case_key"], r["repeat"]): bool(r["passed"]) for r in records
-            if r["prompt"] == prompt and r["model"] == model}
+def _by_arm(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Records grouped by prompt x model in one pass (a suite may have 200,000 cells)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["prompt"], r["model"]), []).append(r)
+    return groups
+
+
+def _outcomes(mine: list[dict[str, Any]]) -> dict[Any, bool]:
+    return {(r["case_key"], r["repeat"]): bool(r["passed"]) for r in mine}
 
 
 def matrix(records: list[dict[str, Any]], prompts: list[str] | None = None,
            models: list[str] | None = None) -> list[Arm]:
     prompts = prompts or _order(records, "prompt")
     models = models or _order(records, "model")
+    groups = _by_arm(records)
     arms = []
     for p in prompts:
         for m in models:
-            mine = [r for r in records if r["prompt"] == p and r["model"] == m]
+            mine = groups.get((p, m), [])
             arms.append(Arm(p, m, sum(1 for r in mine if r["passed"]), len(mine),
                             sum(1 for r in mine if r.get("error"))))
     return arms
@@ -80,15 +88,16 @@ def comparisons(records: list[dict[str, Any]], prompts: list[str] | None = None,
     """Every pair of prompts on each model, and every pair of models on each prompt."""
     prompts = prompts or _order(records, "prompt")
     models = models or _order(records, "model")
+    groups = {k: _outcomes(v) for k, v in _by_arm(records).items()}
     out = []
     for m in models:
         for a, b in itertools.combinations(prompts, 2):
             out.append(Comparison(a, b, f"model {m}",
-                                  paired(outcomes(records, a, m), outcomes(records, b, m))))
+                                  paired(groups.get((a, m), {}), groups.get((b, m), {}))))
     for p in prompts:
         for a, b in itertools.combinations(models, 2):
             out.append(Comparison(a, b, f"prompt {p}",
-                                  paired(outcomes(records, p, a), outcomes(records, p, b))))
+                                  paired(groups.get((p, a), {}), groups.get((p, b), {}))))
     return [c for c in out if c.test.n]
 
 
@@ -118,13 +127,13 @@ def _case(r: dict[str, Any]) -> dict[str, Any]:
 def diff(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[ArmDiff]:
     """Case by case, for each prompt x model both runs have."""
     out = []
+    ga, gb = _by_arm(a), _by_arm(b)
     for p in _order(a, "prompt"):
         for m in _order(a, "model"):
-            oa, ob = outcomes(a, p, m), outcomes(b, p, m)
+            oa, ob = _outcomes(ga.get((p, m), [])), _outcomes(gb.get((p, m), []))
             if not oa or not ob:
                 continue
-            by_key = {(r["case_key"], r["repeat"]): r for r in b
-                      if r["prompt"] == p and r["model"] == m}
+            by_key = {(r["case_key"], r["repeat"]): r for r in gb[(p, m)]}
             common = [k for k in oa if k in ob]
             fixed = [by_key[k] for k in common if not oa[k] and ob[k]]
             broken = [by_key[k] for k in common if oa[k] and not ob[k]]
@@ -207,6 +216,7 @@ def junit(run: dict[str, Any], records: list[dict[str, Any]]) -> str:
     """JUnit XML: a testsuite per prompt x model, a testcase per case and repetition."""
     import xml.etree.ElementTree as ET
 
+    groups = _by_arm(records)
     root = ET.Element("testsuites", name=f"llmcli eval {run['id']}",
                       tests=str(len(records)), failures=str(len(failures(records))))
     for arm in matrix(records, run.get("prompts"), run.get("models")):
@@ -215,9 +225,7 @@ def junit(run: dict[str, Any], records: list[dict[str, Any]]) -> str:
         failed = arm.total - arm.passed - arm.errors
         suite = ET.SubElement(root, "testsuite", name=f"{arm.prompt} · {arm.model}",
                               tests=str(arm.total), failures=str(failed), errors=str(arm.errors))
-        for r in records:
-            if r["prompt"] != arm.prompt or r["model"] != arm.model:
-                continue
+        for r in groups[(arm.prompt, arm.model)]:
             name = r["case_title"] + (f" #{r['repeat'] + 1}" if run.get("repeat", 1) > 1 else "")
             case = ET.SubElement(suite, "testcase", name=name, classname=suite.get("name", ""),
                                  time=f"{r.get('latency') or 0:.3f}")

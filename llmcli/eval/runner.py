@@ -30,7 +30,7 @@ ResultFn = Callable[[Cell, dict[str, Any]], None]
 
 @dataclass
 class RunOutcome:
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)  # only without `on_result`
     interrupted: bool = False
     wall: float = 0.0
 
@@ -117,6 +117,7 @@ class EvalRunner:
                    "error_kind": err.kind, "assertions": []}
         if rec.get("error_kind") == "interrupted" or (not keep_errors and rec.get("error")):
             return  # stopped by Ctrl-C: not a result, the resumed run asks it again
-        out.records.append(rec)
         if on_result is not None:
-            on_result(cell, rec)
+            on_result(cell, rec)  # the caller keeps it (stored); not held here twice
+        else:
+            out.records.append(rec)

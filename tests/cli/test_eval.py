@@ -352,7 +352,7 @@ def test_live_progress_on_a_terminal_only(cli, server):
     res = cli("eval", GETTING_STARTED, "--pass-rate", "0.5", stderr_tty=True)
     assert res.exit_code == 0
     shown = strip_ansi(res.stderr)
-    assert "0/8 · 0 passed" in shown  # the live line as it started...
-    assert re.search(r"8/8 · 6 passed · 2 failed · \d+s", shown), shown  # ...and as it ended
+    # the live line (its last frame: how many frames before it depends on the machine's speed)
+    assert re.search(r"━ 8/8 · 6 passed · 2 failed · \d+s", shown), shown
     piped = cli("eval", GETTING_STARTED, "--pass-rate", "0.5")
     assert piped.stderr == ""  # nothing on a pipe but errors
