@@ -43,7 +43,7 @@ class EvalStore:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StorageError(f"could not store the eval run in {self.logs.path}: {exc}",
-                               hint="check the disk, or pass --no-cache") from None
+                               hint="check the disk and its permissions") from None
 
     def _read(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         try:
@@ -135,7 +135,7 @@ class ReplyCache:
                     "SELECT reply FROM eval_cache WHERE key = ?", (key,)).fetchone()
             except sqlite3.Error as exc:
                 raise StorageError(f"could not read the eval cache in {self.path}: {exc}",
-                                   hint="pass --no-cache") from None
+                                   hint="check the disk and its permissions") from None
         return json.loads(row[0]) if row is not None else None
 
     def put(self, key: str, model: str, reply: dict[str, Any]) -> None:
@@ -147,7 +147,7 @@ class ReplyCache:
                     (key, model, json.dumps(reply, ensure_ascii=False), now_iso()))
             except sqlite3.Error as exc:
                 raise StorageError(f"could not write the eval cache in {self.path}: {exc}",
-                                   hint="pass --no-cache") from None
+                                   hint="check the disk and its permissions") from None
 
     def close(self) -> None:
         with self._lock:
