@@ -196,6 +196,10 @@ def _provider_batch(app_ctx: AppContext, source: str, targets: list[Target], bui
     if refused:
         raise InvalidInput("--provider-batch does not take --resume, --retry-failed or --rag",
                            hint="fetch with: llmcli batch fetch JOB -O FILE [--retry-failed]")
+    if builder.chained:  # a provider's job answers each request once, with no calls between
+        raise InvalidInput(f"--provider-batch sends one request per input; template "
+                           f"'{builder.template_name}' makes several calls per input",
+                           hint="drop --provider-batch (batch runs the calls itself)")
     return submit(app_ctx, source, targets[0], builder, **kw)  # type: ignore[arg-type]
 
 
