@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.templates.helpers import queue, sent
 from tests.templates.test_cli_prompt import M, log_rows
 
@@ -89,3 +91,29 @@ def test_chain_of_draft_streams_like_one_call(cli, openai_server):
               *M)
     assert res.exit_code == 0 and res.stdout == "7\n"
     assert len(log_rows()) == 1 and log_rows()[0]["template"] == "chain-of-draft"
+
+
+@pytest.mark.slow
+def test_tree_of_thoughts_on_the_local_model(cli, tmp_path):
+    """The real local model through every call of a small tree (breadth 2, depth 1): what it
+    says is up to a 270M model; the calls it was asked, their log rows and totals are not."""
+    from llmcli.templates.loader import builtin_dir
+
+    text = (builtin_dir() / "tree-of-thoughts.yaml").read_text(encoding="utf-8")
+    small = text.replace("breadth: 3", "breadth: 2").replace("depth: 3", "depth: 1")
+    path = tmp_path / "tot-small.yaml"
+    path.write_text(small.replace("name: tree-of-thoughts", "name: tot-small"), encoding="utf-8")
+    res = cli("prompt", "-t", str(path), "--json", "-m", "local", "-o", "max_tokens=24",
+              "Ana tinha 15 reais, gastou 6 e ganhou 10. Com quantos reais ficou?")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    kinds = [s["kind"] for s in data["steps"]]
+    thoughts = data["tree"][0]["thoughts"]
+    assert 1 <= len(thoughts) <= 2 and len(data["tree"]) == 1
+    assert kinds == ["propose"] + ["evaluate"] * len(thoughts) + ["conclude"]
+    rows = log_rows()
+    assert len(rows) == len(kinds) and {r["template"] for r in rows} == {"tot-small"}
+    assert len({r["model"] for r in rows}) == 1
+    assert data["totals"]["output_tokens"] == sum(r["output_tokens"] for r in rows)
+    assert all(0 < r["output_tokens"] <= 24 for r in rows)
+    assert "Propose 2 different possible next steps" in rows[0]["prompt"]
