@@ -171,3 +171,15 @@ def test_multi_call_covers_every_chain():
                         ("tree-of-thoughts", True), ("self-refine", True),
                         ("chain-of-draft", False), ("chain-of-thought", False)]:
         assert techniques.multi_call(load_template(name, NOWHERE)) is multi, name
+
+
+def test_rag_refuses_a_multi_call_template(tmp_path):
+    from llmcli.rag import prompt as rp
+
+    path = tmp_path / "rag-vote.yaml"
+    path.write_text("technique: self-consistency\nprompt: '{{ chunks }} {{ input }}'\n"
+                    "extract: 'Answer:'\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        rp.load(str(path))
+    assert "makes several calls; --rag asks one call per question" in err.value.one_line()
+    assert rp.load("rag").name == "rag"
