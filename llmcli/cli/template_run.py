@@ -274,7 +274,8 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
         elif show_steps:
             print_step(env, step_title(step), step.response.text)
         else:
-            print_status(env, f"{step.kind}: {step.label}")
+            label = step_title(step) if step.kind == "evaluate" else step.label
+            print_status(env, f"{step.kind}: {label}")
 
     ask = make_ask(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
     outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step)

@@ -37,7 +37,7 @@ def test_tree_of_thoughts_in_a_pipe(cli, openai_server):
     assert {r["template"] for r in log_rows()} == {"tree-of-thoughts"}
     lines = status_lines(res.stderr)
     assert "propose: Step 1 of 3: thoughts proposed" in lines[0]
-    assert "evaluate: Step 1, thought 1: 4 x 5 = 20 reais" in lines[1]
+    assert "evaluate: Step 1, thought 1: 4 x 5 = 20 reais · score 9" in lines[1]
     assert "conclude: Answer from the best path" in res.stderr
     assert "7 calls" in lines[-1]
 
