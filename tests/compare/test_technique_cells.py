@@ -9,6 +9,7 @@ import sqlite3
 
 from llmcli.config import Paths
 from llmcli.providers.catalog import known
+from tests.compare.stubtools import final_screen, per_model, strip_ansi
 from tests.templates.helpers import reasoner
 
 MODELS = ["-m", "openai:gpt-4o-mini", "-m", "openai:gpt-4o"]
@@ -96,3 +97,15 @@ def test_the_terminal_report_shows_the_final_reply(cli, openai_server):
     res = cli("compare", PROBLEM, "-m", "openai:gpt-4o-mini", "-t", "tree-of-thoughts")
     assert res.exit_code == 0, res.stderr
     assert "Answer: 12" in res.stdout and "Score:" not in res.stdout
+
+
+def test_the_live_view_says_which_call_is_running(cli, openai_server):
+    reasoner(openai_server)
+    per_model(openai_server, {"gpt-4o-mini": {"delay": 0.25}})
+    res = cli("compare", PROBLEM, "-m", "openai:gpt-4o-mini", "-t", "least-to-most",
+              "-t", "zero-shot", stdout_tty=True, width=80)
+    assert res.exit_code == 0, res.stderr
+    frames = strip_ansi(res.stdout)
+    assert "call 2 · waiting for the first token" in frames
+    assert "call 3 · waiting for the first token" in frames
+    assert "Answer: 12" in final_screen(res.stdout)
