@@ -181,6 +181,11 @@ def batch(
         warn_line(env, f"{plural(stats.duplicates, 'repeated id')} answered once (--dedupe)")
     if dry_run:
         print_dry_run(env, stats, len(targets))
+        if builder.chained:
+            from llmcli.ui.console import warn_line
+
+            warn_line(env, f"each request runs {builder.template.technique}, several calls; "
+                           "the estimate counts only its first")
     elif env.stderr_isatty or summary:
         print_summary(env, stats.as_dict())
     return _exit(app_ctx, runner, stats, output, no_log)

@@ -83,3 +83,11 @@ def test_provider_batch_refuses_a_multi_call_template(cli, openai_server, tmp_pa
     res = cli("batch", str(src), *M, "-t", "self-refine", "--provider-batch")
     assert res.exit_code == 2
     assert "makes several calls per input" in res.stderr and res.stderr.count("\n") <= 2
+
+
+def test_dry_run_says_a_chain_is_several_calls(cli, openai_server):
+    res = cli("batch", "-", *M, "-t", "tree-of-thoughts", "--dry-run", input=inputs(5, 6))
+    assert res.exit_code == 0, res.stderr
+    assert "2 requests to 1 model(s)" in res.stderr
+    assert "each request runs tree-of-thoughts, several calls" in res.stderr
+    assert openai_server.requests_for("chat") == []
