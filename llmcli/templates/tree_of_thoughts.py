@@ -87,6 +87,8 @@ def tree_of_thoughts(rendered: Rendered, ask: Ask, *, on_step: OnStep | None = N
         thoughts = parse_thoughts(proposal.response.text, breadth)
         if on_step:
             on_step(proposal)
+        if not thoughts:
+            break  # an empty proposal: conclude from the path so far
         scored: list[dict[str, Any]] = []
         for i, thought in enumerate(thoughts):
             evaluation = call("evaluate", f"Step {level}, thought {i + 1}: {thought}",

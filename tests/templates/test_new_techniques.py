@@ -91,6 +91,14 @@ def test_tree_of_thoughts_breadth_and_depth_bound_the_calls():
     assert out.answer == "x"
 
 
+def test_an_empty_proposal_concludes_from_the_path_so_far():
+    provider = ScriptedProvider(["1. 4 x 5 = 20", "Score: 7", "   ", "Answer: 26"])
+    out = techniques.run(rendered("tree-of-thoughts"), ask_with(provider))
+    assert [s.kind for s in out.steps] == ["propose", "evaluate", "propose", "conclude"]
+    assert out.answer == "26" and len(out.tree) == 1
+    assert "Reasoning steps:\n1. 4 x 5 = 20\n" in prompts(provider)[-1]
+
+
 def test_thoughts_and_scores_are_read_from_loose_replies():
     assert parse_thoughts("Here:\n1) um\n- dois\n* um\nThought 3: três", 5) == ["um", "dois",
                                                                               "três"]
