@@ -86,12 +86,13 @@ def _chain(unit: Unit, *, policy: RetryPolicy, stream: bool, abort: threading.Ev
 
     t = unit.target
     chain = Chain(t.provider, t.ref, policy=policy, stream=stream, info=t.info,
-                  should_stop=abort.is_set)
+                  should_stop=abort.is_set, budget=budget)
     assert unit.chain is not None
     result = chain.run(unit.chain)
     outcome = result.value
     response = chain.combined(outcome.text if outcome is not None else None, result.error)
-    if budget is not None and budget.tpm:
-        budget.settle(unit.tokens, response.usage.total_tokens or unit.tokens)
+    if budget is not None and budget.tpm and chain.calls:  # the first call's reservation
+        first = chain.calls[0].response.usage.total_tokens
+        budget.settle(unit.tokens, first or unit.tokens)
     return UnitResult(response, result.error, cancelled=result.stopped and abort.is_set(),
                       calls=chain.calls, answer=outcome.answer if outcome is not None else None)

@@ -358,7 +358,8 @@ class Comparison:
 
         chain = Chain(provider, cell.ref, policy=self.policy, stream=self.stream,
                       should_stop=self._stop.is_set, on_call=on_call, on_piece=on_piece,
-                      on_wait=on_wait, clock=self.clock, sleep=self.sleep)
+                      on_wait=on_wait, clock=self.clock, sleep=self.sleep,
+                      budget=self.budgets.get(cell.ref.provider))
         state.chain = chain
         technique = cell.variant.chain
         assert technique is not None
@@ -389,8 +390,10 @@ class Comparison:
         if response is None:  # stopped before it began
             response = _empty(state, "interrupted", "interrupted")
         budget = self.budgets.get(state.cell.ref.provider)
-        if budget is not None and response.usage.total_tokens is not None:
-            budget.settle(tokens, response.usage.total_tokens)
+        # A chain's later calls settled their own reservations; this one was its first call's.
+        usage = state.calls[0].response.usage if state.calls else response.usage
+        if budget is not None and usage.total_tokens is not None:
+            budget.settle(tokens, usage.total_tokens)
         self._finish(state, response, error, log)
 
     def _snapshot(self, state: CellState) -> Response:

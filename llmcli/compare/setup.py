@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from llmcli.templates.render import Rendered
     from llmcli.templates.techniques import Outcome
 
+
 def prompt_texts(stdin_text: str | None, prompt: str | None, extra: Sequence[str]) -> list[str]:
     """The prompts to compare: the argument and each -p; piped stdin goes before every one
     (or is the prompt itself when nothing else is given)."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
     from llmcli.core.runner import RetryPolicy, Run, WaitCallback
+    from llmcli.core.scheduler import RateBudget
 
 T = TypeVar("T")
 
@@ -63,6 +64,9 @@ class Chain:
     on_wait: WaitCallback | None = None
     clock: Callable[[], float] | None = None
     sleep: Callable[[float], None] | None = None
+    # The provider's rpm/tpm budget: the caller's scheduler reserved the first call; each later
+    # call reserves its own here, so the budget counts every request the provider receives.
+    budget: RateBudget | None = None
     calls: list[Call] = field(default_factory=list)
 
     def ask(self, messages: list[Message], options: Mapping[str, Any]) -> Response:
@@ -78,6 +82,7 @@ class Chain:
             self.info = model_info(self.provider, self.ref.model)
         request = build_request(self.ref, messages, dict(options), raw=self.raw)
         number = len(self.calls) + 1
+        tokens = self._reserve(request) if number > 1 else 0
 
         def on_start(run: Run) -> None:
             if self.on_call is not None:
@@ -93,9 +98,26 @@ class Chain:
                        on_piece=self.on_piece, on_wait=self.on_wait,
                        should_stop=self.should_stop, **extra)
         self.calls.append(Call(request, result.response, result.error))
+        if tokens and self.budget is not None and self.budget.tpm:
+            self.budget.settle(tokens, result.response.usage.total_tokens or tokens)
         if result.error is not None:
             raise result.error
         return result.response
+
+    def _reserve(self, request: ChatRequest) -> int:
+        """Wait for room in the budget for one more call; its estimated tokens (4 characters
+        a token, plus the reply's limit)."""
+        if self.budget is None:
+            return 0
+        from llmcli.core.scheduler import BudgetClosed
+
+        tokens = (sum(len(m.content) for m in request.messages) // 4
+                  + (request.options.max_tokens or 0))
+        try:
+            self.budget.acquire(tokens)
+        except BudgetClosed:
+            raise Interrupted("stopped before the technique's next call") from None
+        return tokens
 
     def run(self, technique: Callable[[Callable[..., Response]], T]) -> ChainResult[T]:
         """Run `technique(ask)`; a call's failure (or the stop signal) ends it."""

@@ -71,3 +71,33 @@ def test_the_stop_signal_ends_the_chain_before_its_next_call():
     result = chain.run(two_calls)
     assert result.stopped and isinstance(result.error, Interrupted)
     assert len(p.requests) == 1 and chain.combined(error=result.error).status == "interrupted"
+
+
+def three_calls(ask):
+    for word in ("um", "dois", "três"):
+        reply = ask([Message(role="user", content=word)], {})
+    return reply.text
+
+
+def test_every_later_call_waits_for_the_rate_budget(clock):
+    from llmcli.core.scheduler import RateBudget
+
+    budget = RateBudget(rpm=2, clock=clock, sleep=clock.sleep)
+    budget.acquire()  # the first call's, as the scheduler reserves it
+    p = FakeProvider(script=["a", "b", "c"], clock=clock)
+    chain = Chain(p, REF, info=None, budget=budget, clock=clock, sleep=clock.sleep)
+    assert chain.run(three_calls).value == "c"
+    # The second call fits (2 a minute); the third waits until the first leaves the window.
+    starts = [t for _, t in p.calls]
+    assert starts[0] == starts[1] == 0.0 and starts[2] >= 60.0
+    assert sum(clock.sleeps) >= 60.0  # waited on the fake clock: no real time passed
+
+
+def test_a_closed_budget_stops_the_chain(clock):
+    from llmcli.core.scheduler import RateBudget
+
+    budget = RateBudget(rpm=5, clock=clock, sleep=clock.sleep)
+    budget.close()
+    p = FakeProvider(script=["a", "b"])
+    result = Chain(p, REF, info=None, budget=budget).run(three_calls)
+    assert result.stopped and len(p.requests) == 1  # the first was the scheduler's to reserve
