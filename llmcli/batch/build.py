@@ -4,11 +4,14 @@ Without a template the record's `prompt` is the user message and its `system` (o
 system prompt. With one, the record's fields are the template's variables; `prompt` stands in
 for `input` when the template has an `input` variable and no `prompt` one, so `--lines` and
 `{"prompt": ...}` files work with any single-input template. A record the template refuses
-(a missing or unknown variable) is reported like a malformed line.
+(a missing or unknown variable) is reported like a malformed line. A multi-call template
+(least-to-most, self-consistency, tree-of-thoughts, self-refine) also gives each record its
+chain: the technique run through the `ask` the worker supplies (batch/worker.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from llmcli.core.errors import InvalidInput
@@ -16,9 +19,10 @@ from llmcli.core.messages import Message, build_messages
 
 if TYPE_CHECKING:
     from llmcli.batch.inputs import Item
-    from llmcli.templates import Template
+    from llmcli.templates import Outcome, Template
+    from llmcli.templates.render import Rendered
 
-MULTI_CALL = ("least-to-most", "self-consistency")
+Technique = Callable[[Callable[..., Any]], "Outcome"]
 
 
 class PromptBuilder:
@@ -26,6 +30,7 @@ class PromptBuilder:
 
     template_name: str | None = None
     extracts = False
+    chained = False
 
     def __init__(self, system: str | None = None):
         self.system = system
@@ -45,18 +50,13 @@ class PromptBuilder:
 
 
 class TemplateBuilder:
-    """A single-call template filled in from each record; its `extract` rule reads the answer."""
+    """A template filled in from each record; its `extract` rule reads the answer."""
 
     def __init__(self, template: Template):
-        if template.technique in MULTI_CALL or template.default_samples > 1:
-            raise InvalidInput(
-                f"{template.where} makes several calls per input ({template.technique}); "
-                "batch sends one call per input per model",
-                hint="use a single-call template such as chain-of-thought, or run it with "
-                "'llmcli prompt -t'",
-            )
         from llmcli.templates.render import prepare
+        from llmcli.templates.techniques import multi_call
 
+        self.chained = multi_call(template)
         self.template = prepare(template)  # declares the variables its text uses
         self.template_name = template.name or (str(template.source) if template.source else None)
         self.extracts = template.extract is not None
@@ -69,6 +69,18 @@ class TemplateBuilder:
         return dict(self.template.options)
 
     def build(self, item: Item) -> list[Message]:
+        return self.render(item).messages
+
+    def chain(self, item: Item, options: dict[str, Any]) -> Technique:
+        """The record's technique, with `options` (the template's, then -o) on every call."""
+        from dataclasses import replace
+
+        from llmcli.templates import techniques
+
+        rendered = replace(self.render(item), options=dict(options))
+        return lambda ask: techniques.run(rendered, ask)
+
+    def render(self, item: Item) -> Rendered:
         from llmcli.templates.render import render
 
         values = dict(item.variables)
@@ -78,7 +90,7 @@ class TemplateBuilder:
             values["input"] = values.pop("prompt")
         elif item.prompt is not None and not item.variables:
             values = {"input": item.prompt}  # --lines
-        return render(self.template, values).messages
+        return render(self.template, values)
 
     def extract(self, reply: str) -> str | None:
         from llmcli.templates.extract import extract

@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,7 @@ class BatchRunner:
             daemon=True,
         )
         self._once = RetryPolicy(max_retries=0, max_retry_wait=config.policy.max_retry_wait)
+        self._chain_policy = replace(config.policy, max_retries=config.retries)
         self._ready: dict[str, deque[Unit]] = {n: deque() for n in names}
         self._inflight = dict.fromkeys(names, 0)
         self._paused_until = dict.fromkeys(names, 0.0)
@@ -242,6 +244,8 @@ class BatchRunner:
         for t in targets:
             request = build_request(t.ref, messages, t.options)
             unit = Unit(self._seq, item_no, item, t, request, self._estimate(request, t))
+            if self.builder.chained:  # a multi-call template: the unit runs its technique
+                unit.chain = self.builder.chain(item, t.options.set_values())  # type: ignore[union-attr]
             self._seq += 1
             self._ready[t.provider_name].append(unit)
 
@@ -297,7 +301,9 @@ class BatchRunner:
     def _call(self, unit: Unit) -> UnitResult:
         if self._cancel.is_set():
             raise Cancelled
-        return call(unit, policy=self._once, stream=self.config.stream, abort=self._abort,
+        # A chain's calls retry in place (resubmitting it would repeat the calls that worked).
+        policy = self._once if unit.chain is None else self._chain_policy
+        return call(unit, policy=policy, stream=self.config.stream, abort=self._abort,
                     budget=self._budgets.get(unit.target.provider_name))
 
     # -- back on the calling thread ---------------------------------------------------------------
@@ -322,17 +328,18 @@ class BatchRunner:
         # One row per item, its final outcome, with every request it took (not a row a retry).
         response = out.response.model_copy(update={"attempts": max(1, unit.requests)})
         if out.cancelled:
-            self._log(unit, response)
+            self._log(unit, response, out)
             self._drop(unit)
             return
-        delay = None if response.status == "complete" else self._retry_delay(unit, out.error)
+        final = response.status == "complete" or unit.chain is not None
+        delay = None if final else self._retry_delay(unit, out.error)
         if delay is None:
-            self._log(unit, response)
+            self._log(unit, response, out)
         if response.status == "complete":
             if response.usage.output_tokens is not None:
                 total, n = self._out_tokens.get(unit.target.label, (0, 0))
                 self._out_tokens[unit.target.label] = (total + response.usage.output_tokens, n + 1)
-            self._emit(unit, self._record(unit, response, ok=True))
+            self._emit(unit, self._record(unit, response, ok=True, answer=out.answer))
             return
         if delay is not None:
             now = time.monotonic()
@@ -357,8 +364,12 @@ class BatchRunner:
         # The same rule as an exchange's own retries (a Retry-After too long is written out).
         return self.config.policy.delay(err, unit.attempt, self._rng)
 
-    def _record(self, unit: Unit, r: Response, *, ok: bool) -> dict[str, Any]:
-        answer = self.builder.extract(r.text) if ok and self.builder.extracts else None
+    def _record(self, unit: Unit, r: Response, *, ok: bool,
+                answer: str | None = None) -> dict[str, Any]:
+        if unit.chain is None:
+            answer = self.builder.extract(r.text) if ok and self.builder.extracts else None
+        elif not ok:
+            answer = None
         return make_record(
             id=unit.item.id,
             model=unit.target.label,
@@ -408,11 +419,14 @@ class BatchRunner:
             self._abort.set()  # nothing more can be written: stop paying for replies
             self._stop("output closed" if exc.closed_pipe else exc.one_line())
 
-    def _log(self, unit: Unit, response: Response) -> None:
+    def _log(self, unit: Unit, response: Response, out: UnitResult) -> None:
+        """One row per request; a chain's calls one row each (the record counts them all)."""
         if self.log is None or self.log_error is not None:
             return
+        calls = [(c.request, c.response) for c in out.calls] or [(unit.request, response)]
         try:
-            self.log(unit.request, response)
+            for request, reply in calls:
+                self.log(request, reply)
         except StorageError as exc:
             self.log_error = exc
             self.hooks.notice(f"calls are no longer logged: {exc.one_line()}")

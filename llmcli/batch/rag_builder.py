@@ -19,6 +19,7 @@ class RagBuilder:
     so the builder opens its own database connection and serialises retrieval."""
 
     extracts = False
+    chained = False
 
     def __init__(self, app: AppContext, index: str, *, template: str | None = None,
                  system: str | None = None, top: int = 4, mode: str = "hybrid",

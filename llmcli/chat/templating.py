@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from llmcli.core.errors import InvalidInput
 
+# Techniques that need several calls per message (templates.techniques.MULTI_CALL) run under
+# `llmcli prompt -t`, compare and batch, not in a chat turn.
+from llmcli.templates.techniques import MULTI_CALL
+
 if TYPE_CHECKING:
     from llmcli.config import Paths
     from llmcli.templates.model import Template
-
-# Techniques that need several calls per message: they run under `llmcli prompt -t`.
-MULTI_CALL = frozenset({"least-to-most", "self-consistency"})
 
 
 @dataclass(frozen=True)

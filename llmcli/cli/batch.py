@@ -181,6 +181,11 @@ def batch(
         warn_line(env, f"{plural(stats.duplicates, 'repeated id')} answered once (--dedupe)")
     if dry_run:
         print_dry_run(env, stats, len(targets))
+        if builder.chained:
+            from llmcli.ui.console import warn_line
+
+            warn_line(env, f"each request runs {builder.template.technique}, several calls; "
+                           "the estimate counts only its first")
     elif env.stderr_isatty or summary:
         print_summary(env, stats.as_dict())
     return _exit(app_ctx, runner, stats, output, no_log)
@@ -196,6 +201,10 @@ def _provider_batch(app_ctx: AppContext, source: str, targets: list[Target], bui
     if refused:
         raise InvalidInput("--provider-batch does not take --resume, --retry-failed or --rag",
                            hint="fetch with: llmcli batch fetch JOB -O FILE [--retry-failed]")
+    if builder.chained:  # a provider's job answers each request once, with no calls between
+        raise InvalidInput(f"--provider-batch sends one request per input; template "
+                           f"'{builder.template_name}' makes several calls per input",
+                           hint="drop --provider-batch (batch runs the calls itself)")
     return submit(app_ctx, source, targets[0], builder, **kw)  # type: ignore[arg-type]
 
 

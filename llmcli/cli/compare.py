@@ -93,13 +93,14 @@ def compare(
     blind_map: dict[str, str] = {}
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
-    make_request = setup.request_builder(variants, refs, parse_pairs(option))
+    user_options = parse_pairs(option)
+    make_request = setup.request_builder(variants, refs, user_options)
     cells = build_grid(variants, refs, runs)
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
-        policy=app_ctx.retry_policy,
+        policy=app_ctx.retry_policy, options=user_options,
     )
     grid = Grid(comparison.states, [v.label for v in variants], labels)
     view = CompareView(env, grid) if not machine else None
@@ -189,9 +190,15 @@ def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):
     def log(state: CellState) -> int | None:
         if failed or state.request is None or state.response is None:
             return None
+        # A multi-call cell logs each of its calls; the cell points at the last one.
+        calls = [(c.request, c.response) for c in state.calls]
         try:
-            return log_exchange(app_ctx.logs, state.request, state.response,
-                                comparison_id=comparison_id, template=state.cell.variant.template)
+            log_id = None
+            for request, response in calls or [(state.request, state.response)]:
+                log_id = log_exchange(app_ctx.logs, request, response,
+                                      comparison_id=comparison_id,
+                                      template=state.cell.variant.template)
+            return log_id
         except StorageError as exc:
             failed.append(StorageError(f"the comparison was not logged: {exc.message}",
                                        hint=exc.hint))

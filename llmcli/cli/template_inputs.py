@@ -111,6 +111,20 @@ def plan(rendered: Rendered, samples: int) -> str | None:
     if t.technique == "least-to-most":
         return ("least-to-most: this is the first call (the decomposition); each sub-question "
                 "and then the problem itself are solved in later calls")
+    if t.technique == "tree-of-thoughts":
+        from llmcli.templates.tree_of_thoughts import breadth_depth
+
+        breadth, depth = breadth_depth(t)
+        return (f"tree-of-thoughts: this is the first call (proposing {breadth} thoughts); each "
+                f"thought is scored in its own call and the best expanded, for up to {depth} "
+                f"steps (at most {depth * (1 + breadth) + 1} calls), then the answer")
+    if t.technique == "self-refine":
+        from llmcli.templates.self_refine import DEFAULT_ROUNDS
+
+        rounds = t.rounds or DEFAULT_ROUNDS
+        return (f"self-refine: this is the first call (the draft); then up to {rounds} rounds of "
+                "critique and revision (a critique saying "
+                f"{t.done_marker or 'nothing'} ends them)")
     if samples > 1:
         from llmcli.templates.techniques import SAMPLING_TEMPERATURE
 

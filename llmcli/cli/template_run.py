@@ -71,15 +71,17 @@ def run_prompt(app: AppContext, args: PromptArgs) -> None:
     rendered = render_from_args(app, template, text=args.text, variables=args.variables,
                                 examples_file=args.examples, raw=args.raw, system=args.system)
     rendered.options.update(parse_pairs(args.option))
-    if args.samples and template.technique == "least-to-most":
-        raise InvalidInput("--samples does not apply to least-to-most templates",
+    from llmcli.templates.techniques import CHAINS, multi_call
+
+    if args.samples and template.technique in CHAINS:
+        raise InvalidInput(f"--samples does not apply to {template.technique} templates",
                            hint="use -t self-consistency, or any template with an answer marker")
     samples = args.samples or template.default_samples
     ref = app.registry.resolve(args.model or template.model)
     validate_options(ref, rendered.options)  # a bad option fails before anything is sent
     if args.show_prompt:
         return _show(app, args, rendered, header(rendered, str(ref), samples))
-    if template.technique == "least-to-most" or samples > 1:
+    if multi_call(template, samples):
         if template.json_schema is not None:
             raise InvalidInput(f"template '{template.name}' declares a schema, which needs a "
                                "single call", hint="drop --samples, or the template's schema")
@@ -235,6 +237,17 @@ def _answer_or_fail(outcome: Outcome, template: Template) -> str:
                         hint="the whole reply is in 'llmcli logs list'; try without --answer-only")
 
 
+def step_title(step: Step) -> str:
+    """How a step of a chain is titled on screen."""
+    if step.kind == "decompose":
+        return "Sub-questions"
+    if step.kind in ("subquestion", "final"):
+        return f"Q: {step.label}"
+    if step.kind == "evaluate" and step.answer is not None:
+        return f"{step.label} · score {step.answer}"
+    return step.label
+
+
 def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
            samples: int) -> None:
     from llmcli.templates import techniques
@@ -259,10 +272,10 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
         if step.kind == "sample":
             print_status(env, f"{step.label}: {step.answer or '(no answer)'}")
         elif show_steps:
-            title = "Sub-questions" if step.kind == "decompose" else f"Q: {step.label}"
-            print_step(env, title, step.response.text)
+            print_step(env, step_title(step), step.response.text)
         else:
-            print_status(env, f"{step.kind}: {step.label}")
+            label = step_title(step) if step.kind == "evaluate" else step.label
+            print_status(env, f"{step.kind}: {label}")
 
     ask = make_ask(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
     outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step)

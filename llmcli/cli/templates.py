@@ -104,7 +104,8 @@ SKELETON = """\
 name: {name}
 description: What this template does, in one line.
 technique: custom   # zero-shot, few-shot, chain-of-thought, zero-shot-cot, least-to-most,
-                    # self-consistency, role, structured, rag or custom
+                    # self-consistency, tree-of-thoughts, self-refine, chain-of-draft, role,
+                    # structured, rag or custom
 variables:
   - name: input
     description: The main text; filled by the prompt argument or stdin.

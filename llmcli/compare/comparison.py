@@ -1,10 +1,15 @@
 """Run every cell of a comparison at once through core.scheduler.
 
 Each cell is one exchange (exchange.drive) on a worker thread; its text pieces go to the cell's live
-buffer, which the face renders while the cells stream. Everything that touches SQLite or the
-screen happens on the calling thread (sqlite3 connections belong to one thread), so logging is
-a callback run there as each cell finishes. One cell's failure is recorded in that cell and
-never stops the others; Ctrl-C stops all, keeps what arrived, and logs it as interrupted.
+buffer, which the face renders while the cells stream. A cell of a multi-call technique
+(least-to-most, self-consistency, tree-of-thoughts, self-refine) is the whole chain of calls
+(exchange.chain) on one worker: the buffer shows the call in progress, the cell's response is
+the final reply with tokens, cost and time summed, and every call is logged.
+
+Everything that touches SQLite or the screen happens on the calling thread (sqlite3
+connections belong to one thread), so logging is a callback run there as each cell finishes.
+One cell's failure is recorded in that cell and never stops the others; Ctrl-C stops all,
+keeps what arrived, and logs it as interrupted.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.runner import RetryPolicy, Run
     from llmcli.core.scheduler import RateBudget, TaskResult
+    from llmcli.exchange.chain import Call, Chain
 
 # Below this a cell was not held back in any way a person would notice (thread start-up).
 WAIT_NOTICE_S = 0.05
@@ -76,6 +82,12 @@ class CellState:
     answer: str | None = None  # what the template's extract found in the reply
     log_id: int | None = None
     version: int = 0  # bumped on every change, so a view redraws only when needed
+    chain: Chain | None = None  # a multi-call technique's calls, each logged
+
+    @property
+    def calls(self) -> list[Call]:
+        """The exchanges of a multi-call cell, in order (empty for a one-call cell)."""
+        return list(self.chain.calls) if self.chain is not None else []
 
     @property
     def text(self) -> str:
@@ -140,6 +152,8 @@ class CellState:
             "started": round(self.started, 4) if self.started is not None else None,
             "log_id": self.log_id,
         }
+        if self.chain is not None:
+            rec["calls"] = len(self.chain.calls)
         return rec
 
 
@@ -176,13 +190,15 @@ class Comparison:
         policy: RetryPolicy | None = None,
         stream: bool = True,
         max_workers: int | None = None,
+        options: Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], None] = time.sleep,
     ):
         """`providers` maps a provider name to its instance, or to the error that stopped it
         being built (a missing key): that provider's cells fail, the others run. `clock` and
         `sleep` measure and wait everything (the cells' timings, retries, the scheduler's
-        holds): a test passes a fake clock and no real time is asserted."""
+        holds): a test passes a fake clock and no real time is asserted. `options` are the
+        user's, handed to a multi-call technique (a one-call cell has them in its request)."""
         self.states = [CellState(c) for c in cells]
         self.providers = providers
         self.make_request = make_request
@@ -194,6 +210,7 @@ class Comparison:
         # A thread blocked on its provider's slot still holds a worker; one worker per cell
         # keeps a free provider from waiting behind a busy one.
         self.max_workers = max_workers or max(1, min(len(cells), 64))
+        self.options = dict(options or {})
         self.clock = clock
         self.sleep = sleep
         self._stop = threading.Event()
@@ -285,6 +302,8 @@ class Comparison:
         if self._stop.is_set():
             return None
         cell = state.cell
+        if cell.variant.chain is not None:
+            return self._work_chain(state, provider)
         request = self.make_request(cell)
 
         def on_start(run: Run) -> None:
@@ -312,6 +331,45 @@ class Comparison:
         state.error = result.error
         return result.response
 
+    def _work_chain(self, state: CellState, provider: Provider) -> Response:
+        """On a worker thread: every call of a multi-call technique, one after another."""
+        from llmcli.exchange.chain import Chain
+
+        cell = state.cell
+        state.request = self.make_request(cell)  # the first call: what the log shows
+
+        def on_call(number: int, run: Run) -> None:
+            state.run = run
+            if state.started is None:
+                state.started = self.clock() - self._t0
+            state.status, state.note = "running", f"call {number}"
+            state.pieces = []  # the buffer shows the call in progress
+            state.touch()
+
+        def on_piece(piece: str) -> None:
+            state.pieces.append(piece)
+            state.touch()
+
+        def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
+            state.status = "retrying"
+            state.backoff_cause = backoff_cause(err)
+            state.note = f"{err.one_line()}; retrying in {delay:.1f} s"
+            state.touch()
+
+        chain = Chain(provider, cell.ref, policy=self.policy, stream=self.stream,
+                      should_stop=self._stop.is_set, on_call=on_call, on_piece=on_piece,
+                      on_wait=on_wait, clock=self.clock, sleep=self.sleep,
+                      budget=self.budgets.get(cell.ref.provider))
+        state.chain = chain
+        technique = cell.variant.chain
+        assert technique is not None
+        result = chain.run(lambda ask: technique(ask, self.options))
+        outcome = result.value
+        state.error = result.error
+        if outcome is not None:
+            state.answer = outcome.answer
+        return chain.combined(outcome.text if outcome is not None else None, result.error)
+
     # -- finishing (calling thread only) ---------------------------------------------------------
     def _settle(self, state: CellState, tokens: int, result: TaskResult, log: LogFn | None) -> None:
         from llmcli.exchange.drive import internal_error
@@ -332,12 +390,16 @@ class Comparison:
         if response is None:  # stopped before it began
             response = _empty(state, "interrupted", "interrupted")
         budget = self.budgets.get(state.cell.ref.provider)
-        if budget is not None and response.usage.total_tokens is not None:
-            budget.settle(tokens, response.usage.total_tokens)
+        # A chain's later calls settled their own reservations; this one was its first call's.
+        usage = state.calls[0].response.usage if state.calls else response.usage
+        if budget is not None and usage.total_tokens is not None:
+            budget.settle(tokens, usage.total_tokens)
         self._finish(state, response, error, log)
 
     def _snapshot(self, state: CellState) -> Response:
         """What arrived so far from a cell still running, marked interrupted."""
+        if state.chain is not None:
+            return state.chain.combined(error=Interrupted("interrupted"))
         if state.run is None:
             return _empty(state, "interrupted", "interrupted")
         r = state.run.response

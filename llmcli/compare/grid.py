@@ -22,6 +22,10 @@ class PromptVariant:
     # Turns a reply into the answer the template asks for (None when there is no template).
     extract: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
     options: dict[str, Any] = field(default_factory=dict, compare=False)  # the template's
+    # A multi-call technique (least-to-most, self-consistency, tree-of-thoughts, self-refine):
+    # given `ask` and the user's options, runs every call and returns the template's Outcome.
+    # The cell is then the whole chain (compare/comparison.py); None for one call.
+    chain: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def prompt(self) -> str:

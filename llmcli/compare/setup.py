@@ -15,10 +15,8 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef
-
-# Techniques that need several calls per answer: a cell is one exchange, so compare refuses
-# them rather than show the first call as if it were the answer.
-MULTI_CALL = {"least-to-most"}
+    from llmcli.templates.render import Rendered
+    from llmcli.templates.techniques import Outcome
 
 
 def prompt_texts(stdin_text: str | None, prompt: str | None, extra: Sequence[str]) -> list[str]:
@@ -47,6 +45,7 @@ def build_variants(
 ) -> list[PromptVariant]:
     """Rows of the grid: each prompt, through each template when templates are given."""
     from llmcli.core.messages import Message, build_messages
+    from llmcli.templates.techniques import multi_call
 
     loaded = {name: _load(name, paths) for name in dict.fromkeys(templates)}
     rows = []
@@ -61,6 +60,12 @@ def build_variants(
         from llmcli.templates.extract import extract
         from llmcli.templates.render import render
 
+        if multi_call(template):  # -s is the system prompt of every call of the chain
+            rendered = render(template, {"input": text}, mode="chat", system=system)
+            rows.append(PromptVariant(label, text, tuple(rendered.messages),
+                                      template=template.name or tpl_name,
+                                      options=dict(rendered.options), chain=_chain(rendered)))
+            continue
         rendered = render(template, {"input": text}, mode="chat")
         messages = list(rendered.messages)
         if system:  # -s replaces the template's own system prompt
@@ -77,13 +82,21 @@ def build_variants(
 def _load(name: str, paths: Paths | None) -> Any:
     from llmcli.templates.loader import load_template
 
-    template = load_template(name, paths)
-    if template.technique in MULTI_CALL:
-        raise InvalidInput(
-            f"template '{name}' ({template.technique}) makes several calls per answer",
-            hint="compare single-call templates, or run it with 'llmcli prompt -t'",
-        )
-    return template
+    return load_template(name, paths)
+
+
+def _chain(rendered: Rendered) -> Callable[..., Outcome]:
+    """The cell's technique: every call through `ask`, the user's options over the template's
+    (so self-consistency varies a seed given with -o, as `prompt -t` does)."""
+    from dataclasses import replace
+
+    from llmcli.templates import techniques
+
+    def run(ask: Callable[..., Any], user_options: dict[str, Any]) -> Outcome:
+        return techniques.run(replace(rendered, options={**rendered.options, **user_options}),
+                              ask)
+
+    return run
 
 
 def request_builder(

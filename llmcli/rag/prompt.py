@@ -36,6 +36,12 @@ def load(name: str | None = None, paths: Paths | None = None) -> Template:
             f"(it has no variable {' or '.join(missing)})",
             hint="use -t rag, or a copy of prompts/rag.yaml",
         )
+    from llmcli.templates.techniques import multi_call
+
+    if multi_call(template):  # --rag sends one call per question, with its context
+        raise InvalidInput(f"template '{template.name or name}' ({template.technique}) makes "
+                           "several calls; --rag asks one call per question",
+                           hint="use -t rag, or a single-call template that takes chunks")
     return template
 
 

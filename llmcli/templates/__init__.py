@@ -13,8 +13,9 @@ The small public API other commands use (chat's /template, compare, batch):
 
 Import `render` and `extract` from their submodules: a package attribute of the same name
 would be replaced by the submodule as soon as it is imported. Multi-call techniques
-(least-to-most, self-consistency) run through `llmcli.templates.techniques.run(rendered,
-ask)`, where `ask(messages, options) -> Response` is supplied by the caller. Submodules are
+(least-to-most, self-consistency, tree-of-thoughts, self-refine) run through
+`llmcli.templates.techniques.run(rendered, ask)`, where `ask(messages, options) -> Response`
+is supplied by the caller (`exchange.chain.Chain.ask` in compare and batch). Submodules are
 imported on first use so `import llmcli.templates` stays cheap.
 """
 

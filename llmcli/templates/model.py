@@ -15,6 +15,9 @@ Technique = Literal[
     "zero-shot-cot",
     "least-to-most",
     "self-consistency",
+    "tree-of-thoughts",
+    "self-refine",
+    "chain-of-draft",
     "role",
     "structured",
     "rag",
@@ -172,6 +175,14 @@ class Extract(BaseModel):
         return self
 
 
+# The fields only one multi-call technique reads, and those of them it cannot do without.
+TECHNIQUE_FIELDS = {
+    "tree-of-thoughts": ("evaluate", "conclude", "breadth", "depth"),
+    "self-refine": ("critique", "revise", "rounds", "done_marker"),
+}
+REQUIRED_FIELDS = frozenset({"evaluate", "conclude", "critique", "revise"})
+
+
 class Template(BaseModel):
     """A prompt template: text with {{ variables }}, plus how to run it and read its answer."""
 
@@ -184,6 +195,19 @@ class Template(BaseModel):
     prompt: str
     # least-to-most only: the prompt for each sub-question (gets input, question, previous).
     solve: str | None = None
+    # tree-of-thoughts: `prompt` proposes the next thoughts (gets thoughts, the path chosen so
+    # far, and step, breadth, depth); `evaluate` scores one (gets thoughts, thought, step);
+    # `conclude` answers from the best path (gets thoughts).
+    evaluate: str | None = None
+    conclude: str | None = None
+    breadth: int | None = Field(None, ge=1, le=8)
+    depth: int | None = Field(None, ge=1, le=8)
+    # self-refine: `prompt` drafts; `critique` reviews a draft (gets draft); `revise` rewrites
+    # it (gets draft, feedback); a critique containing `done_marker` ends the rounds early.
+    critique: str | None = None
+    revise: str | None = None
+    rounds: int | None = Field(None, ge=1, le=8)
+    done_marker: str | None = None
     variables: list[Variable] = Field(default_factory=list)
     # Inline pairs, or a JSONL/CSV/YAML file path relative to the template file.
     examples: list[Example] | str | None = None
@@ -236,6 +260,13 @@ class Template(BaseModel):
             )
         if self.solve and self.technique != "least-to-most":
             raise ValueError("'solve' is only used by technique: least-to-most")
+        for technique, needed in TECHNIQUE_FIELDS.items():
+            for name in needed:
+                value = getattr(self, name)
+                if self.technique == technique and name in REQUIRED_FIELDS and not value:
+                    raise ValueError(f"a {technique} template needs '{name}'")
+                if value is not None and self.technique != technique:
+                    raise ValueError(f"'{name}' is only used by technique: {technique}")
         if self.required_keys is not None and self.format != "json":
             raise ValueError("'required_keys' needs format: json")
         return self

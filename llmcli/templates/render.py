@@ -23,14 +23,22 @@ from llmcli.templates.sandbox import (
     render_source,
 )
 
-FIELDS = ("system", "prompt", "solve", "required_keys")
+FIELDS = ("system", "prompt", "solve", "evaluate", "conclude", "critique", "revise",
+          "required_keys")
 # Names the renderer supplies in a field (so they are not template variables).
 SUPPLIED = {
     "system": {"examples"},
     "prompt": {"examples"},
     "solve": {"question", "previous", "examples"},
+    "evaluate": {"thoughts", "thought", "step", "breadth", "depth", "examples"},
+    "conclude": {"thoughts", "examples"},
+    "critique": {"draft", "round", "examples"},
+    "revise": {"draft", "feedback", "round", "examples"},
     "required_keys": set(),
 }
+# What a technique's first call (the `prompt` field) is also given: tree-of-thoughts proposes
+# from the path of thoughts chosen so far, empty at first.
+FIRST_CALL = {"tree-of-thoughts": ("thoughts", "step", "breadth", "depth")}
 
 
 @dataclass
@@ -60,7 +68,9 @@ def prepare(template: Template) -> Template:
         if not source or not isinstance(source, str):
             continue
         used = field_names(template, name)
-        for var in sorted(used - declared - SUPPLIED[name]):
+        supplied = SUPPLIED[name] | (set(FIRST_CALL.get(template.technique, ()))
+                                     if name in ("prompt", "system") else set())
+        for var in sorted(used - declared - supplied):
             template.variables.append(Variable(name=var))
             declared.add(var)
     return template
@@ -197,7 +207,7 @@ def render(
     """
     values = resolve_variables(template, variables)
     exs = examples_for(template, examples)
-    context = {**values, "examples": [e.model_dump() for e in exs]}
+    context = {**values, **first_call(template), "examples": [e.model_dump() for e in exs]}
     override = system
     if system is None and template.system:
         system = render_field(template, "system", context)
@@ -233,17 +243,33 @@ def build(system: str | None, turns: list[tuple[str, str]], user: str, mode: Mod
     return out
 
 
+def first_call(template: Template) -> dict[str, Any]:
+    """What the technique supplies to its first call: tree-of-thoughts' empty path."""
+    if template.technique != "tree-of-thoughts":
+        return {}
+    from llmcli.templates.tree_of_thoughts import breadth_depth
+
+    breadth, depth = breadth_depth(template)
+    return {"thoughts": [], "step": 1, "breadth": breadth, "depth": depth}
+
+
 def render_step(
     rendered: Rendered, question: str, previous: list[dict[str, str]]
 ) -> list[Message]:
     """Least-to-most: the messages for one sub-question, given the ones answered before it."""
+    return render_call(rendered, "solve", {"question": question, "previous": previous})
+
+
+def render_call(rendered: Rendered, name: str, supplied: Mapping[str, Any]) -> list[Message]:
+    """The messages of a later call of a multi-call technique: the template's system prompt
+    and its field `name` rendered with the variables and what the technique supplies."""
     template = rendered.template
-    context = {**rendered.variables, "question": question, "previous": previous,
+    context = {**rendered.variables, **supplied,
                "examples": [e.model_dump() for e in rendered.examples]}
     system = rendered.system_override
     if system is None and template.system:
         system = render_field(template, "system", context)
-    return build(system or None, [], render_field(template, "solve", context), rendered.mode)
+    return build(system or None, [], render_field(template, name, context), rendered.mode)
 
 
 def json_keys(template: Template, values: Mapping[str, Any]) -> list[str]:

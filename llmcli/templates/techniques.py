@@ -3,7 +3,9 @@
 - self-consistency: n sampled replies to the same messages, each answer extracted, then voted;
 - least-to-most: one call lists sub-questions, then each is solved in order with the answers
   so far in its prompt, and finally the original problem;
-- everything else: one call.
+- tree-of-thoughts (tree_of_thoughts.py): thoughts proposed, scored, the best expanded;
+- self-refine (self_refine.py): draft, critique, revise;
+- everything else (chain-of-draft too): one call.
 `ask` is given by the caller (the CLI sends through the runner and logs each call), so these
 functions never touch a provider, a terminal or the log themselves.
 """
@@ -20,6 +22,7 @@ from llmcli.templates.extract import extract
 if TYPE_CHECKING:
     from llmcli.core.messages import Message
     from llmcli.core.response import Response
+    from llmcli.templates.model import Template
     from llmcli.templates.render import Rendered
     from llmcli.templates.vote import VoteResult
 
@@ -27,6 +30,9 @@ Ask = Callable[[list["Message"], dict[str, Any]], "Response"]
 OnStep = Callable[["Step"], None]
 
 MAX_SUBQUESTIONS = 8
+# Techniques whose answer takes several calls whatever the samples.
+CHAINS = frozenset({"least-to-most", "tree-of-thoughts", "self-refine"})
+MULTI_CALL = CHAINS | {"self-consistency"}
 SAMPLING_TEMPERATURE = 0.7  # self-consistency needs diverse samples; used when none is set
 
 
@@ -34,7 +40,9 @@ SAMPLING_TEMPERATURE = 0.7  # self-consistency needs diverse samples; used when 
 class Step:
     """One call: what it was for, what was sent, what came back, the answer read from it."""
 
-    kind: str  # "call", "sample", "decompose", "subquestion", "final"
+    # "call", "sample", "decompose", "subquestion", "final" (least-to-most), "propose",
+    # "evaluate", "conclude" (tree-of-thoughts), "draft", "critique", "revise" (self-refine)
+    kind: str
     label: str
     messages: list[Message]
     response: Response
@@ -63,6 +71,7 @@ class Outcome:
     vote: VoteResult | None = None
     subquestions: list[str] = field(default_factory=list)
     data: Any = None  # the parsed reply for format: json
+    tree: list[dict[str, Any]] = field(default_factory=list)  # tree-of-thoughts: each step
 
     @property
     def calls(self) -> int:
@@ -95,9 +104,17 @@ class Outcome:
             out["vote"] = self.vote.as_dict()
         if self.subquestions:
             out["subquestions"] = self.subquestions
+        if self.tree:
+            out["tree"] = self.tree
         if self.data is not None:
             out["data"] = self.data
         return out
+
+
+def multi_call(template: Template, samples: int | None = None) -> bool:
+    """Whether running this template takes more than one call."""
+    n = samples if samples is not None else template.default_samples
+    return template.technique in CHAINS or n > 1
 
 
 def run(
@@ -105,8 +122,17 @@ def run(
 ) -> Outcome:
     """Run a rendered template with the technique it calls for."""
     n = samples if samples is not None else rendered.template.default_samples
-    if rendered.template.technique == "least-to-most":
+    technique = rendered.template.technique
+    if technique == "least-to-most":
         return least_to_most(rendered, ask, on_step=on_step)
+    if technique == "tree-of-thoughts":
+        from llmcli.templates.tree_of_thoughts import tree_of_thoughts
+
+        return tree_of_thoughts(rendered, ask, on_step=on_step)
+    if technique == "self-refine":
+        from llmcli.templates.self_refine import self_refine
+
+        return self_refine(rendered, ask, on_step=on_step)
     if n > 1:
         return self_consistency(rendered, ask, n, on_step=on_step)
     response = ask(rendered.messages, dict(rendered.options))

@@ -65,9 +65,10 @@ def status_line(state: CellState) -> str:
             return "queued"
         if state.status == "retrying":
             return state.note or "retrying"
-        if not state.pieces:
-            return "waiting for the first token"
-        return f"{len(state.text.split())} words"
+        call = f"{state.note} · " if state.status == "running" and state.note else ""
+        if not state.pieces:  # a multi-call cell's note says which call is running
+            return call + "waiting for the first token"
+        return call + f"{len(state.text.split())} words"
     if r.status == "error":
         return "error"
     bits = [r.status] if r.status != "complete" else []

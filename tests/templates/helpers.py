@@ -56,3 +56,29 @@ def ask_with(provider: FakeProvider, raw: bool = False):
         return result.response
 
     return ask
+
+
+def reasoner(stub: Any) -> None:
+    """Make the OpenAI stub answer every technique's calls by what each prompt asks (so the
+    replies do not depend on the order concurrent cells or records arrive in): least-to-most's
+    decomposition and steps, tree-of-thoughts' proposals, scores and conclusion, or a plain
+    marked answer. The problems are 'Elsa tem N maçãs...' with the answer N + 7."""
+    import re
+
+    def text_for(req: Any) -> str:
+        content = req.body["messages"][-1]["content"]
+        n = int(re.search(r"Elsa tem (\d+)", content).group(1))  # type: ignore[union-attr]
+        total = f"{n + 7}"
+        if "Break the problem below" in content:
+            return "1. Quantas maçãs Anna tem?"
+        if "briefly: Quantas maçãs Anna tem?" in content:
+            return "Anna tem 2 a mais.\nAnswer: " + str(n + 2)
+        if content.startswith("Problem:") and "Propose " in content:
+            return f"1. Anna tem {n} + 2 = {n + 2}\n2. Anna tem {n} - 2"
+        if "Proposed next step:" in content:
+            return "Score: 9" if "+ 2" in content.split("Proposed next step:")[1] else "Score: 2"
+        if "Reasoning steps:" in content or "briefly:" in content:
+            return f"{n} + {n + 2} = {total}\nAnswer: {total}"
+        return f"Answer: {total}"
+
+    stub.text_for = text_for

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from llmcli.templates.loader import builtin_dir
 
-BUILTINS = ["chain-of-thought", "few-shot", "json", "least-to-most", "rag", "role",
-            "self-consistency", "zero-shot", "zero-shot-cot"]
+BUILTINS = ["chain-of-draft", "chain-of-thought", "few-shot", "json", "least-to-most", "rag",
+            "role", "self-consistency", "self-refine", "tree-of-thoughts", "zero-shot",
+            "zero-shot-cot"]
 
 
 def user_dir(home: Path) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from llmcli.templates.loader import builtin_dir, load_template
-from llmcli.templates.render import Rendered, render, render_step
+from llmcli.templates.render import Rendered, render, render_call, render_step
 
 GOLDEN = Path(__file__).parent / "golden"
 NOWHERE = Path("/nonexistent-user-templates")
@@ -31,6 +31,9 @@ CASES: dict[str, dict] = {
     "role": {"input": "O que é um embedding?", "role": "um professor de física",
              "audience": "alunos do ensino médio", "language": "português"},
     "json": {"input": "Maria tem 34 anos e mora em Recife.", "fields": "nome, idade, cidade"},
+    "tree-of-thoughts": {"input": "Com 4 notas de 5 reais e 3 de 2 reais, quanto dinheiro há?"},
+    "self-refine": {"input": "Quanto é 2 + 2 x 3?"},
+    "chain-of-draft": {"input": "João lê 12 páginas por dia. Em quantos dias lê 84 páginas?"},
     "rag": {"input": "Quando foi publicado o artigo?",
             "chunks": ["O artigo 'Attention Is All You Need' foi publicado em 2017.",
                        {"text": "Transformers usam self-attention.", "source": "notas.md"}]},
@@ -64,6 +67,18 @@ def test_builtin_rendering_matches_golden(name, mode):
         previous = [{"question": "Quantas maçãs Anna tem?", "answer": "7"}]
         step = render_step(rendered, "Quantas maçãs elas têm juntas?", previous)
         extra.append(("solve step 2", step))
+    if template.technique == "tree-of-thoughts":
+        path = {"thoughts": ["4 x 5 = 20 reais"], "step": 2, "breadth": 3, "depth": 3}
+        extra.append(("propose step 2", render_call(rendered, "prompt", path)))
+        extra.append(("evaluate", render_call(rendered, "evaluate",
+                                              {**path, "thought": "3 x 2 = 6 reais"})))
+        extra.append(("conclude", render_call(rendered, "conclude",
+                                              {"thoughts": ["4 x 5 = 20", "20 + 6 = 26"]})))
+    if template.technique == "self-refine":
+        draft = "2 + 2 = 4, 4 x 3 = 12\nAnswer: 12"
+        extra.append(("critique", render_call(rendered, "critique", {"draft": draft, "round": 1})))
+        extra.append(("revise", render_call(rendered, "revise", {
+            "draft": draft, "feedback": "A multiplicação vem primeiro.", "round": 1})))
     text = dump(rendered, extra)
     path = GOLDEN / f"{name}.{mode}.txt"
     if os.environ.get("UPDATE_GOLDEN"):

@@ -127,7 +127,7 @@ def test_extract_needs_exactly_one_way(tmp_path):
 
 
 def test_bad_technique_value(tmp_path):
-    path = write(tmp_path, "prompt: x\ntechnique: tree-of-thoughts\n")
+    path = write(tmp_path, "prompt: x\ntechnique: graph-of-thoughts\n")
     line = error_for(path)
     assert "line 2: technique:" in line and "'few-shot'" in line
 

@@ -28,7 +28,7 @@ def test_build_py_puts_prompts_inside_the_package(tmp_path):
     assert proc.returncode == 0, proc.stderr
     shipped = sorted(p.name for p in (out / "llmcli" / "prompts").glob("*.yaml"))
     assert shipped == sorted(p.name for p in (ROOT / "prompts").glob("*.yaml"))
-    assert len(shipped) == 9
+    assert len(shipped) == 12
     # In the built package the loader finds them next to the code.
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
              "from llmcli.templates.loader import builtin_dir; print(builtin_dir())")
