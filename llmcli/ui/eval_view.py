@@ -91,7 +91,9 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
     title = f"eval {run['id']} · {run['suite']}"
     if note:
         title += f" · {note}"
-    table = Table(title=title, title_justify="left", caption="pass rate [Wilson 95% interval] "
+    # The title names the suite's path: one unwrapped line, so a pipe reads it whole.
+    console.print(_escape(title), soft_wrap=True, style="bold" if env.stdout_isatty else None)
+    table = Table(caption="pass rate [Wilson 95% interval] "
                   "passed/total", caption_justify="left")
     table.add_column("prompt", overflow="fold")
     for m in models:
