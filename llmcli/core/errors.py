@@ -18,6 +18,7 @@
     ├── LocalModelError      14   missing/corrupt GGUF, unsupported architecture, cache problems
     ├── SchemaMismatch       15   a reply that is not JSON or does not validate against --schema
     │   (16: `compare`/`batch` whose failed cells differ in kind; exchange/outcome.py)
+    ├── FetchFailed          19   a -f URL could not be fetched (status, timeout, too large)
     ├── Interrupted         130   Ctrl-C (SIGTERM, SIGHUP: 143, 129)
     └── OutputClosed        141   stdout's reader went away (`| head`): the shell's SIGPIPE status
 
@@ -178,6 +179,14 @@ class LocalModelError(LlmcliError):
 class SchemaMismatch(LlmcliError):
     exit_code = 15
     kind = "schema_mismatch"
+
+
+class FetchFailed(LlmcliError):
+    """A fragment's URL could not be fetched: an error status, a timeout, a refused
+    connection, a body over the size cap. Not the model provider's failure (7, 8, 10)."""
+
+    exit_code = 19
+    kind = "fetch_failed"
 
 
 class Interrupted(LlmcliError):
