@@ -111,6 +111,9 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
                     "application/json"):
                 return self.error(400, "INVALID_ARGUMENT", "responseJsonSchema needs "
                                   "responseMimeType application/json")
+            bad = self.check_parts(req.body or {})
+            if bad is not None:
+                return bad
             return self.stream(req) if self.is_stream(req) else self.generate(req)
         if route == "models":
             return self.models_page(req)
@@ -123,6 +126,33 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         if route == "count_tokens":
             return Reply(200, {"totalTokens": self.count(req)})
         raise AssertionError(route)
+
+    # MIME types Gemini reads as inline data (ai.google.dev: vision, document, audio pages).
+    inline_types = ("image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf",
+                    "audio/mp3", "audio/wav", "audio/mpeg")
+
+    def check_parts(self, body: dict[str, Any]) -> Reply | None:
+        """400 INVALID_ARGUMENT for a part Gemini would refuse: inline data with no or an
+        unknown mimeType, or data that is not base64; a part that is neither text nor data."""
+        import base64
+        import binascii
+
+        for i, content in enumerate(body.get("contents", [])):
+            for j, part in enumerate(content.get("parts", [])):
+                where = f"contents[{i}].parts[{j}]"
+                if "text" in part:
+                    continue
+                blob = part.get("inlineData")
+                if not isinstance(blob, dict):
+                    return self.error(400, "INVALID_ARGUMENT", f"{where}: no data in the part")
+                if blob.get("mimeType") not in self.inline_types:
+                    return self.error(400, "INVALID_ARGUMENT",
+                                      f"{where}: unsupported MIME type {blob.get('mimeType')!r}")
+                try:
+                    base64.b64decode(blob.get("data") or "", validate=True)
+                except (binascii.Error, ValueError):
+                    return self.error(400, "INVALID_ARGUMENT", f"{where}: data is not base64")
+        return None
 
     # -- bodies ---------------------------------------------------------------------------------
     def texts_in(self, req: Recorded | None) -> list[str]:
