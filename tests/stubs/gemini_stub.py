@@ -133,24 +133,22 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
 
     def check_parts(self, body: dict[str, Any]) -> Reply | None:
         """400 INVALID_ARGUMENT for a part Gemini would refuse: inline data with no or an
-        unknown mimeType, or data that is not base64; a part that is neither text nor data."""
-        import base64
-        import binascii
-
+        unknown mimeType, or data that is not base64; a part that is neither text nor data.
+        Field names in either spelling, as proto3 JSON parsers accept: google-genai 3.4 sends
+        `inlineData` with `mime_type` inside."""
         for i, content in enumerate(body.get("contents", [])):
             for j, part in enumerate(content.get("parts", [])):
                 where = f"contents[{i}].parts[{j}]"
                 if "text" in part:
                     continue
-                blob = part.get("inlineData")
+                blob = part.get("inlineData") or part.get("inline_data")
                 if not isinstance(blob, dict):
                     return self.error(400, "INVALID_ARGUMENT", f"{where}: no data in the part")
-                if blob.get("mimeType") not in self.inline_types:
+                mime = blob.get("mimeType") or blob.get("mime_type")
+                if mime not in self.inline_types:
                     return self.error(400, "INVALID_ARGUMENT",
-                                      f"{where}: unsupported MIME type {blob.get('mimeType')!r}")
-                try:
-                    base64.b64decode(blob.get("data") or "", validate=True)
-                except (binascii.Error, ValueError):
+                                      f"{where}: unsupported MIME type {mime!r}")
+                if decode_bytes(blob.get("data")) is None:
                     return self.error(400, "INVALID_ARGUMENT", f"{where}: data is not base64")
         return None
 
@@ -414,3 +412,20 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
             "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
         }
         return lambda r: SSE([sse_event(body, "\r\n")]) if self.is_stream(r) else Reply(200, body)
+
+
+def decode_bytes(text: Any) -> bytes | None:
+    """A proto3 JSON `bytes` field: standard or URL-safe base64, padded or not (google-genai
+    sends the URL-safe form)."""
+    import base64
+    import binascii
+
+    if not isinstance(text, str) or not text:
+        return None
+    padded = text + "=" * (-len(text) % 4)
+    for alphabet in ("+/", "-_"):
+        try:
+            return base64.b64decode(padded, altchars=alphabet.encode(), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+    return None
