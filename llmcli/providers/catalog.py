@@ -100,8 +100,9 @@ SOURCES: dict[str, Source] = {
     "groq-vision": Source(
         "https://console.groq.com/docs/vision",
         "2026-12-06",
-        "Llama 4 Scout is Groq's vision model (128K window, base64 images up to 4 MB); the "
-        "price $0.11/$0.34 is NOT from Groq's page: as listed for Groq by Vercel's AI Gateway",
+        "stored copy, undated: Llama 4 Scout is Groq's vision model (base64 images up to 4 "
+        "MB). Not in the offline list: whether it outlived the 2026-08-16 Llama shutdown was "
+        "not confirmed; when a live list has it, it takes images",
     ),
     "gemini-inputs": Source(
         "https://ai.google.dev/gemini-api/docs/document-processing",
@@ -129,7 +130,6 @@ class Entry:
     shutdown: str | None = None
     replacement: str | None = None
     dates_src: str | None = None
-    inputs: tuple[str, ...] | None = None  # attachment kinds read; None: not confirmed
 
 
 _TEXT: tuple[str, ...] = ()
@@ -190,8 +190,6 @@ _TABLE: dict[str, list[Entry]] = {
               "large", "groq-models"),
         Entry("llama-3.3-70b-versatile", 131_072, 0.59, 0.79, _CHAT, "Llama 3.3 70B", "large",
               "groq-models", None, "2026-08-16", "openai/gpt-oss-120b", "groq-deprecations"),
-        Entry("meta-llama/llama-4-scout-17b-16e-instruct", 131_072, 0.11, 0.34, _CHAT,
-              "Llama 4 Scout (reads images)", "vision", "groq-vision"),
     ],
     "gemini": [
         Entry("gemini-3.5-flash-lite", 1_048_576, 0.30, 2.50, _GEMINI_CHAT,
@@ -233,10 +231,7 @@ def entry(provider: str, model: str) -> Entry | None:
 
 def inputs(provider: str, model: str) -> tuple[str, ...] | None:
     """The attachment kinds a model reads; None when the catalog does not know."""
-    e = entry(provider, model)
-    if e is None:
-        return None
-    return _INPUTS.get(provider, {}).get(e.id)
+    return _INPUTS.get(provider, {}).get(model.removeprefix("models/"))
 
 
 def models_taking(provider: str, kind: str, today: str | None = None) -> list[str]:

@@ -53,7 +53,8 @@ def test_fragments_alone_are_a_prompt(cli, openai_server, tmp_path):
     f = tmp_path / "q.txt"
     f.write_text("Quanto é 2+2?")
     assert cli("prompt", "-m", "openai:gpt-4o-mini", "-f", str(f)).exit_code == 0
-    assert _sent(openai_server)[0]["content"] == f'<fragment source="{f}">\nQuanto é 2+2?\n</fragment>'
+    expected = f'<fragment source="{f}">\nQuanto é 2+2?\n</fragment>'
+    assert _sent(openai_server)[0]["content"] == expected
 
 
 def test_url_fragments_html_and_pdf(cli, openai_server, web_server):

@@ -84,7 +84,7 @@ def test_a_folder_over_the_file_cap_is_refused_before_reading(tmp_path):
 def test_a_file_over_the_size_cap_is_refused(tmp_path):
     f = tmp_path / "big.txt"
     f.write_text("x" * 2000)
-    with pytest.raises(InvalidInput, match="2.0 KB is more than the 1000 bytes"):
+    with pytest.raises(InvalidInput, match=r"2\.0 KB is more than the 1000 bytes"):
         Loader(limits=Limits(file_bytes=1000)).load([str(f)])
 
 

@@ -5,7 +5,6 @@ recorded (path) so tests can tell what was fetched."""
 from __future__ import annotations
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
