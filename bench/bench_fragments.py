@@ -39,7 +39,7 @@ def make_pdf(pages: int) -> bytes:
     font = 3
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for p in range(pages):
-        lines = " ".join(f"({'Linha %d da pagina %d com algum texto corrido.' % (k, p)}) '"
+        lines = " ".join(f"(Linha {k} da pagina {p} com algum texto corrido.) '"
                          for k in range(30))
         stream = f"BT /F1 10 Tf 14 TL 20 780 Td {lines} ET".encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
@@ -132,7 +132,7 @@ def main() -> None:
         chars = sum(len(f.text) for f in frags)  # type: ignore[union-attr]
         out["folder_1000_files"] = {"files": len(frags), "chars": chars,  # type: ignore[arg-type]
                                     "load_s": round(secs, 4)}
-        secs, prompt = timed(lambda: compose("resuma", frags), runs)  # type: ignore[arg-type]
+        secs, _ = timed(lambda: compose("resuma", frags), runs)  # type: ignore[arg-type]
         out["folder_1000_files"]["compose_s"] = round(secs, 4)  # type: ignore[index]
 
     pdf = make_pdf(200)
@@ -142,7 +142,7 @@ def main() -> None:
 
     html = make_html()
     secs, text = timed(lambda: html_text(html), runs)
-    secs2, text2 = timed(lambda: stdlib_html_text(html), runs)
+    secs2, _ = timed(lambda: stdlib_html_text(html), runs)
     size = len(html.encode())
     out["html_1mb"] = {"bytes": size, "chars_out": len(text),  # type: ignore[arg-type]
                        "selectolax_s": round(secs, 4), "selectolax_mb_per_s": round(
