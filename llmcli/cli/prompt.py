@@ -130,8 +130,8 @@ def prompt(
         answer_only,
         samples,
     )
-    if (wants_inputs or wants_extract) and (rag is not None or show_context
-                                             or targs.wants_template):
+    templating = bool(template or var or examples or answer_only or samples)
+    if (wants_inputs or wants_extract) and (rag is not None or show_context or templating):
         from llmcli.core.errors import InvalidInput
 
         raise InvalidInput("-f, --sf, -a and -x do not combine with templates or --rag yet",
@@ -162,7 +162,7 @@ def prompt(
                                hint="put the instructions in the prompt")
         return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice),
                               inputs)
-    if targs.wants_template:
+    if targs.wants_template and not (wants_inputs and not templating):
         return run_prompt(app_ctx, targs)
     body = combine(None if inputs.stdin_used else read_stdin(env), text)
     if not inputs:
@@ -170,6 +170,12 @@ def prompt(
     ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
                                    parse_pairs(option), raw=raw, fragments=inputs.fragments,
                                    attachments=inputs.attachments)
+    if show_prompt:  # --dry-run: what -f and -a make of the prompt, nothing sent
+        from llmcli.ui.templates_view import print_messages
+
+        atts = [f"attachment: {a.source} ({a.mime}, {a.size:,} bytes)"
+                for m in request.messages for a in m.attachments]
+        return print_messages(env, request.messages, [f"model: {ref}", *atts])
     if wants_extract:
         from llmcli.cli.extract import run_extract
 

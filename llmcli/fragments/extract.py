@@ -18,7 +18,7 @@ from llmcli.core.errors import InvalidInput
 from llmcli.fragments.limits import DEFAULT, Limits
 
 # Invisible elements dropped; block elements end a line.
-_SKIP = ["script", "style", "noscript", "template", "svg", "iframe", "object", "head"]
+_SKIP = ["script", "style", "noscript", "template", "svg", "iframe", "object", "head", "nav"]
 # A line break put in the source before each block tag (opening or closing): the parser keeps
 # it as whitespace text, so the text has one block per line. Done on the source in one regex
 # pass: walking the parsed nodes to insert breaks took longer than the parse itself.
