@@ -132,3 +132,28 @@ def test_fragments_do_not_combine_with_templates(cli, tmp_path):
     r = cli("prompt", "-t", "chain-of-thought", "-f", str(f), "hi")
     assert r.exit_code == 2
     assert "do not combine with templates" in r.stderr
+
+
+def test_dry_run_shows_what_fragments_and_attachments_make_and_sends_nothing(
+        cli, openai_server, tmp_path):
+    f = tmp_path / "a.md"
+    f.write_text("conteúdo 📎")
+    img = tmp_path / "x.png"
+    img.write_bytes(samples.png())
+    r = cli("prompt", "--dry-run", "-m", "openai:gpt-4o-mini", "-f", str(f), "-a", str(img),
+            "veja")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == (f"# model: openai:gpt-4o-mini\n# attachment: {img} (image/png, "
+                        f"{len(samples.png())} bytes)\n\n--- user ---\n"
+                        f'<fragment source="{f}">\nconteúdo 📎\n</fragment>\n\nveja\n')
+    assert openai_server.requests_for("chat") == []
+
+
+def test_fragments_with_a_schema(cli, openai_server, tmp_path):
+    f = tmp_path / "ficha.txt"
+    f.write_text("Maria, 34 anos, Recife")
+    openai_server.reply_text = '{"nome": "Maria", "idade": 34}'
+    r = cli("prompt", "-m", "openai:gpt-4o-mini", "--schema", "nome, idade int", "-f", str(f),
+            "extraia")
+    assert r.exit_code == 0, r.stderr
+    assert _sent(openai_server)[-1]["content"].startswith(f'<fragment source="{f}">')

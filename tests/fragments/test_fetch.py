@@ -28,6 +28,7 @@ def test_html_page_becomes_its_visible_text(web_server):
     assert "Orçamento de R$ 3.000" in frag.text
     assert frag.text.startswith("Ata da reunião")
     assert "alert" not in frag.text and "color: red" not in frag.text
+    assert "menu" not in frag.text  # navigation is not the page's text
 
 
 def test_html_in_another_charset_is_decoded_by_its_header(web_server):
