@@ -192,9 +192,11 @@ class LogStore:
             filters.get("comparison_id"),
             filters.get("model"),
         )
+        from llmcli.store import inputs
+
         try:
             for row in self.conn.execute(f"SELECT * FROM exchanges {where} ORDER BY id", args):
-                yield dict(row)
+                yield inputs.expand(self.conn, dict(row))  # as sent: export keeps everything
         except sqlite3.Error as exc:
             raise StorageError(f"could not read the log {self.path}: {exc}") from None
 

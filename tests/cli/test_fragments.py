@@ -157,3 +157,11 @@ def test_fragments_with_a_schema(cli, openai_server, tmp_path):
             "extraia")
     assert r.exit_code == 0, r.stderr
     assert _sent(openai_server)[-1]["content"].startswith(f'<fragment source="{f}">')
+
+
+def test_export_gives_the_fragment_text_back(cli, openai_server, tmp_path):
+    a = tmp_path / "a.md"
+    a.write_text(PT)
+    assert cli("prompt", "-m", "openai:gpt-4o-mini", "-f", str(a), "ok").exit_code == 0
+    [row] = [json.loads(line) for line in cli("logs", "export").stdout.splitlines()]
+    assert row["prompt"] == f'<fragment source="{a}">\n{PT}</fragment>\n\nok'
