@@ -165,3 +165,12 @@ def test_export_gives_the_fragment_text_back(cli, openai_server, tmp_path):
     assert cli("prompt", "-m", "openai:gpt-4o-mini", "-f", str(a), "ok").exit_code == 0
     [row] = [json.loads(line) for line in cli("logs", "export").stdout.splitlines()]
     assert row["prompt"] == f'<fragment source="{a}">\n{PT}</fragment>\n\nok'
+
+
+def test_an_oversized_download_fails_with_exit_19_before_reading_it(
+        cli, openai_server, web_server):
+    web_server.declared_size = 200 * 1024 * 1024
+    r = cli("prompt", "-m", "openai:gpt-4o-mini", "-f", web_server.url + "/declared", "hi")
+    assert r.exit_code == 19
+    assert "the response is larger than 20 MB (200 MB declared)" in r.stderr
+    assert openai_server.requests_for("chat") == []
