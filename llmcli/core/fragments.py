@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-FragmentRole = str  # "user" (-f) or "system" (--sf)
 
 
 class Fragment(BaseModel):
