@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 
-
 class Fragment(BaseModel):
     """One text and its label (a path, a URL, 'stdin')."""
 
