@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +29,7 @@ class Fragment(BaseModel):
 
     source: str
     text: str
-    role: str = "user"  # "user" (-f) or "system" (--sf)
+    role: Literal["user", "system"] = "user"  # -f or --sf
 
     @property
     def sha256(self) -> str:

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from llmcli.core.errors import InvalidInput
 from llmcli.core.fragments import Fragment, dedupe
@@ -32,7 +32,8 @@ class Loader:
     _chars: int = 0
     _stdin_used: bool = False
 
-    def load(self, specs: Iterable[str], role: str = "user") -> list[Fragment]:
+    def load(self, specs: Iterable[str],
+             role: Literal["user", "system"] = "user") -> list[Fragment]:
         """The fragments of every spec, in order, each distinct text once."""
         out: list[Fragment] = []
         for spec in specs:
