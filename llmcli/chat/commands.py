@@ -161,6 +161,28 @@ def _system(ctx: CommandContext, arg: str) -> None:
     ctx.ui.note("system prompt set; it applies from the next message")
 
 
+@command("attach", "/attach [PATH]",
+         "add an image, PDF or audio file to your next message; alone: what is attached")
+def _attach(ctx: CommandContext, arg: str) -> None:
+    s = ctx.session
+    if not arg:
+        if not s.next_attachments:
+            ctx.ui.note("nothing attached (/attach PATH adds a file to your next message)")
+        for a in s.next_attachments:
+            ctx.ui.note(f"attached: {a.source} ({a.mime}, {a.size:,} bytes)")
+        return
+    from llmcli.exchange.inputs import check_attachments
+    from llmcli.fragments.attach import read_attachment
+    from llmcli.fragments.load import Loader
+
+    path = str(Path(arg).expanduser())
+    att = read_attachment(path, Loader())  # no stdin: it holds the chat's own messages
+    check_attachments(s.ref, [att])  # refused now, naming the models that read it
+    s.next_attachments.append(att)
+    ctx.ui.note(f"attached {att.source} ({att.mime}, {att.size:,} bytes); it goes with your "
+                "next message")
+
+
 @command("set", "/set NAME [VALUE]", "set a generation option (no value: unset it)")
 def _set(ctx: CommandContext, arg: str) -> None:
     name, _, value = arg.partition(" ")

@@ -17,6 +17,8 @@ from llmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from llmcli.chat.session import ChatSession
+    from llmcli.core.attachments import Attachment
+    from llmcli.core.fragments import Fragment
     from llmcli.store.logs import LogStore
 
 
@@ -30,6 +32,7 @@ class Restored:
     options: dict[str, Any]
     turns: list[Turn] = field(default_factory=list)
     pending: Pending | None = None
+    fragments: list[Fragment] = field(default_factory=list)
 
 
 def restore(logs: LogStore, conversation_id: str | None) -> Restored:
@@ -42,7 +45,8 @@ def restore(logs: LogStore, conversation_id: str | None) -> Restored:
         raise InvalidInput(
             f"no conversation with id '{cid}'", hint="see 'llmcli logs conversations'"
         )
-    last = rows[-1]
+    # As sent: fragments' text and attachments' bytes put back (the row keeps references)
+    last = logs.get(int(rows[-1]["id"])) or rows[-1]
     interrupted = {r["reply"] for r in rows if r["status"] == "interrupted" and r["reply"]}
     try:
         sent = json.loads(last["messages"] or "[]")
@@ -57,13 +61,30 @@ def restore(logs: LogStore, conversation_id: str | None) -> Restored:
     model = f"{last['provider']}:{last['model']}"
     turns = _pair(convo, interrupted, model)
     prompt = _last_user(sent) or last["prompt"]
+    attached = next((_attachments(m) for m in reversed(sent) if m.get("role") == "user"), ())
     pending = None
     if last["reply"]:
         status = "complete" if last["status"] == "complete" else "interrupted"
-        turns.append(Turn(prompt, last["reply"], status, model, last["id"]))
+        turns.append(Turn(prompt, last["reply"], status, model, last["id"],
+                          attachments=attached))
     else:  # the last message got no reply: /retry can send it again
-        pending = Pending(prompt)
-    return Restored(cid, model, system, options, turns, pending)
+        pending = Pending(prompt, attachments=attached)
+    fragments = _fragments(logs, int(last["id"]))
+    return Restored(cid, model, system, options, turns, pending, fragments)
+
+
+def _fragments(logs: LogStore, exchange_id: int) -> list[Fragment]:
+    from llmcli.core.fragments import Fragment
+
+    found, _ = logs.inputs_of(exchange_id)
+    return [Fragment(source=f["source"], text=f["content"], role=f["role"]) for f in found]
+
+
+def _attachments(message: dict[str, Any]) -> tuple[Attachment, ...]:
+    from llmcli.core.attachments import Attachment
+
+    return tuple(Attachment.model_validate_json(json.dumps(a))
+                 for a in message.get("attachments") or [] if a.get("data"))
 
 
 def _last_user(sent: list[dict[str, Any]]) -> str | None:
@@ -82,10 +103,12 @@ def _pair(convo: list[dict[str, Any]], interrupted: set[str], model: str) -> lis
             nxt = convo[i + 1] if i + 1 < len(convo) else None
             if nxt is not None and nxt["role"] == "assistant":
                 status = "interrupted" if nxt["content"] in interrupted else "complete"
-                turns.append(Turn(m["content"], nxt["content"], status, model))
+                turns.append(Turn(m["content"], nxt["content"], status, model,
+                                  attachments=_attachments(m)))
                 i += 2
                 continue
-            turns.append(Turn(m["content"], "", "interrupted", model))
+            turns.append(Turn(m["content"], "", "interrupted", model,
+                              attachments=_attachments(m)))
         i += 1
     return turns
 

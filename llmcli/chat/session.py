@@ -23,6 +23,8 @@ from llmcli.core.messages import Message
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
     from llmcli.chat.templating import Choice
+    from llmcli.core.attachments import Attachment
+    from llmcli.core.fragments import Fragment
     from llmcli.core.options import Options
     from llmcli.core.provider import ModelInfo, Provider
     from llmcli.core.registry import ModelRef
@@ -42,9 +44,10 @@ class Turn:
     model: str = ""
     log_id: int | None = None
     template: Choice | None = None
+    attachments: tuple[Attachment, ...] = ()  # sent with this turn's message (/attach, -a)
 
     def messages(self) -> list[Message]:
-        out = [Message(role="user", content=self.user)]
+        out = [Message(role="user", content=self.user, attachments=self.attachments)]
         if self.reply:  # an empty assistant message is refused by some providers
             out.append(Message(role="assistant", content=self.reply))
         return out
@@ -56,6 +59,7 @@ class Pending:
 
     text: str
     template: Choice | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass
@@ -120,6 +124,11 @@ class ChatSession:
     rag: Any = None  # a chat.rag_mode.ChatRag while `/rag NAME` is on
     last: Response | None = None
     used: Count | None = None
+    # Fragments (-f, --sf) whose blocks are in the conversation, for the log to keep once;
+    # those waiting to join the next message (-f); attachments waiting for it (-a, /attach).
+    fragments: list[Fragment] = field(default_factory=list)
+    next_fragments: list[Fragment] = field(default_factory=list)
+    next_attachments: list[Attachment] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         from llmcli.store.logs import new_id
@@ -280,11 +289,11 @@ class ChatSession:
         """Send the last message again: the unanswered one, or the last turn's (reply dropped)."""
         if self.pending is not None:
             p, self.pending = self.pending, None
-            return self._exchange(p.text, ui, p.template)
+            return self._exchange(p.text, ui, p.template, attachments=p.attachments)
         if not self.turns:
             return None
         turn = self.turns.pop()
-        return self._exchange(turn.user, ui, turn.template)
+        return self._exchange(turn.user, ui, turn.template, attachments=turn.attachments)
 
     def request_options(
         self, template_options: dict[str, Any] | None, ui: Frontend | None = None
@@ -305,10 +314,21 @@ class ChatSession:
     def _exchange(
         self, text: str, ui: Frontend, template: Choice | None,
         template_options: dict[str, Any] | None = None,
+        attachments: tuple[Attachment, ...] | None = None,
     ) -> SendOutcome:
         from llmcli.exchange.interactive import run_exchange
         from llmcli.exchange.request import build_request
 
+        if self.next_fragments:  # -f: their blocks join the first message sent
+            from llmcli.core.fragments import compose
+
+            text = compose(text, self.next_fragments)
+            self.fragments.extend(self.next_fragments)
+            self.next_fragments = []
+        if attachments is None:
+            attachments = tuple(self.next_attachments)
+        # Sent or not, they now belong to this message (its turn, or the pending one /retry sends)
+        self.next_attachments = []
         try:
             if template is not None and template_options is None:
                 from llmcli.chat.templating import options
@@ -317,11 +337,12 @@ class ChatSession:
             opts = self.request_options(template_options, ui)
             refused = self._make_room(text, ui, opts)
             if refused is not None:
-                self.pending = Pending(text, template)
+                self.pending = Pending(text, template, attachments)
                 return SendOutcome("not_sent", error=refused)
-            request = build_request(self.ref, self.messages(text), opts)
+            request = build_request(self.ref, self.messages(text), opts, attachments=attachments,
+                                    earlier_fragments=self.fragments)
         except LlmcliError as exc:
-            self.pending = Pending(text, template)
+            self.pending = Pending(text, template, attachments)
             ui.error(exc.one_line())
             return SendOutcome("error", error=exc)
         tee = _Tee(ui.reply_writer())
@@ -332,14 +353,14 @@ class ChatSession:
                 template=template.name if template else None,
             )
         except (Interrupted, KeyboardInterrupt) as exc:
-            self._keep_partial(text, tee.text, template)
+            self._keep_partial(text, tee.text, template, attachments)
             ui.interrupted()
             err = exc if isinstance(exc, Interrupted) else Interrupted("interrupted")
             return SendOutcome("interrupted", error=err)
         except (OutputClosed, OutputFailed):
             # Our own output went away (a closed pipe, a full disk): the exchange is logged
             # with what was generated; nothing more can be shown, so the chat ends.
-            self._keep_partial(text, tee.text, template)
+            self._keep_partial(text, tee.text, template, attachments)
             raise
         except Exception as exc:
             # A stream broken after text arrived keeps that text, as Ctrl-C does. A bug in a
@@ -347,11 +368,12 @@ class ChatSession:
             err = exc if isinstance(exc, LlmcliError) else self._internal(exc)
             if err.__cause__ is not None and self.app.env.debug:
                 self._traceback(err.__cause__)
-            self._keep_partial(text, tee.text, template)
+            self._keep_partial(text, tee.text, template, attachments)
             ui.error(err.one_line() + ("" if tee.text else " (/retry to send it again)"))
             return SendOutcome("error", error=err)
         self.turns.append(
-            Turn(text, response.text, "complete", str(self.ref), response.log_id, template)
+            Turn(text, response.text, "complete", str(self.ref), response.log_id, template,
+                 attachments)
         )
         self.pending = None
         self.last = response
@@ -377,12 +399,14 @@ class ChatSession:
         lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
         self.app.env.stderr.write(redact("".join(lines)))
 
-    def _keep_partial(self, text: str, partial: str, template: Choice | None) -> None:
+    def _keep_partial(self, text: str, partial: str, template: Choice | None,
+                      attachments: tuple[Attachment, ...] = ()) -> None:
         if partial:
-            self.turns.append(Turn(text, partial, "interrupted", str(self.ref), None, template))
+            self.turns.append(Turn(text, partial, "interrupted", str(self.ref), None, template,
+                                   attachments))
             self.pending = None
         else:  # nothing arrived: keep the message for /retry, out of the history
-            self.pending = Pending(text, template)
+            self.pending = Pending(text, template, attachments)
         self.last = None
         self.recount()
 

@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -32,8 +33,13 @@ def chat(
         "does not know it (e.g. an Ollama model) or to stay under a smaller budget."
     ),
     key: str | None = typer.Option(None, "--key", help=KEY_HELP),
+    fragment: list[str] | None = fragment_option(),
+    system_fragment: list[str] | None = system_fragment_option(),
+    attach: list[str] | None = attach_option(),
 ) -> None:
-    """Chat with a model. Type /help inside for commands.
+    """Chat with a model. Type /help inside for commands; /attach PATH adds an image, PDF or
+    audio file to your next message. -f fragments join the first message, --sf the system
+    prompt.
 
     Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
     """
@@ -66,6 +72,11 @@ def chat(
     if restored:
         session.turns = restored.turns
         session.pending = restored.pending
+        session.fragments = list(restored.fragments)
+    if fragment or system_fragment or attach:
+        from llmcli.cli.input_options import join_chat
+
+        join_chat(session, fragment, system_fragment, attach)
     session.recount()
     view = ChatView(env, info_to_stderr=not (env.stdin_isatty and env.stdout_isatty), plain=plain)
     code = run_conversation(session, view, env)

@@ -8,6 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -55,6 +56,9 @@ def compare(
         None, "--rag", help="Ask with passages from this index (the same for every model)."
     ),
     rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages to retrieve."),
+    fragment: list[str] | None = fragment_option(),
+    system_fragment: list[str] | None = system_fragment_option(),
+    attach: list[str] | None = attach_option(),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -77,7 +81,11 @@ def compare(
         raise InvalidInput("--json, --jsonl and --markdown are exclusive", hint="pick one")
     if blind:
         _check_blind(env, len(model), runs, machine)
-    texts = setup.prompt_texts(read_stdin(env), text, prompts or [])
+    from llmcli.cli.input_options import read_inputs
+
+    inputs = read_inputs(app_ctx, fragment, system_fragment, attach)
+    texts = setup.prompt_texts(None if inputs.stdin_used else read_stdin(env), text,
+                               prompts or [])
     if rag is not None:
         from llmcli.compare.rag_rows import rag_variants
         from llmcli.ui.console import warn_line
@@ -94,7 +102,9 @@ def compare(
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
     user_options = parse_pairs(option)
-    make_request = setup.request_builder(variants, refs, user_options)
+    make_request = setup.request_builder(variants, refs, user_options,
+                                         fragments=inputs.fragments,
+                                         attachments=inputs.attachments)
     cells = build_grid(variants, refs, runs)
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(

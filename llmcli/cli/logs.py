@@ -91,13 +91,14 @@ def logs_show(
     from llmcli.ui.tables import print_json
 
     app_ctx = app_context(ctx)
-    row = app_ctx.logs.get(exchange_id)
+    row = app_ctx.logs.get(exchange_id, expand=False)
     if row is None:
         raise InvalidInput(f"no exchange with id {exchange_id}", hint="see 'llmcli logs list'")
+    fragments, attachments = app_ctx.logs.inputs_of(exchange_id)
     if as_json:
-        print_json(app_ctx.env, row)
+        print_json(app_ctx.env, {**row, "fragments": fragments, "attachments": attachments})
     else:
-        print_exchange(app_ctx.env, row)
+        print_exchange(app_ctx.env, row, fragments, attachments)
 
 
 @logs_app.command("search")

@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -75,6 +76,15 @@ def prompt(
     choice: str | None = typer.Option(
         None, "--choice", help="Local model: the reply is one of these comma-separated options."
     ),
+    fragment: list[str] | None = fragment_option(),
+    system_fragment: list[str] | None = system_fragment_option(),
+    attach: list[str] | None = attach_option(),
+    extract: bool = typer.Option(
+        False, "-x", "--extract", help="Print only the first fenced code block of the reply."
+    ),
+    extract_last: bool = typer.Option(
+        False, "--extract-last", help="Print only the last fenced code block of the reply."
+    ),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -83,6 +93,10 @@ def prompt(
     With a template: llmcli prompt -t chain-of-thought "Quanto é 17 x 23?" --answer-only
 
     From your files: llmcli prompt --rag receitas "Monte um almoço com 40 g de proteína"
+
+    With files and images: llmcli prompt -f notes.md -a photo.jpg "what is missing?" -m gemini
+
+    In a pipeline: llmcli prompt -x "a bash one-liner that counts lines in *.py" | sh
     """
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.core.messages import build_messages
@@ -95,6 +109,8 @@ def prompt(
 
     app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
+    wants_inputs = bool(fragment or system_fragment or attach)
+    wants_extract = extract or extract_last
     from llmcli.cli.template_run import PromptArgs, run_prompt
 
     targs = PromptArgs(
@@ -114,6 +130,12 @@ def prompt(
         answer_only,
         samples,
     )
+    templating = bool(template or var or examples or answer_only or samples)
+    if (wants_inputs or wants_extract) and (rag is not None or show_context or templating):
+        from llmcli.core.errors import InvalidInput
+
+        raise InvalidInput("-f, --sf, -a and -x do not combine with templates or --rag yet",
+                           hint="put the text in the prompt, or drop -t/--rag")
     if rag is not None or show_context:
         from llmcli.cli.prompt_rag import RagArgs, run_rag_prompt
 
@@ -122,20 +144,43 @@ def prompt(
 
             raise InvalidInput("--show-context needs --rag NAME", hint="see 'llmcli rag list'")
         return run_rag_prompt(app_ctx, targs, RagArgs(rag, rag_top, rag_mode, show_context))
+    from llmcli.cli.input_options import read_inputs
+
+    inputs = read_inputs(app_ctx, fragment, system_fragment, attach)
     if any(v is not None for v in (schema, schema_multi, regex, choice)):
         from llmcli.cli.structured import Constraint, run_structured
 
+        if wants_extract:
+            from llmcli.core.errors import InvalidInput
+
+            raise InvalidInput("-x does not combine with --schema, --regex or --choice",
+                               hint="the reply is already the document")
         if targs.wants_template:
             from llmcli.core.errors import InvalidInput
 
             raise InvalidInput("--schema, --regex and --choice do not combine with templates yet",
                                hint="put the instructions in the prompt")
-        return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice))
-    if targs.wants_template:
+        return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice),
+                              inputs)
+    if targs.wants_template and not (wants_inputs and not templating):
         return run_prompt(app_ctx, targs)
-    body = require_text(combine(read_stdin(env), text))
+    body = combine(None if inputs.stdin_used else read_stdin(env), text)
+    if not inputs:
+        body = require_text(body)
     ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
-                                   parse_pairs(option), raw=raw)
+                                   parse_pairs(option), raw=raw, fragments=inputs.fragments,
+                                   attachments=inputs.attachments)
+    if show_prompt:  # --dry-run: what -f and -a make of the prompt, nothing sent
+        from llmcli.ui.templates_view import print_messages
+
+        atts = [f"attachment: {a.source} ({a.mime}, {a.size:,} bytes)"
+                for m in request.messages for a in m.attachments]
+        return print_messages(env, request.messages, [f"model: {ref}", *atts])
+    if wants_extract:
+        from llmcli.cli.extract import run_extract
+
+        return run_extract(app_ctx, ref, request, last=extract_last, as_json=as_json,
+                           log=not no_log)
     quiet = as_json or no_stream
     writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
     response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
+    from llmcli.cli.input_options import Inputs
     from llmcli.cli.template_run import PromptArgs
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
@@ -36,7 +37,8 @@ class Constraint:
         return check_regex(self.regex) if self.regex is not None else None
 
 
-def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint) -> None:
+def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint,
+                   inputs: Inputs | None = None) -> None:
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.cli.schema_input import load_schema, saved
     from llmcli.core.messages import build_messages
@@ -47,11 +49,16 @@ def run_structured(app_ctx: AppContext, args: PromptArgs, constraint: Constraint
     env = app_ctx.env
     pattern = constraint.regex_pattern()
     json_schema = load_schema(constraint.schema, constraint.schema_multi, saved(app_ctx))
-    body = require_text(combine(read_stdin(env), args.text))
+    stdin_used = inputs is not None and inputs.stdin_used
+    body = combine(None if stdin_used else read_stdin(env), args.text)
+    if not inputs:
+        body = require_text(body)
     ref, request = resolve_request(
         app_ctx.registry, args.model, build_messages(body, system=args.system),
         parse_pairs(args.option), raw=args.raw, schema=json_schema,
-        warn=lambda line: warn_line(env, line), regex=pattern)
+        warn=lambda line: warn_line(env, line), regex=pattern,
+        fragments=inputs.fragments if inputs else (),
+        attachments=inputs.attachments if inputs else ())
     send_and_print(app_ctx, ref, request, args, as_text=pattern is not None)
 
 

@@ -12,6 +12,8 @@ from llmcli.core.errors import InvalidInput
 if TYPE_CHECKING:
     from llmcli.compare.grid import Cell
     from llmcli.config import Paths
+    from llmcli.core.attachments import Attachment
+    from llmcli.core.fragments import Fragment
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef
@@ -103,10 +105,21 @@ def request_builder(
     variants: Sequence[PromptVariant],
     refs: Sequence[ModelRef],
     user_options: dict[str, Any],
+    *,
+    fragments: Sequence[Fragment] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> Callable[[Cell], ChatRequest]:
     """Validate every (row, model) pair's options now, so a bad option fails before any
-    request; returns the function that builds a cell's request."""
+    request; returns the function that builds a cell's request. `fragments` and
+    `attachments` (-f, --sf, -a) go with every cell; a model that cannot read an attachment
+    is refused now too."""
     from llmcli.exchange.request import build_request, validate_options
+
+    if attachments:
+        from llmcli.exchange.inputs import check_attachments
+
+        for ref in refs:
+            check_attachments(ref, attachments)
 
     validated: dict[tuple[int, int], Options] = {}
     for r, v in enumerate(variants):
@@ -115,7 +128,8 @@ def request_builder(
             validated[(r, c)] = validate_options(ref, {**v.options, **user_options})
 
     def make(cell: Cell) -> ChatRequest:
-        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)])
+        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)],
+                             fragments=fragments, attachments=attachments)
 
     return make
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmcli.core.attachments import Attachment
+from llmcli.core.fragments import Fragment
 from llmcli.core.options import Options
 
 Role = Literal["system", "user", "assistant"]
@@ -18,6 +20,8 @@ class Message(BaseModel):
 
     role: Role
     content: str
+    # Images, PDFs, audio sent beside the text through the provider's own content parts.
+    attachments: tuple[Attachment, ...] = ()
 
 
 class ChatRequest(BaseModel):
@@ -39,6 +43,9 @@ class ChatRequest(BaseModel):
     # A regular expression the whole reply must match (`--regex`, `--choice`): grammar-
     # constrained decoding, so only engines that have it (local) accept one.
     regex: str | None = None
+    # The fragments (-f, --sf) whose labelled blocks are in `messages`: the log keeps each text
+    # once and the message refers to it. Providers send the messages and ignore this.
+    fragments: list[Fragment] = Field(default_factory=list)
 
     @property
     def system(self) -> str | None:

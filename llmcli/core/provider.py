@@ -101,6 +101,18 @@ class Provider:
         """Raise RetiredModel for a model its provider has shut down; called before the
         adapter is built, so a retired model is named as such even when no key is set."""
 
+    @classmethod
+    def takes_input(cls, provider_name: str, model: str, kind: str) -> bool | None:
+        """Whether `model` reads attachments of `kind` (image, pdf, audio): True, False, or
+        None when the provider cannot tell (the request is sent and the provider decides).
+        An adapter that does not send content parts says False."""
+        return False
+
+    @classmethod
+    def models_taking(cls, kind: str) -> list[str]:
+        """Models of this provider that read attachments of `kind` (for error messages)."""
+        return []
+
     # -- required -------------------------------------------------------------------------
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[Event]:
         """Yield events for one exchange; raise `LlmcliError` subclasses on failure."""

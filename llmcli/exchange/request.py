@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from llmcli.core.attachments import Attachment
+    from llmcli.core.fragments import Fragment
     from llmcli.core.messages import ChatRequest, Message
     from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef, Registry
@@ -56,8 +58,16 @@ def build_request(
     schema: dict[str, Any] | None = None,
     warn: Callable[[str], None] | None = None,
     regex: str | None = None,
+    fragments: Sequence[Fragment] = (),
+    attachments: Sequence[Attachment] = (),
+    earlier_fragments: Sequence[Fragment] = (),
 ) -> ChatRequest:
     """The request for `ref`; `options` already validated (an `Options`) or raw values.
+
+    `fragments` (-f, --sf) join the last user message (or the system prompt, role "system") as
+    labelled blocks; `earlier_fragments` are those already in the messages (a chat's history),
+    named so the log keeps their text once. `attachments` join the last user message; a model
+    that cannot take one is refused with the names of models that can.
 
     `schema` (already bounded by exchange/schema.parse_schema) asks for structured output:
     providers with a native mode for this model receive it as is; for the others `warn` gets
@@ -69,6 +79,15 @@ def build_request(
     if not isinstance(options, Options):
         options = validate_options(ref, options or {})
     messages = list(messages)
+    if fragments:
+        from llmcli.exchange.inputs import with_fragments
+
+        messages = with_fragments(messages, fragments)
+    if attachments:
+        from llmcli.exchange.inputs import check_attachments, with_attachments
+
+        check_attachments(ref, attachments)
+        messages = with_attachments(messages, attachments)
     if regex is not None and not getattr(provider_class(ref.adapter), "native_grammar", False):
         from llmcli.core.errors import Unsupported
 
@@ -80,7 +99,14 @@ def build_request(
             warn(f"{ref.provider}:{ref.model} has no native structured output; "
                  "asking for JSON in the prompt and validating the reply")
     return ChatRequest(model=ref.model, messages=messages, options=options, raw=raw,
-                       json_schema=schema, regex=regex)
+                       json_schema=schema, regex=regex,
+                       fragments=_distinct([*earlier_fragments, *fragments]))
+
+
+def _distinct(fragments: list[Fragment]) -> list[Fragment]:
+    from llmcli.core.fragments import dedupe
+
+    return dedupe(fragments) if fragments else []
 
 
 def schema_native(ref: ModelRef) -> bool:
@@ -112,11 +138,13 @@ def resolve_request(
     schema: dict[str, Any] | None = None,
     warn: Callable[[str], None] | None = None,
     regex: str | None = None,
+    fragments: Sequence[Fragment] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> tuple[ModelRef, ChatRequest]:
     """`-m SPEC` resolved (None: the default model) and its request built."""
     ref = registry.resolve(spec)
     return ref, build_request(ref, messages, values, raw=raw, schema=schema, warn=warn,
-                              regex=regex)
+                              regex=regex, fragments=fragments, attachments=attachments)
 
 
 def resolve_embedding(registry: Registry, spec: str | None) -> tuple[ModelRef, str, object]:

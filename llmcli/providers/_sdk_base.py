@@ -116,6 +116,18 @@ class SdkProvider(Provider):
             cls.name, cls.default_model, extra.get("state_dir"), _today(extra), extra.get("notice")
         )
 
+    @classmethod
+    def takes_input(cls, provider_name: str, model: str, kind: str) -> bool | None:
+        """From the catalog; a named compatible endpoint or an unlisted model: unknown."""
+        if provider_name != cls.name:
+            return None
+        kinds = catalog.inputs(cls.name, model)
+        return None if kinds is None else kind in kinds
+
+    @classmethod
+    def models_taking(cls, kind: str) -> list[str]:
+        return catalog.models_taking(cls.name, kind, lifecycle.clock().isoformat())
+
     @contextmanager
     def _mapped_errors(self, model: str | None) -> Iterator[None]:
         """Check the model's lifecycle, then turn SDK and transport exceptions raised inside

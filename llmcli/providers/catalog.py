@@ -8,6 +8,10 @@ provider's own page it says so. Prices are pay-as-you-go list prices in USD per 
 Lifecycle dates are ISO dates: `deprecated` (announced), `shutdown` (stops answering),
 `replacement` (what the provider names instead). A live listing never carries prices, and
 only OpenAI's carries shutdown dates, so these are the only ones llmcli knows otherwise.
+
+`inputs` says which attachment kinds (-a: image, pdf, audio) a model reads, from the
+providers' pages (SOURCES "openai-inputs", "groq-vision", "gemini-inputs"); `None` means not
+confirmed, and then an attachment is sent and the provider's answer decides.
 """
 
 from __future__ import annotations
@@ -86,6 +90,26 @@ SOURCES: dict[str, Source] = {
         "text-embedding-004 shut down 2026-01-14, as listed from Google's changelog in "
         "langgenius/dify-official-plugins#2515; not read on Google's page",
     ),
+    "openai-inputs": Source(
+        "https://platform.openai.com/docs/guides/images-vision",
+        "2026-12-06",
+        "image input on GPT-4o and GPT-4.1 models; PDF file parts on the models that take "
+        "images (platform.openai.com/docs/guides/pdf-files); audio input only on the "
+        "-audio-preview models, which the catalog does not list",
+    ),
+    "groq-vision": Source(
+        "https://console.groq.com/docs/vision",
+        "2026-12-06",
+        "stored copy, undated: Llama 4 Scout is Groq's vision model (base64 images up to 4 "
+        "MB). Not in the offline list: whether it outlived the 2026-08-16 Llama shutdown was "
+        "not confirmed; when a live list has it, it takes images",
+    ),
+    "gemini-inputs": Source(
+        "https://ai.google.dev/gemini-api/docs/document-processing",
+        "2026-12-06",
+        "Gemini 2.5 and later read images, PDFs and audio as inline data (ai.google.dev "
+        "vision, document-processing and audio pages)",
+    ),
     "unconfirmed": Source("", CATALOG_DATE, "not confirmed by any source the search tool found"),
 }
 
@@ -106,6 +130,22 @@ class Entry:
     shutdown: str | None = None
     replacement: str | None = None
     dates_src: str | None = None
+
+
+_TEXT: tuple[str, ...] = ()
+_VISION = ("image", "pdf")
+_ALL_INPUTS = ("image", "pdf", "audio")
+# Which attachment kinds each model reads (the sources are named in the module docstring).
+_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "openai": {m: _VISION for m in ("gpt-4.1-mini", "gpt-4o-mini", "gpt-4.1-nano", "gpt-4.1",
+                                     "gpt-4o")},
+    "groq": {"openai/gpt-oss-20b": _TEXT, "openai/gpt-oss-120b": _TEXT,
+             "llama-3.1-8b-instant": _TEXT, "llama-3.3-70b-versatile": _TEXT,
+             "meta-llama/llama-4-scout-17b-16e-instruct": ("image",)},
+    "gemini": {m: _ALL_INPUTS for m in ("gemini-3.5-flash-lite", "gemini-2.5-flash-lite",
+                                         "gemini-2.5-flash", "gemini-3.8-flash",
+                                         "gemini-2.5-pro")},
+}
 
 
 # Within a tier, newest first: a live list without the default falls back to the first listed.
@@ -187,6 +227,16 @@ def entry(provider: str, model: str) -> Entry | None:
     """The catalog's entry for a model (a `models/` prefix, as Gemini ids have, is ignored)."""
     bare = model.removeprefix("models/")
     return next((e for e in _TABLE.get(provider, []) if e.id == bare), None)
+
+
+def inputs(provider: str, model: str) -> tuple[str, ...] | None:
+    """The attachment kinds a model reads; None when the catalog does not know."""
+    return _INPUTS.get(provider, {}).get(model.removeprefix("models/"))
+
+
+def models_taking(provider: str, kind: str, today: str | None = None) -> list[str]:
+    """The provider's catalog models (not shut down by `today`) that read `kind`."""
+    return [m.id for m in known(provider, today) if kind in (inputs(provider, m.id) or ())]
 
 
 def _info(provider: str, e: Entry) -> ModelInfo:

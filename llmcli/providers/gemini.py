@@ -69,6 +69,22 @@ def normalise_finish(reason: Any) -> str | None:
     return _FINISH.get(raw, raw.lower())
 
 
+# Gemini's names for the audio types `filetype` reports.
+_GEMINI_MIME = {"audio/mpeg": "audio/mp3", "audio/x-wav": "audio/wav"}
+
+
+def _parts(message: Any) -> list[Any]:
+    """A turn's text and its attachments as `inline_data` parts (bytes, sent base64)."""
+    if not message.attachments:
+        return [{"text": message.content}]
+    from google.genai import types
+
+    parts: list[Any] = [types.Part(text=message.content)] if message.content else []
+    for a in message.attachments:
+        parts.append(types.Part.from_bytes(data=a.data, mime_type=_GEMINI_MIME.get(a.mime, a.mime)))
+    return parts
+
+
 class _DropBothKeysWarning(logging.Filter):
     """llmcli picks the key itself; the SDK's 'Both GOOGLE_API_KEY and GEMINI_API_KEY' is noise."""
 
@@ -159,7 +175,7 @@ class GeminiProvider(SdkProvider):
         if not turns:
             raise InvalidInput("nothing to send: the conversation has no user message")
         contents = [
-            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+            {"role": "model" if m.role == "assistant" else "user", "parts": _parts(m)}
             for m in turns
         ]
         o = request.options

@@ -150,8 +150,9 @@ class OpenAIProvider(SdkProvider):
             else:
                 yield from self._complete(kwargs)
 
-    def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": m.content} for m in request.messages]
+    def _messages(self, request: ChatRequest) -> list[dict[str, Any]]:
+        return [{"role": m.role, "content": content_parts(m.content, m.attachments)
+                 if m.attachments else m.content} for m in request.messages]
 
     def _chat_kwargs(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         o = request.options
@@ -349,6 +350,23 @@ _FINISH = {
     "tool_calls": "tool_calls",
     "function_call": "tool_calls",
 }
+
+
+def content_parts(text: str, attachments: Any) -> list[dict[str, Any]]:
+    """A message's text and attachments as chat-completions content parts: images as
+    `image_url` data URLs, PDFs as `file` parts (`file_data` data URL), audio as `input_audio`
+    (base64, format mp3 or wav). Groq takes the same `image_url` parts on its vision models."""
+    parts: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    for a in attachments:
+        if a.kind == "image":
+            parts.append({"type": "image_url", "image_url": {"url": a.data_url()}})
+        elif a.kind == "pdf":
+            parts.append({"type": "file",
+                          "file": {"filename": a.filename, "file_data": a.data_url()}})
+        else:
+            fmt = "wav" if "wav" in a.mime else "mp3"
+            parts.append({"type": "input_audio", "input_audio": {"data": a.b64(), "format": fmt}})
+    return parts
 
 
 def response_format(schema: dict[str, Any], *, strict: bool) -> dict[str, Any]:

@@ -57,9 +57,13 @@ class LogStore:
         comparison_id: str | None = None,
         template: str | None = None,
     ) -> int:
-        """Store one exchange; returns its id. Keys are scrubbed from every text field."""
+        """Store one exchange; returns its id. Keys are scrubbed from every text field.
+        Fragments and attachments are kept once each (store/inputs.py)."""
+        from llmcli.store import inputs
+
         prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-        messages = json.dumps([m.model_dump() for m in request.messages], ensure_ascii=False)
+        prompt = inputs.compact_text(prompt, request.fragments) or ""
+        messages = json.dumps(inputs.compact_messages(request), ensure_ascii=False)
         row = {
             "created": now_iso(),
             "conversation_id": conversation_id,
@@ -67,7 +71,7 @@ class LogStore:
             "comparison_id": comparison_id,
             "provider": response.provider,
             "model": response.model,
-            "system": request.system,
+            "system": inputs.compact_text(request.system, request.fragments),
             "prompt": _redact(prompt),
             "messages": _redact(messages),
             "options": json.dumps(request.options.set_values(), ensure_ascii=False),
@@ -102,6 +106,8 @@ class LogStore:
                         ),
                     )
                 cur = self.conn.execute(f"INSERT INTO exchanges ({cols}) VALUES ({marks})", row)
+                if request.fragments or any(m.attachments for m in request.messages):
+                    inputs.write(self.conn, int(cur.lastrowid or 0), request, row["created"])
         except sqlite3.Error as exc:
             raise write_failure(self._conn, exc, self.path) from None
         return int(cur.lastrowid or 0)
@@ -142,9 +148,31 @@ class LogStore:
                "ORDER BY id DESC LIMIT ?")
         return [dict(r) for r in reversed(self._query(sql, [*args, limit]))]
 
-    def get(self, exchange_id: int) -> dict[str, Any] | None:
+    def get(self, exchange_id: int, *, expand: bool = True) -> dict[str, Any] | None:
+        """One exchange. `expand`: as sent (fragments' text and attachments' bytes put back
+        in); without it, as stored (references, no bytes)."""
         rows = self._query("SELECT * FROM exchanges WHERE id = ?", [exchange_id])
-        return dict(rows[0]) if rows else None
+        if not rows:
+            return None
+        row = dict(rows[0])
+        if not expand:
+            return row
+        from llmcli.store import inputs
+
+        try:
+            return inputs.expand(self.conn, row)
+        except sqlite3.Error as exc:
+            raise StorageError(f"could not read the log {self.path}: {exc}") from None
+
+    def inputs_of(self, exchange_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The fragments (with their text) and attachments (without bytes) an exchange sent."""
+        from llmcli.store import inputs
+
+        try:
+            return (inputs.fragments_of(self.conn, exchange_id),
+                    inputs.attachments_of(self.conn, exchange_id))
+        except sqlite3.Error as exc:
+            raise StorageError(f"could not read the log {self.path}: {exc}") from None
 
     def search(self, text: str, *, limit: int = 20) -> list[dict[str, Any]]:
         """Full-text search; plain words are quoted so punctuation never breaks the query."""
@@ -164,9 +192,11 @@ class LogStore:
             filters.get("comparison_id"),
             filters.get("model"),
         )
+        from llmcli.store import inputs
+
         try:
             for row in self.conn.execute(f"SELECT * FROM exchanges {where} ORDER BY id", args):
-                yield dict(row)
+                yield inputs.expand(self.conn, dict(row))  # as sent: export keeps everything
         except sqlite3.Error as exc:
             raise StorageError(f"could not read the log {self.path}: {exc}") from None
 

@@ -227,6 +227,41 @@ MIGRATIONS: list[str] = [
         created TEXT NOT NULL
     );
     """,
+    # 7 (#21): fragments (-f, --sf) kept once by the sha256 of their text, and attachments (-a)
+    # once by the sha256 of their bytes; each exchange names the ones it sent, in order. The
+    # exchange's messages hold a reference in place of each fragment's block and attachments
+    # without their bytes (store/inputs.py).
+    """
+    CREATE TABLE fragments (
+        hash TEXT PRIMARY KEY,
+        content TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE exchange_fragments (
+        exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        hash TEXT NOT NULL REFERENCES fragments(hash),
+        source TEXT NOT NULL,
+        role TEXT NOT NULL,
+        PRIMARY KEY (exchange_id, position)
+    );
+    CREATE INDEX exchange_fragments_hash ON exchange_fragments(hash);
+    CREATE TABLE attachments (
+        hash TEXT PRIMARY KEY,
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE exchange_attachments (
+        exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        hash TEXT NOT NULL REFERENCES attachments(hash),
+        source TEXT NOT NULL,
+        PRIMARY KEY (exchange_id, position)
+    );
+    CREATE INDEX exchange_attachments_hash ON exchange_attachments(hash);
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [

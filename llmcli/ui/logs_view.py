@@ -38,7 +38,21 @@ def print_rows(env: Environment, rows: list[dict[str, Any]], *, as_json: bool) -
     )
 
 
-def print_exchange(env: Environment, row: dict[str, Any]) -> None:
+# Lines of each fragment `logs show` prints (all of them are in `logs show ID --json`).
+FRAGMENT_LINES = 12
+
+
+def print_exchange(env: Environment, row: dict[str, Any],
+                   fragments: list[dict[str, Any]] | None = None,
+                   attachments: list[dict[str, Any]] | None = None) -> None:
+    """One exchange; fragments appear as `[fragment N: source]` where they were sent and
+    each once under "Fragments"."""
+    fragments = fragments or []
+    number = {}
+    for i, f in enumerate(fragments, start=1):
+        number.setdefault(f["sha256"], (i, f["source"]))
+    row = {**row, "prompt": _labelled(row.get("prompt"), number),
+           "system": _labelled(row.get("system"), number)}
     out = env.stdout
     out.write(
         f"# {row['id']}  {row['created']}  {row['provider']}:{row['model']}  [{row['status']}]\n"
@@ -60,5 +74,36 @@ def print_exchange(env: Environment, row: dict[str, Any]) -> None:
         out.write(f"options: {row['options']}\n")
     if row.get("system"):
         out.write(f"\n## System\n{row['system']}\n")
-    out.write(f"\n## Prompt\n{row['prompt']}\n\n## Reply\n{row['reply']}\n")
+    out.write(f"\n## Prompt\n{row['prompt']}\n")
+    if attachments:
+        out.write("\n## Attachments\n")
+        for a in attachments:
+            out.write(f"- {a['source']}  {a['mime']}  {a['size']:,} bytes  "
+                      f"sha256 {a['sha256'][:12]}\n")
+    if fragments:
+        out.write("\n## Fragments\n")
+        for i, f in enumerate(fragments, start=1):
+            lines = f["content"].splitlines()
+            role = "  (system)" if f["role"] == "system" else ""
+            out.write(f"[{i}] {f['source']}{role}  {len(f['content']):,} chars  "
+                      f"sha256 {f['sha256'][:12]}\n")
+            for line in lines[:FRAGMENT_LINES]:
+                out.write(f"    {line}\n")
+            if len(lines) > FRAGMENT_LINES:
+                out.write(f"    … {len(lines) - FRAGMENT_LINES:,} more lines "
+                          f"(logs show {row['id']} --json has them all)\n")
+    out.write(f"\n## Reply\n{row['reply']}\n")
     out.flush()
+
+
+def _labelled(text: str | None, number: dict[str, tuple[int, str]]) -> str | None:
+    """References to fragments shown as `[fragment N: source]`."""
+    if not text or "{{llmcli:fragment:" not in text:
+        return text
+    import re
+
+    def label(m: re.Match[str]) -> str:
+        n, source = number.get(m.group(1), (0, "?"))
+        return f"[fragment {n}: {source}]"
+
+    return re.sub(r"\{\{llmcli:fragment:([0-9a-f]{64})\}\}", label, text)

@@ -20,6 +20,7 @@ import pytest
 from tests.stubs.gemini_stub import GeminiStub
 from tests.stubs.groq_stub import GroqStub
 from tests.stubs.openai_stub import OpenAIStub
+from tests.stubs.web_stub import WebStub
 
 _GOOGLE_SWITCHES = (
     "GOOGLE_API_KEY",
@@ -79,3 +80,10 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def web_server() -> Iterator[WebStub]:
+    """A loopback web server for -f URL (tests/stubs/web_stub.py)."""
+    with WebStub() as stub:
+        yield stub

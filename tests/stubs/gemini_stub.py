@@ -111,6 +111,9 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
                     "application/json"):
                 return self.error(400, "INVALID_ARGUMENT", "responseJsonSchema needs "
                                   "responseMimeType application/json")
+            bad = self.check_parts(req.body or {})
+            if bad is not None:
+                return bad
             return self.stream(req) if self.is_stream(req) else self.generate(req)
         if route == "models":
             return self.models_page(req)
@@ -123,6 +126,31 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         if route == "count_tokens":
             return Reply(200, {"totalTokens": self.count(req)})
         raise AssertionError(route)
+
+    # MIME types Gemini reads as inline data (ai.google.dev: vision, document, audio pages).
+    inline_types = ("image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf",
+                    "audio/mp3", "audio/wav", "audio/mpeg")
+
+    def check_parts(self, body: dict[str, Any]) -> Reply | None:
+        """400 INVALID_ARGUMENT for a part Gemini would refuse: inline data with no or an
+        unknown mimeType, or data that is not base64; a part that is neither text nor data.
+        Field names in either spelling, as proto3 JSON parsers accept: google-genai 3.4 sends
+        `inlineData` with `mime_type` inside."""
+        for i, content in enumerate(body.get("contents", [])):
+            for j, part in enumerate(content.get("parts", [])):
+                where = f"contents[{i}].parts[{j}]"
+                if "text" in part:
+                    continue
+                blob = part.get("inlineData") or part.get("inline_data")
+                if not isinstance(blob, dict):
+                    return self.error(400, "INVALID_ARGUMENT", f"{where}: no data in the part")
+                mime = blob.get("mimeType") or blob.get("mime_type")
+                if mime not in self.inline_types:
+                    return self.error(400, "INVALID_ARGUMENT",
+                                      f"{where}: unsupported MIME type {mime!r}")
+                if decode_bytes(blob.get("data")) is None:
+                    return self.error(400, "INVALID_ARGUMENT", f"{where}: data is not base64")
+        return None
 
     # -- bodies ---------------------------------------------------------------------------------
     def texts_in(self, req: Recorded | None) -> list[str]:
@@ -384,3 +412,20 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
             "usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4},
         }
         return lambda r: SSE([sse_event(body, "\r\n")]) if self.is_stream(r) else Reply(200, body)
+
+
+def decode_bytes(text: Any) -> bytes | None:
+    """A proto3 JSON `bytes` field: standard or URL-safe base64, padded or not (google-genai
+    sends the URL-safe form)."""
+    import base64
+    import binascii
+
+    if not isinstance(text, str) or not text:
+        return None
+    padded = text + "=" * (-len(text) % 4)
+    for alphabet in ("+/", "-_"):
+        try:
+            return base64.b64decode(padded, altchars=alphabet.encode(), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+    return None

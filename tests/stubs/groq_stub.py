@@ -28,6 +28,7 @@ DEFAULT_MODELS = [
 class GroqStub(OpenAIStub):
     name = "groq"
     prefix = "/openai/v1"
+    part_types = ("text", "image_url")  # Groq's vision models read images, nothing else
 
     def __init__(self, expected_key: str | None = "gsk_test0123456789abcdef"):
         super().__init__(expected_key)

@@ -106,7 +106,8 @@ class OpenAIStub(BatchEndpoints, StubServer):
             if self.check_models and model not in self.models:
                 return self.model_not_found(str(model))
         if route == "chat":
-            refused = self.check_logprobs(body) or self.check_response_format(body)
+            refused = (self.check_logprobs(body) or self.check_response_format(body)
+                       or self.check_content_parts(body))
             if refused is not None:
                 return refused
             return self.stream(req) if body.get("stream") else self.completion(req)
@@ -125,8 +126,48 @@ class OpenAIStub(BatchEndpoints, StubServer):
     def text_for(self, req: Recorded | None) -> str:
         if self.echo and req is not None and isinstance(req.body, dict):
             users = [m["content"] for m in req.body.get("messages", []) if m.get("role") == "user"]
-            return users[-1] if users else ""
+            last = users[-1] if users else ""
+            if isinstance(last, list):  # content parts: their text
+                return "".join(p.get("text", "") for p in last if p.get("type") == "text")
+            return last
         return self.reply_text
+
+    # -- content parts ----------------------------------------------------------------------------
+    # The part types this server takes (Groq's takes text and image_url only).
+    part_types = ("text", "image_url", "file", "input_audio")
+
+    def check_content_parts(self, body: dict[str, Any]) -> Reply | None:
+        """A 400, as the API gives, for a content part it would not read: an unknown type, an
+        image that is not a base64 data URL of an image, a PDF file part without a filename or
+        a base64 data URL, audio that is not base64 mp3/wav."""
+        for i, m in enumerate(body.get("messages", [])):
+            content = m.get("content")
+            if not isinstance(content, list):
+                continue
+            for j, part in enumerate(content):
+                why = self._bad_part(part)
+                if why:
+                    return self.error(400, f"Invalid content part messages[{i}].content[{j}]: "
+                                      f"{why}")
+        return None
+
+    def _bad_part(self, part: Any) -> str | None:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind not in self.part_types:
+            return f"type {kind!r} is not one of {', '.join(self.part_types)}"
+        if kind == "text":
+            return None if isinstance(part.get("text"), str) else "text must be a string"
+        if kind == "image_url":
+            return _bad_data_url(part.get("image_url", {}).get("url"), "image/")
+        if kind == "file":
+            f = part.get("file") or {}
+            if not f.get("filename"):
+                return "file.filename is required with file_data"
+            return _bad_data_url(f.get("file_data"), "application/pdf")
+        audio = part.get("input_audio") or {}
+        if audio.get("format") not in ("mp3", "wav"):
+            return "input_audio.format must be mp3 or wav"
+        return None if _b64(audio.get("data")) else "input_audio.data must be base64"
 
     def pieces(self, req: Recorded | None) -> list[str]:
         if self.chunks is not None:
@@ -448,6 +489,27 @@ def _openai_events(
 
 
 _ABSENT = object()  # a field left out of a chunk (not null)
+
+
+def _b64(text: Any) -> bytes | None:
+    import base64
+    import binascii
+
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _bad_data_url(url: Any, mime_prefix: str) -> str | None:
+    if not isinstance(url, str) or not url.startswith("data:"):
+        return "expected a data: URL"
+    head, _, data = url.partition(",")
+    if not head.startswith("data:" + mime_prefix) or not head.endswith(";base64"):
+        return f"expected data:{mime_prefix}...;base64, got {head[:40]!r}"
+    return None if _b64(data) else "the data URL is not valid base64"
 
 
 def _token_entry(token: str, logprob: float) -> dict[str, Any]:
