@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -22,7 +23,9 @@ def prompt(
         None,
         "-o",
         "--option",
-        help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop.",
+        help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop; "
+        "per provider: reasoning_effort, reasoning_format, thinking_budget, thinking_level, "
+        "service_tier.",
     ),
     no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply."),
     as_json: bool = typer.Option(
@@ -75,6 +78,8 @@ def prompt(
     choice: str | None = typer.Option(
         None, "--choice", help="Local model: the reply is one of these comma-separated options."
     ),
+    hide_reasoning: bool = hide_reasoning_option(),
+    cache: bool = cache_option(),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -113,6 +118,8 @@ def prompt(
         show_prompt,
         answer_only,
         samples,
+        hide_reasoning,
+        cache,
     )
     if rag is not None or show_context:
         from llmcli.cli.prompt_rag import RagArgs, run_rag_prompt
@@ -137,9 +144,10 @@ def prompt(
     ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
                                    parse_pairs(option), raw=raw)
     quiet = as_json or no_stream
-    writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
+    writer, hooks = targs.hooks(env, NullWriter() if quiet else reply_writer(
+        env, markdown=not plain))
     response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not no_stream, log=not no_log)
+                            stream=not no_stream, log=not no_log, **hooks)
     if as_json:
         print_json(env, response.model_dump(mode="json"))
     elif no_stream:

@@ -86,6 +86,17 @@ SOURCES: dict[str, Source] = {
         "text-embedding-004 shut down 2026-01-14, as listed from Google's changelog in "
         "langgenius/dify-official-plugins#2515; not read on Google's page",
     ),
+    "openai-flex": Source(
+        "https://platform.openai.com/docs/guides/flex-processing",
+        "2026-12-06",
+        "'Tokens are priced at Batch API rates' (half the standard price); which models have "
+        "flex is on OpenAI's pricing page, not read: the factor applies to every catalog model",
+    ),
+    "groq-flex": Source(
+        "https://console.groq.com/docs/flex-processing",
+        "2026-12-06",
+        "'Pricing matches the on-demand tier' (flex trades reliability for rate limits)",
+    ),
     "unconfirmed": Source("", CATALOG_DATE, "not confirmed by any source the search tool found"),
 }
 
@@ -171,6 +182,12 @@ _TABLE: dict[str, list[Entry]] = {
     ],
 }
 
+# `service_tier=flex`: the share of the standard price it costs, per provider (SOURCES above).
+FLEX_FACTOR: dict[str, tuple[float, str]] = {
+    "openai": (0.5, "openai-flex"),
+    "groq": (1.0, "groq-flex"),
+}
+
 # The model each provider uses when none is named (providers' class attributes read these).
 DEFAULTS: dict[str, str] = {
     "openai": "gpt-6-luna",
@@ -202,6 +219,7 @@ def _info(provider: str, e: Entry) -> ModelInfo:
         deprecated=e.deprecated,
         shutdown=e.shutdown,
         replacement=e.replacement,
+        flex_factor=FLEX_FACTOR[provider][0] if provider in FLEX_FACTOR else None,
     )
 
 
@@ -232,6 +250,7 @@ def merge_live(provider: str, live: list[ModelInfo]) -> list[ModelInfo]:
                     "price_in": base.price_in,
                     "price_out": base.price_out,
                     "price_date": base.price_date,
+                    "flex_factor": base.flex_factor,
                     "description": m.description or base.description,
                     "capabilities": m.capabilities or base.capabilities,
                     "deprecated": m.deprecated or base.deprecated,
