@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -32,6 +33,8 @@ def chat(
         "does not know it (e.g. an Ollama model) or to stay under a smaller budget."
     ),
     key: str | None = typer.Option(None, "--key", help=KEY_HELP),
+    hide_reasoning: bool = hide_reasoning_option(),
+    cache: bool = cache_option(),
 ) -> None:
     """Chat with a model. Type /help inside for commands.
 
@@ -62,6 +65,8 @@ def chat(
         conversation_id=restored.conversation_id if restored else "",
         log=not no_log,
         window_override=context_window,
+        hide_reasoning=hide_reasoning,
+        cache=cache,
     )
     if restored:
         session.turns = restored.turns

@@ -8,6 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.exchange_flags import cache_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -55,6 +56,7 @@ def compare(
         None, "--rag", help="Ask with passages from this index (the same for every model)."
     ),
     rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages to retrieve."),
+    cache: bool = cache_option(),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -99,7 +101,7 @@ def compare(
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
-        policy=app_ctx.retry_policy,
+        policy=app_ctx.retry_policy, cached=_cache_lookup(app_ctx) if cache else None,
     )
     grid = Grid(comparison.states, [v.label for v in variants], labels)
     view = CompareView(env, grid) if not machine else None
@@ -178,6 +180,13 @@ def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
         if (rpm or tpm) and ref.provider not in budgets:
             budgets[ref.provider] = RateBudget(int(rpm) if rpm else None, int(tpm) if tpm else None)
     return per, budgets
+
+
+def _cache_lookup(app_ctx: AppContext):
+    """--cache: a cell's identical earlier request answered from the log."""
+    from llmcli.exchange.cache import lookup
+
+    return lambda cell, request: lookup(app_ctx.logs, cell.ref.provider, request)
 
 
 def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 def cache_key(provider: str, request: ChatRequest) -> str:
     """The request's key: the same for identical requests to the same provider, and different
     when any field differs."""
-    doc = {"provider": provider, "request": request.model_dump(mode="json")}
+    # serialize_as_any: `options` is declared as the base Options, and a provider's own fields
+    # (reasoning_effort, service_tier...) would otherwise be left out of the dump
+    dump = request.model_dump(mode="json", serialize_as_any=True)
+    doc = {"provider": provider, "request": dump}
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
