@@ -65,12 +65,9 @@ def compare(
     """
     from llmcli.cli.inputs import read_stdin
     from llmcli.compare import setup
-    from llmcli.compare.comparison import Comparison
     from llmcli.compare.grid import build_grid, column_labels
     from llmcli.core.errors import InvalidInput
     from llmcli.core.options import parse_pairs
-    from llmcli.store.logs import new_id
-    from llmcli.ui.compare_view import CompareView, Grid
 
     app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
@@ -97,14 +94,33 @@ def compare(
         refs, labels, blind_map = _blind_columns(refs)
     make_request = setup.request_builder(variants, refs, parse_pairs(option))
     cells = build_grid(variants, refs, runs)
+    result, grid, log_failed = run_grid(
+        app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
+        concurrency=concurrency, machine=bool(machine), no_log=no_log, cache=cache)
+    _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
+            markdown=as_markdown)
+    if blind and not result.interrupted:
+        _vote(app_ctx, result, grid, blind_map)
+    _exit_status(env, result, log_failed)
+
+
+def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_request: Any,
+             row_labels: list[str], column_labels: list[str], *, concurrency: int | None,
+             machine: bool, no_log: bool, cache: bool) -> tuple[Any, Any, list[LlmcliError]]:
+    """Run a grid of cells concurrently with the live view (unless the output is for a
+    machine), logging each cell: compare's run, shared with `logs rerun -m A -m B`."""
+    from llmcli.compare.comparison import Comparison
+    from llmcli.store.logs import new_id
+    from llmcli.ui.compare_view import CompareView, Grid
+
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
         policy=app_ctx.retry_policy, cached=_cache_lookup(app_ctx) if cache else None,
     )
-    grid = Grid(comparison.states, [v.label for v in variants], labels)
-    view = CompareView(env, grid) if not machine else None
+    grid = Grid(comparison.states, row_labels, column_labels)
+    view = CompareView(app_ctx.env, grid) if not machine else None
     if view is not None:
         view.start()
     try:
@@ -115,11 +131,7 @@ def compare(
     finally:
         if view is not None:
             view.stop()
-    _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
-            markdown=as_markdown)
-    if blind and not result.interrupted:
-        _vote(app_ctx, result, grid, blind_map)
-    _exit_status(env, result, log_failed)
+    return result, grid, log_failed
 
 
 def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
+
+if TYPE_CHECKING:
+    from llmcli.cli.context import AppContext
+    from llmcli.cli.template_run import PromptArgs
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.registry import ModelRef
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -92,11 +100,7 @@ def prompt(
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.core.messages import build_messages
     from llmcli.core.options import parse_pairs
-    from llmcli.exchange.interactive import run_exchange
     from llmcli.exchange.request import resolve_request
-    from llmcli.ui.exchange_display import TerminalDisplay
-    from llmcli.ui.stream import NullWriter, reply_writer
-    from llmcli.ui.tables import print_json
 
     app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
@@ -143,15 +147,27 @@ def prompt(
     body = require_text(combine(read_stdin(env), text))
     ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
                                    parse_pairs(option), raw=raw)
-    quiet = as_json or no_stream
-    writer, hooks = targs.hooks(env, NullWriter() if quiet else reply_writer(
-        env, markdown=not plain))
+    send_prompt(app_ctx, ref, request, targs)
+
+
+def send_prompt(app_ctx: AppContext, ref: ModelRef, request: ChatRequest,
+                args: PromptArgs) -> None:
+    """One request, its reply streamed to stdout (or printed whole, or as JSON)."""
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.ui.exchange_display import TerminalDisplay
+    from llmcli.ui.stream import NullWriter, reply_writer
+    from llmcli.ui.tables import print_json
+
+    env = app_ctx.env
+    quiet = args.as_json or args.no_stream
+    writer, hooks = args.hooks(env, NullWriter() if quiet else reply_writer(
+        env, markdown=not args.plain))
     response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not no_stream, log=not no_log, **hooks)
-    if as_json:
+                            stream=not args.no_stream, log=not args.no_log, **hooks)
+    if args.as_json:
         print_json(env, response.model_dump(mode="json"))
-    elif no_stream:
-        final = reply_writer(env, markdown=not plain)
+    elif args.no_stream:
+        final = reply_writer(env, markdown=not args.plain)
         final.start()
         final.write(response.text)
         final.finish()
