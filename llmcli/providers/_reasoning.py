@@ -42,7 +42,7 @@ class ThinkSplitter:
     reply counts: a `<think>` later in an answer is the answer's own text."""
 
     def __init__(self) -> None:
-        self._state = "start"  # start -> (think ->) answer
+        self._state = "start"  # start -> (think -> after ->) answer
         self._held = ""  # a prefix that may still become a tag
 
     def feed(self, piece: str) -> Iterator[Event]:
@@ -68,10 +68,13 @@ class ThinkSplitter:
                 return
             if text[:end]:
                 yield ReasoningDelta(text[:end])
-            self._state = "answer"
-            text = text[end + len(CLOSE):].lstrip("\n")
+            self._state = "after"
+            text = text[end + len(CLOSE):]
+        if self._state == "after":  # the blank lines between the block and the answer
+            text = text.lstrip("\n")
             if not text:
                 return
+            self._state = "answer"
         yield TextDelta(text)
 
     def flush(self) -> Iterator[Event]:
