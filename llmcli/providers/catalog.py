@@ -97,6 +97,11 @@ SOURCES: dict[str, Source] = {
         "2026-12-06",
         "'Pricing matches the on-demand tier' (flex trades reliability for rate limits)",
     ),
+    "gemini-flex": Source(
+        "https://ai.google.dev/gemini-api/docs/optimization",
+        "2026-12-06",
+        "Flex: '50% discount' on standard pricing (Preview); priority (75-100% more) not priced",
+    ),
     "unconfirmed": Source("", CATALOG_DATE, "not confirmed by any source the search tool found"),
 }
 
@@ -186,6 +191,7 @@ _TABLE: dict[str, list[Entry]] = {
 FLEX_FACTOR: dict[str, tuple[float, str]] = {
     "openai": (0.5, "openai-flex"),
     "groq": (1.0, "groq-flex"),
+    "gemini": (0.5, "gemini-flex"),
 }
 
 # The model each provider uses when none is named (providers' class attributes read these).

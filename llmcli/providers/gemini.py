@@ -100,6 +100,9 @@ class GeminiOptions(Options):
     thinking_level: Literal["minimal", "low", "medium", "high"] | None = Field(
         None, description="Gemini 3 models: how much to think (minimal, low, medium, high)"
     )
+    service_tier: Literal["standard", "flex", "priority"] | None = Field(
+        None, description="Processing tier: standard, flex (half price, best effort), priority"
+    )
 
 
 class _DropBothKeysWarning(logging.Filter):
@@ -208,6 +211,7 @@ class GeminiProvider(SdkProvider):
             response_mime_type="application/json" if request.json_schema is not None else None,
             response_json_schema=request.json_schema,
             thinking_config=_thinking(o),
+            service_tier=getattr(o, "service_tier", None),
         )
         return contents, config
 

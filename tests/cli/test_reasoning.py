@@ -56,7 +56,7 @@ def test_gemini_thinking_config_reaches_the_server(cli, gemini_server, option, e
     ("openai:gpt-4o-mini", "reasoning_format=raw", "groq"),
     ("openai:gpt-4o-mini", "thinking_budget=100", "gemini"),
     ("gemini:gemini-2.5-flash-lite", "reasoning_effort=low", "groq, openai"),
-    ("gemini:gemini-2.5-flash-lite", "service_tier=flex", "groq, openai"),
+    ("local", "service_tier=flex", "gemini, groq, openai"),
 ])
 def test_an_option_of_other_providers_is_refused_with_their_names(cli, openai_server,
                                                                    gemini_server, model,
@@ -162,13 +162,23 @@ def test_reasoning_tokens_are_billed_as_output(cli, openai_server):
     ("openai:gpt-4o-mini", "default", 1.0),
     ("openai:gpt-4o-mini", "auto", 1.0),
     ("groq:openai/gpt-oss-20b", "flex", 1.0),  # Groq: flex costs the on-demand price
+    ("gemini:gemini-2.5-flash-lite", "flex", 0.5),
+    ("gemini:gemini-2.5-flash-lite", "standard", 1.0),
 ])
-def test_flex_price_in_the_cost(cli, openai_server, groq_server, model, tier, factor):
-    for stub in (openai_server, groq_server):
+def test_flex_price_in_the_cost(cli, openai_server, groq_server, gemini_server, model, tier,
+                                factor):
+    for stub in (openai_server, groq_server, gemini_server):
         stub.prompt_tokens, stub.completion_tokens = 2000, 1000
-    prices = {"openai:gpt-4o-mini": (0.15, 0.60), "groq:openai/gpt-oss-20b": (0.075, 0.30)}
+    prices = {"openai:gpt-4o-mini": (0.15, 0.60), "groq:openai/gpt-oss-20b": (0.075, 0.30),
+              "gemini:gemini-2.5-flash-lite": (0.10, 0.40)}
     p_in, p_out = prices[model]
     data = json.loads(cli("prompt", "q", "-m", model, "-o", f"service_tier={tier}",
                           "--json").stdout)
     assert data["cost"] == pytest.approx((2000 * p_in + 1000 * p_out) / 1e6 * factor)
     assert last_row()["cost"] == pytest.approx(data["cost"])
+
+
+def test_gemini_service_tier_reaches_the_server(cli, gemini_server):
+    res = cli("prompt", "hi", "-m", "gemini:gemini-2.5-flash-lite", "-o", "service_tier=flex")
+    assert res.exit_code == 0, res.stderr
+    assert gemini_server.requests[-1].body["serviceTier"] == "flex"
