@@ -54,8 +54,8 @@ class ModelInfo(BaseModel):
              *, tier: str | None = None) -> float | None:
         """USD for one exchange, or None when the price or a count is unknown. Output tokens
         include reasoning tokens, which every provider bills as output. `tier="flex"` applies
-        the flex price."""
-        if self.price_in is None or self.price_out is None:
+        the flex price; `tier="priority"` has no price in the catalog (None: unknown)."""
+        if self.price_in is None or self.price_out is None or tier == "priority":
             return None
         if input_tokens is None or output_tokens is None:
             return None

@@ -49,6 +49,13 @@ def test_cost_bills_reasoning_as_output_and_applies_the_flex_factor(tier, factor
     assert r.cost == pytest.approx((10 * 1.0 + 100 * 4.0) / 1e6 * factor)
 
 
+def test_priority_tier_cost_is_unknown_not_the_standard_price():
+    info = ModelInfo(id="m", provider="s", price_in=1.0, price_out=4.0, flex_factor=0.5)
+    run = Run(FakeProvider("s", script=[thinking()]), request(service_tier="priority"), "s",
+              info=info)
+    assert run.consume().cost is None
+
+
 def test_no_retry_once_reasoning_was_shown():
     def broken():
         yield ReasoningDelta("half a thought")
