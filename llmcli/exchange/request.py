@@ -1,10 +1,11 @@
 """Building a request: resolve the model, validate the options against its provider, and
 write the `ChatRequest`. The only place in llmcli that constructs one.
 
-Request features (a JSON schema for structured output, tools, attachments, a reasoning
-setting, a response-cache lookup) join the request here, in `build_request`, once they exist:
-each becomes a keyword of that function, checked against the provider's capabilities, so every
-command gets it at once.
+Request features (a JSON schema for structured output, tools, attachments) join the request
+here, in `build_request`, once they exist: each becomes a keyword of that function, checked
+against the provider's capabilities, so every command gets it at once. Reasoning settings and
+service tiers are provider options, validated here like the others; the response cache looks
+the finished request up in exchange/cache.py.
 """
 
 from __future__ import annotations
