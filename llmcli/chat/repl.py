@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from llmcli.chat import commands
 from llmcli.chat.commands import CommandContext, Result
@@ -37,6 +37,10 @@ class ChatFrontend:
 
     def reply_writer(self) -> ReplyWriter:
         return self.view.reply_writer()
+
+    def reasoning_hooks(self, writer: ReplyWriter) -> tuple[ReplyWriter, Any]:
+        """The reply writer below the reasoning, and where reasoning pieces go (dim)."""
+        return self.view.reasoning_hooks(writer)
 
     def display(self, label: str) -> Display:
         from llmcli.ui.exchange_display import TerminalDisplay

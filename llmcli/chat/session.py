@@ -118,6 +118,8 @@ class ChatSession:
     conversation_id: str = ""
     log: bool = True
     window_override: int | None = None
+    hide_reasoning: bool = False  # --hide-reasoning: reasoning is logged, not shown
+    cache: bool = False  # --cache: identical requests answered from the log
     turns: list[Turn] = field(default_factory=list)
     pending: Pending | None = None
     next_template: Choice | None = None
@@ -346,11 +348,17 @@ class ChatSession:
             ui.error(exc.one_line())
             return SendOutcome("error", error=exc)
         tee = _Tee(ui.reply_writer())
+        writer: Any = tee
+        on_reasoning = None
+        hooks = getattr(ui, "reasoning_hooks", None)  # a frontend without a screen has none
+        if hooks is not None and not self.hide_reasoning:
+            writer, on_reasoning = hooks(tee)
         try:
             response = run_exchange(
-                self.app, self.ref, request, tee, ui.display(str(self.ref)), log=self.log,
+                self.app, self.ref, request, writer, ui.display(str(self.ref)), log=self.log,
                 conversation_id=self.conversation_id if self.log else None,
                 template=template.name if template else None,
+                on_reasoning=on_reasoning, cache=self.cache,
             )
         except (Interrupted, KeyboardInterrupt) as exc:
             self._keep_partial(text, tee.text, template, attachments)

@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
@@ -36,6 +37,8 @@ def chat(
     fragment: list[str] | None = fragment_option(),
     system_fragment: list[str] | None = system_fragment_option(),
     attach: list[str] | None = attach_option(),
+    hide_reasoning: bool = hide_reasoning_option(),
+    cache: bool = cache_option(),
 ) -> None:
     """Chat with a model. Type /help inside for commands; /attach PATH adds an image, PDF or
     audio file to your next message. -f fragments join the first message, --sf the system
@@ -68,6 +71,8 @@ def chat(
         conversation_id=restored.conversation_id if restored else "",
         log=not no_log,
         window_override=context_window,
+        hide_reasoning=hide_reasoning,
+        cache=cache,
     )
     if restored:
         session.turns = restored.turns

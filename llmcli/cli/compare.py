@@ -8,6 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.exchange_flags import cache_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def compare(
     fragment: list[str] | None = fragment_option(),
     system_fragment: list[str] | None = system_fragment_option(),
     attach: list[str] | None = attach_option(),
+    cache: bool = cache_option(),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -67,12 +69,9 @@ def compare(
     """
     from llmcli.cli.inputs import read_stdin
     from llmcli.compare import setup
-    from llmcli.compare.comparison import Comparison
     from llmcli.compare.grid import build_grid, column_labels
     from llmcli.core.errors import InvalidInput
     from llmcli.core.options import parse_pairs
-    from llmcli.store.logs import new_id
-    from llmcli.ui.compare_view import CompareView, Grid
 
     app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
@@ -106,14 +105,36 @@ def compare(
                                          fragments=inputs.fragments,
                                          attachments=inputs.attachments)
     cells = build_grid(variants, refs, runs)
+    result, grid, log_failed = run_grid(
+        app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
+        concurrency=concurrency, machine=bool(machine), no_log=no_log, cache=cache,
+        options=user_options)
+    _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
+            markdown=as_markdown)
+    if blind and not result.interrupted:
+        _vote(app_ctx, result, grid, blind_map)
+    _exit_status(env, result, log_failed)
+
+
+def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_request: Any,
+             row_labels: list[str], column_labels: list[str], *, concurrency: int | None,
+             machine: bool, no_log: bool, cache: bool,
+             options: dict[str, Any] | None = None) -> tuple[Any, Any, list[LlmcliError]]:
+    """Run a grid of cells concurrently with the live view (unless the output is for a
+    machine), logging each cell: compare's run, shared with `logs rerun -m A -m B`."""
+    from llmcli.compare.comparison import Comparison
+    from llmcli.store.logs import new_id
+    from llmcli.ui.compare_view import CompareView, Grid
+
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
-        policy=app_ctx.retry_policy, options=user_options,
+        policy=app_ctx.retry_policy, options=options,
+        cached=_cache_lookup(app_ctx) if cache else None,
     )
-    grid = Grid(comparison.states, [v.label for v in variants], labels)
-    view = CompareView(env, grid) if not machine else None
+    grid = Grid(comparison.states, row_labels, column_labels)
+    view = CompareView(app_ctx.env, grid) if not machine else None
     if view is not None:
         view.start()
     try:
@@ -124,11 +145,7 @@ def compare(
     finally:
         if view is not None:
             view.stop()
-    _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
-            markdown=as_markdown)
-    if blind and not result.interrupted:
-        _vote(app_ctx, result, grid, blind_map)
-    _exit_status(env, result, log_failed)
+    return result, grid, log_failed
 
 
 def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> None:
@@ -189,6 +206,13 @@ def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
         if (rpm or tpm) and ref.provider not in budgets:
             budgets[ref.provider] = RateBudget(int(rpm) if rpm else None, int(tpm) if tpm else None)
     return per, budgets
+
+
+def _cache_lookup(app_ctx: AppContext):
+    """--cache: a cell's identical earlier request answered from the log."""
+    from llmcli.exchange.cache import lookup
+
+    return lambda cell, request: lookup(app_ctx.logs, cell.ref.provider, request)
 
 
 def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):

@@ -200,3 +200,7 @@ def logs_conversation(
         print_json(app_ctx.env, rows)
     else:
         ChatView(app_ctx.env).transcript(str(cid), rows)
+
+
+# `logs rerun` lives in its own module (it asks models); registered with the rest of `logs`.
+from llmcli.cli import logs_rerun  # noqa: E402, F401

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
+
+if TYPE_CHECKING:
+    from llmcli.cli.context import AppContext
+    from llmcli.cli.template_run import PromptArgs
+    from llmcli.core.messages import ChatRequest
+    from llmcli.core.registry import ModelRef
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -23,7 +32,9 @@ def prompt(
         None,
         "-o",
         "--option",
-        help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop.",
+        help="Option key=value: temperature, top_p, top_k, max_tokens, seed, stop; "
+        "per provider: reasoning_effort, reasoning_format, thinking_budget, thinking_level, "
+        "service_tier.",
     ),
     no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply."),
     as_json: bool = typer.Option(
@@ -85,6 +96,8 @@ def prompt(
     extract_last: bool = typer.Option(
         False, "--extract-last", help="Print only the last fenced code block of the reply."
     ),
+    hide_reasoning: bool = hide_reasoning_option(),
+    cache: bool = cache_option(),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -101,11 +114,7 @@ def prompt(
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.core.messages import build_messages
     from llmcli.core.options import parse_pairs
-    from llmcli.exchange.interactive import run_exchange
     from llmcli.exchange.request import resolve_request
-    from llmcli.ui.exchange_display import TerminalDisplay
-    from llmcli.ui.stream import NullWriter, reply_writer
-    from llmcli.ui.tables import print_json
 
     app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
@@ -129,6 +138,8 @@ def prompt(
         show_prompt,
         answer_only,
         samples,
+        hide_reasoning,
+        cache,
     )
     templating = bool(template or var or examples or answer_only or samples)
     if (wants_inputs or wants_extract) and (rag is not None or show_context or templating):
@@ -181,14 +192,27 @@ def prompt(
 
         return run_extract(app_ctx, ref, request, last=extract_last, as_json=as_json,
                            log=not no_log)
-    quiet = as_json or no_stream
-    writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
+    send_prompt(app_ctx, ref, request, targs)
+
+
+def send_prompt(app_ctx: AppContext, ref: ModelRef, request: ChatRequest,
+                args: PromptArgs) -> None:
+    """One request, its reply streamed to stdout (or printed whole, or as JSON)."""
+    from llmcli.exchange.interactive import run_exchange
+    from llmcli.ui.exchange_display import TerminalDisplay
+    from llmcli.ui.stream import NullWriter, reply_writer
+    from llmcli.ui.tables import print_json
+
+    env = app_ctx.env
+    quiet = args.as_json or args.no_stream
+    writer, hooks = args.hooks(env, NullWriter() if quiet else reply_writer(
+        env, markdown=not args.plain))
     response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not no_stream, log=not no_log)
-    if as_json:
+                            stream=not args.no_stream, log=not args.no_log, **hooks)
+    if args.as_json:
         print_json(env, response.model_dump(mode="json"))
-    elif no_stream:
-        final = reply_writer(env, markdown=not plain)
+    elif args.no_stream:
+        final = reply_writer(env, markdown=not args.plain)
         final.start()
         final.write(response.text)
         final.finish()

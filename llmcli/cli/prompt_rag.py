@@ -103,8 +103,10 @@ def _ask(app: AppContext, args: PromptArgs, ref: Any, rendered: Any, options: An
     request = build_request(ref, rendered.messages, options, raw=rendered.raw)
     quiet = args.as_json or args.no_stream or args.answer_only
     writer = NullWriter() if quiet else reply_writer(env, markdown=not args.plain)
+    writer, hooks = args.hooks(env, writer)
     response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not args.no_stream, log=not args.no_log, template=template)
+                            stream=not args.no_stream, log=not args.no_log, template=template,
+                            **hooks)
     sources = Sources.of(hits, response.text)
     if args.as_json:
         from llmcli.ui.tables import print_json

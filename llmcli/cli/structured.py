@@ -76,9 +76,10 @@ def send_and_print(app_ctx: AppContext, ref: ModelRef, request: ChatRequest, arg
     try:
         # Never streamed: the document is printed whole once it validates, and Groq's docs
         # have said structured outputs do not stream.
-        response = run_exchange(app_ctx, ref, request, NullWriter(),
+        writer, hooks = args.hooks(env, NullWriter())
+        response = run_exchange(app_ctx, ref, request, writer,
                                 TerminalDisplay(env, str(ref)), stream=False,
-                                log=not args.no_log, template=template)
+                                log=not args.no_log, template=template, **hooks)
     except SchemaMismatch as exc:
         reply = exc.response.text if exc.response is not None else ""
         env.stderr.write(reply + ("" if reply.endswith("\n") else "\n"))

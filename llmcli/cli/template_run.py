@@ -42,6 +42,14 @@ class PromptArgs:
     show_prompt: bool = False
     answer_only: bool = False
     samples: int | None = None
+    hide_reasoning: bool = False
+    cache: bool = False
+
+    def hooks(self, env: Any, writer: Any) -> tuple[Any, dict[str, Any]]:
+        """The writer and `run_exchange` keywords for --hide-reasoning and --cache."""
+        from llmcli.cli.exchange_flags import exchange_hooks
+
+        return exchange_hooks(env, writer, hide_reasoning=self.hide_reasoning, cache=self.cache)
 
     @property
     def wants_template(self) -> bool:
@@ -178,8 +186,10 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
         writer = DimWriter(env)
     else:
         writer = reply_writer(env, markdown=not args.plain)
+    writer, hooks = args.hooks(env, writer)
     response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not args.no_stream, log=not args.no_log, template=t.name)
+                            stream=not args.no_stream, log=not args.no_log, template=t.name,
+                            **hooks)
     outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
     if args.as_json:
         from llmcli.ui.tables import print_json

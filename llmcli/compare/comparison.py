@@ -142,6 +142,7 @@ class CellState:
             "total": r.timings.total if r else None,
             "input_tokens": r.usage.input_tokens if r else None,
             "output_tokens": r.usage.output_tokens if r else None,
+            "reasoning_tokens": r.usage.reasoning_tokens if r else None,
             "tokens_per_second": self.tokens_per_second,
             "cost": r.cost if r else None,
             "attempts": r.attempts if r else 0,
@@ -154,6 +155,10 @@ class CellState:
         }
         if self.chain is not None:
             rec["calls"] = len(self.chain.calls)
+        if r is not None and r.reasoning:
+            rec["reasoning"] = r.reasoning
+        if r is not None and r.cached:
+            rec["cached"] = True
         return rec
 
 
@@ -193,12 +198,15 @@ class Comparison:
         options: Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], None] = time.sleep,
+        cached: Callable[[Cell, ChatRequest], Response | None] | None = None,
     ):
         """`providers` maps a provider name to its instance, or to the error that stopped it
         being built (a missing key): that provider's cells fail, the others run. `clock` and
         `sleep` measure and wait everything (the cells' timings, retries, the scheduler's
         holds): a test passes a fake clock and no real time is asserted. `options` are the
-        user's, handed to a multi-call technique (a one-call cell has them in its request)."""
+        user's, handed to a multi-call technique (a one-call cell has them in its request).
+        `cached` (--cache) answers a cell from the log, on the calling thread, before
+        anything is scheduled."""
         self.states = [CellState(c) for c in cells]
         self.providers = providers
         self.make_request = make_request
@@ -213,6 +221,7 @@ class Comparison:
         self.options = dict(options or {})
         self.clock = clock
         self.sleep = sleep
+        self.cached = cached
         self._stop = threading.Event()
         self._t0 = 0.0
 
@@ -234,7 +243,15 @@ class Comparison:
         interrupted = False
         try:
             unavailable = []
+            hits = []
             for state in self.states:
+                if self.cached is not None:
+                    request = self.make_request(state.cell)
+                    hit = self.cached(state.cell, request)
+                    if hit is not None:
+                        state.request = request
+                        hits.append((state, hit))
+                        continue
                 name = state.cell.ref.provider
                 target = self.providers.get(name)
                 if not isinstance(target, Provider):
@@ -247,6 +264,8 @@ class Comparison:
                 )
                 futures[fut] = (state, tokens)
             # Only once every runnable cell is on its way: logging takes the main thread.
+            for state, hit in hits:
+                self._finish(state, hit, None, log)
             for state, err in unavailable:
                 self._finish(state, _empty(state, "error", err.one_line()), err, log)
             pending = set(futures)

@@ -21,6 +21,9 @@ class Usage:
 
     input_tokens: int | None = None
     output_tokens: int | None = None
+    # Of the output tokens, those the model spent reasoning (billed as output: they are
+    # already counted in output_tokens).
+    reasoning_tokens: int | None = None
 
     @property
     def total_tokens(self) -> int | None:
@@ -45,4 +48,11 @@ class TokenLogprobs:
     top: list[tuple[str, float]] = field(default_factory=list)
 
 
-Event = TextDelta | Usage | Finish | TokenLogprobs
+@dataclass(slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (or thought summary): shown apart, never the answer."""
+
+    text: str
+
+
+Event = TextDelta | Usage | Finish | TokenLogprobs | ReasoningDelta

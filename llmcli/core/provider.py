@@ -46,14 +46,23 @@ class ModelInfo(BaseModel):
     deprecated: str | None = None
     shutdown: str | None = None
     replacement: str | None = None
+    # The share of the standard price the `flex` service tier costs (OpenAI: Batch API rates,
+    # half; Groq: the same price). None when the provider has no flex tier.
+    flex_factor: float | None = None
 
-    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
-        """USD for one exchange, or None when the price or a count is unknown."""
-        if self.price_in is None or self.price_out is None:
+    def cost(self, input_tokens: int | None, output_tokens: int | None,
+             *, tier: str | None = None) -> float | None:
+        """USD for one exchange, or None when the price or a count is unknown. Output tokens
+        include reasoning tokens, which every provider bills as output. `tier="flex"` applies
+        the flex price; `tier="priority"` has no price in the catalog (None: unknown)."""
+        if self.price_in is None or self.price_out is None or tier == "priority":
             return None
         if input_tokens is None or output_tokens is None:
             return None
-        return (input_tokens * self.price_in + output_tokens * self.price_out) / 1_000_000
+        usd = (input_tokens * self.price_in + output_tokens * self.price_out) / 1_000_000
+        if tier == "flex" and self.flex_factor is not None:
+            usd *= self.flex_factor
+        return usd
 
 
 class ProviderSettings(BaseModel):

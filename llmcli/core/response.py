@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
 
 Status = Literal["complete", "interrupted", "error"]
 
@@ -13,6 +13,11 @@ class UsageInfo(BaseModel):
     input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
+    reasoning_tokens: int | None = None  # part of output_tokens; shown only when reported
+
+    @model_serializer(mode="wrap")
+    def _drop_unreported(self, handler: Any, info: SerializationInfo) -> dict[str, Any]:
+        return _without(handler(self), {"reasoning_tokens": None})
 
 
 class Timings(BaseModel):
@@ -42,6 +47,15 @@ class Response(BaseModel):
     # Structured output: the reply's JSON document once it validated against the schema
     # (kept out of dumps: `prompt --schema --json` adds it, other --json output is unchanged).
     data: Any = Field(default=None, exclude=True)
+    # The model's reasoning or thought summary, kept apart from `text` (the answer).
+    reasoning: str | None = None
+    # Answered from the log by --cache: no provider call was made.
+    cached: bool = False
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: Any, info: SerializationInfo) -> dict[str, Any]:
+        # --json output gains these keys only when they say something.
+        return _without(handler(self), {"reasoning": None, "cached": False})
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -51,3 +65,11 @@ class Response(BaseModel):
             return None
         gen = self.timings.total - self.timings.ttft
         return out / gen if gen > 0 else None
+
+
+def _without(dump: Any, defaults: dict[str, Any]) -> Any:
+    if isinstance(dump, dict):
+        for key, value in defaults.items():
+            if key in dump and dump[key] == value:
+                del dump[key]
+    return dump

@@ -20,7 +20,7 @@ from llmcli.core.errors import (
     TimeoutError_,
     is_retryable,
 )
-from llmcli.core.events import Finish, TextDelta, TokenLogprobs, Usage
+from llmcli.core.events import Finish, ReasoningDelta, TextDelta, TokenLogprobs, Usage
 from llmcli.core.response import Response, Timings, UsageInfo
 
 if TYPE_CHECKING:
@@ -71,12 +71,15 @@ class Run:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     info: ModelInfo | None = None
     on_wait: WaitCallback | None = None
+    # Reasoning pieces as they stream (shown apart from the answer; not yielded as text).
+    on_reasoning: Callable[[str], None] | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.perf_counter
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.parts: list[str] = []
+        self.reasoning_parts: list[str] = []
         self.logprobs: list[TokenLogprobs] = []
         self.usage = Usage()
         self.finish_reason: str | None = None
@@ -112,7 +115,9 @@ class Run:
                 return
             except LlmcliError as exc:
                 retry_no = self.attempts - 1
-                if self.parts or not is_retryable(exc) or retry_no >= self.policy.max_retries:
+                # nothing is retried once something was shown, reasoning included
+                shown = self.parts or self.reasoning_parts
+                if shown or not is_retryable(exc) or retry_no >= self.policy.max_retries:
                     raise
                 delay = self.policy.delay(exc, retry_no, self.rng)
                 if delay is None:
@@ -136,6 +141,13 @@ class Run:
                     self.usage.input_tokens = event.input_tokens
                 if event.output_tokens is not None:
                     self.usage.output_tokens = event.output_tokens
+                if event.reasoning_tokens is not None:
+                    self.usage.reasoning_tokens = event.reasoning_tokens
+            elif isinstance(event, ReasoningDelta):
+                if event.text:
+                    self.reasoning_parts.append(event.text)
+                    if self.on_reasoning is not None:
+                        self.on_reasoning(event.text)
             elif isinstance(event, Finish):
                 self.finish_reason = event.reason
             elif isinstance(event, TokenLogprobs):
@@ -156,7 +168,8 @@ class Run:
         end = self._end if self._end is not None else self.clock()
         total = end - self._start if self._start is not None else 0.0
         u = self.usage
-        cost = self.info.cost(u.input_tokens, u.output_tokens) if self.info else None
+        tier = getattr(self.request.options, "service_tier", None)
+        cost = self.info.cost(u.input_tokens, u.output_tokens, tier=tier) if self.info else None
         return Response(
             text=self.text,
             model=self.request.model,
@@ -165,6 +178,7 @@ class Run:
                 input_tokens=u.input_tokens,
                 output_tokens=u.output_tokens,
                 total_tokens=u.total_tokens,
+                reasoning_tokens=u.reasoning_tokens,
             ),
             timings=Timings(ttft=self.ttft, total=total, waited=self.waited),
             finish_reason=self.finish_reason,
@@ -172,4 +186,5 @@ class Run:
             error=self.error.one_line() if self.error else None,
             attempts=max(1, self.attempts),
             cost=cost,
+            reasoning="".join(self.reasoning_parts) or None,
         )

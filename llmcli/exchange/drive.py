@@ -94,6 +94,7 @@ def drive(
     info: ModelInfo | bool | None = True,
     on_start: Callable[[Run], None] | None = None,
     on_piece: Callable[[str], None] | None = None,
+    on_reasoning: Callable[[str], None] | None = None,
     on_wait: WaitCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     clock: Callable[[], float] | None = None,
@@ -102,7 +103,8 @@ def drive(
     """Run the request to its end and report what became of it; never raises for a failed
     exchange. `info=True` looks the model up for its prices; pass a ModelInfo or None to skip
     that. `on_start` gets the Run before the first attempt (a live view reads its progress);
-    `should_stop` is asked after each piece; `clock`/`sleep` are for tests."""
+    `should_stop` is asked after each piece; `on_reasoning` gets the model's reasoning as it
+    streams (kept on the response, never among the pieces); `clock`/`sleep` are for tests."""
     from llmcli.core.runner import RetryPolicy, Run
 
     if info is True:
@@ -113,7 +115,7 @@ def drive(
     if sleep is not None:
         extra["sleep"] = sleep
     run = Run(provider, request, provider_name, stream=stream, policy=policy or RetryPolicy(),
-              info=info or None, on_wait=on_wait, **extra)
+              info=info or None, on_wait=on_wait, on_reasoning=on_reasoning, **extra)
     too_long = _context_error(provider, request, info or None)
     if too_long is not None:  # refused before anything is sent, by every command alike
         response = run.response.model_copy(update={"status": "error",

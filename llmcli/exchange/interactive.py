@@ -8,6 +8,7 @@ command layer builds them from ui/), so the exchange service imports no renderin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -94,12 +95,24 @@ def run_exchange(
     batch_id: str | None = None,
     comparison_id: str | None = None,
     template: str | None = None,
+    on_reasoning: Callable[[str], None] | None = None,
+    cache: bool = False,
 ) -> Response:
     """Drive the request; the response is logged whatever happens (complete, error, Ctrl-C).
-    A failure is raised afterwards, carrying the response (its partial text and log id)."""
+    A failure is raised afterwards, carrying the response (its partial text and log id).
+    `on_reasoning` gets the model's reasoning as it streams (the screen shows it apart);
+    `cache` answers an identical earlier request from the log without calling the provider."""
     from llmcli.exchange.drive import drive
     from llmcli.exchange.record import log_exchange
 
+    if cache:
+        from llmcli.exchange.cache import lookup
+
+        hit = lookup(app.logs, ref.provider, request)
+        if hit is not None:
+            return _replay(app, request, hit, writer, on_reasoning, log=log,
+                           conversation_id=conversation_id, batch_id=batch_id,
+                           comparison_id=comparison_id, template=template)
     shown = display or SilentDisplay()
     provider = app.registry.provider(ref)
     total = app.retry_policy.max_retries + 1
@@ -123,11 +136,17 @@ def run_exchange(
             started = True
         writer.write(piece)
 
+    def on_thought(piece: str) -> None:
+        shown.done_waiting()  # the reasoning replaces the spinner
+        if on_reasoning is not None:
+            on_reasoning(piece)
+
     shown.waiting()
     try:
         with shown.quiet_input():
             result = drive(provider, request, ref.provider, stream=stream,
-                           policy=app.retry_policy, on_piece=on_piece, on_wait=on_wait)
+                           policy=app.retry_policy, on_piece=on_piece, on_wait=on_wait,
+                           on_reasoning=on_thought)
     finally:
         shown.done_waiting()
     response = result.response
@@ -165,3 +184,32 @@ def run_exchange(
         raise result.error
     return response
 
+
+
+def _replay(
+    app: AppContext,
+    request: ChatRequest,
+    response: Response,
+    writer: ReplyWriter,
+    on_reasoning: Callable[[str], None] | None,
+    *,
+    log: bool,
+    **ids: str | None,
+) -> Response:
+    """A cached answer shown as a streamed one would be, and logged as a cached row."""
+    from llmcli.exchange.drive import ExchangeResult
+    from llmcli.exchange.record import log_exchange
+
+    if response.reasoning and on_reasoning is not None:
+        on_reasoning(response.reasoning)
+    writer.start()
+    writer.write(response.text)
+    writer.finish()
+    if request.json_schema is not None or request.regex is not None:
+        result = ExchangeResult(response)
+        check_structured(request, result)
+        if result.error is not None:
+            raise result.error
+    if log:
+        log_exchange(app.logs, request, response, **ids)
+    return response

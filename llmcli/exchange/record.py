@@ -22,7 +22,10 @@ def log_exchange(
     template: str | None = None,
 ) -> int:
     """Write one row (whatever the response's status) and return its id; the response keeps
-    it as `log_id`. Raises StorageError when the database cannot be written."""
+    it as `log_id`. Raises StorageError when the database cannot be written. The row keeps the
+    request's cache key, so `--cache` can answer the same request from it later."""
+    from llmcli.exchange.cache import cache_key
+
     log_id = logs.log(
         request,
         response,
@@ -30,6 +33,7 @@ def log_exchange(
         batch_id=batch_id,
         comparison_id=comparison_id,
         template=template,
+        cache_key=cache_key(response.provider, request),
     )
     response.log_id = log_id
     return log_id

@@ -1,10 +1,11 @@
 """Building a request: resolve the model, validate the options against its provider, and
 write the `ChatRequest`. The only place in llmcli that constructs one.
 
-Request features (a JSON schema for structured output, tools, attachments, a reasoning
-setting, a response-cache lookup) join the request here, in `build_request`, once they exist:
-each becomes a keyword of that function, checked against the provider's capabilities, so every
-command gets it at once.
+Request features (a JSON schema for structured output, tools, attachments) join the request
+here, in `build_request`, once they exist: each becomes a keyword of that function, checked
+against the provider's capabilities, so every command gets it at once. Reasoning settings and
+service tiers are provider options, validated here like the others; the response cache looks
+the finished request up in exchange/cache.py.
 """
 
 from __future__ import annotations
@@ -28,10 +29,35 @@ def options_model(ref: ModelRef) -> type[Options]:
 
 
 def validate_options(ref: ModelRef, values: Mapping[str, Any]) -> Options:
-    """`values` (from -o pairs, a template, a saved conversation) checked for this model."""
+    """`values` (from -o pairs, a template, a saved conversation) checked for this model.
+    An option this provider lacks but others take (reasoning_format, thinking_budget...) is
+    refused with the names of the providers that take it."""
     from llmcli.core.options import validate_options as validate
 
-    return validate(dict(values), options_model(ref))
+    model = options_model(ref)
+    for name in values:
+        if name not in model.model_fields:
+            others = providers_taking(name.replace("-", "_"))
+            if others:
+                from llmcli.core.errors import InvalidInput
+
+                raise InvalidInput(f"{ref.provider} does not take the option '{name}'",
+                                   hint=f"providers that take it: {', '.join(others)}")
+    return validate(dict(values), model)
+
+
+def providers_taking(option: str) -> list[str]:
+    """The installed providers whose options model declares `option`."""
+    from llmcli.core.registry import provider_class, provider_names
+
+    out = []
+    for name in provider_names():
+        try:
+            if option in provider_class(name).options_model.model_fields:
+                out.append(name)
+        except Exception:  # a broken third-party plugin must not break an error message
+            continue
+    return out
 
 
 def accepted_options(ref: ModelRef, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -110,6 +110,22 @@ SOURCES: dict[str, Source] = {
         "Gemini 2.5 and later read images, PDFs and audio as inline data (ai.google.dev "
         "vision, document-processing and audio pages)",
     ),
+    "openai-flex": Source(
+        "https://platform.openai.com/docs/guides/flex-processing",
+        "2026-12-06",
+        "'Tokens are priced at Batch API rates' (half the standard price); which models have "
+        "flex is on OpenAI's pricing page, not read: the factor applies to every catalog model",
+    ),
+    "groq-flex": Source(
+        "https://console.groq.com/docs/flex-processing",
+        "2026-12-06",
+        "'Pricing matches the on-demand tier' (flex trades reliability for rate limits)",
+    ),
+    "gemini-flex": Source(
+        "https://ai.google.dev/gemini-api/docs/optimization",
+        "2026-12-06",
+        "Flex: '50% discount' on standard pricing (Preview); priority (75-100% more) not priced",
+    ),
     "unconfirmed": Source("", CATALOG_DATE, "not confirmed by any source the search tool found"),
 }
 
@@ -211,6 +227,13 @@ _TABLE: dict[str, list[Entry]] = {
     ],
 }
 
+# `service_tier=flex`: the share of the standard price it costs, per provider (SOURCES above).
+FLEX_FACTOR: dict[str, tuple[float, str]] = {
+    "openai": (0.5, "openai-flex"),
+    "groq": (1.0, "groq-flex"),
+    "gemini": (0.5, "gemini-flex"),
+}
+
 # The model each provider uses when none is named (providers' class attributes read these).
 DEFAULTS: dict[str, str] = {
     "openai": "gpt-6-luna",
@@ -252,6 +275,7 @@ def _info(provider: str, e: Entry) -> ModelInfo:
         deprecated=e.deprecated,
         shutdown=e.shutdown,
         replacement=e.replacement,
+        flex_factor=FLEX_FACTOR[provider][0] if provider in FLEX_FACTOR else None,
     )
 
 
@@ -282,6 +306,7 @@ def merge_live(provider: str, live: list[ModelInfo]) -> list[ModelInfo]:
                     "price_in": base.price_in,
                     "price_out": base.price_out,
                     "price_date": base.price_date,
+                    "flex_factor": base.flex_factor,
                     "description": m.description or base.description,
                     "capabilities": m.capabilities or base.capabilities,
                     "deprecated": m.deprecated or base.deprecated,

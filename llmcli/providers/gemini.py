@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
 
 from llmcli.core.errors import (
     ContentBlocked,
@@ -33,7 +35,8 @@ from llmcli.core.errors import (
     MissingKey,
     ProviderError,
 )
-from llmcli.core.events import Event, Finish, TextDelta, Usage
+from llmcli.core.events import Event, Finish, ReasoningDelta, TextDelta, Usage
+from llmcli.core.options import Options
 from llmcli.core.provider import Capability, ModelInfo
 from llmcli.providers import _http_errors as errs
 from llmcli.providers import _sdk_errors, catalog
@@ -61,6 +64,22 @@ _FINISH = {
 }
 
 
+def _thinking(options: Any) -> Any:
+    """The `ThinkingConfig` for the options, or None when none was asked for. Thought
+    summaries are asked for too unless thinking is off (budget 0)."""
+    budget = getattr(options, "thinking_budget", None)
+    level = getattr(options, "thinking_level", None)
+    if budget is None and level is None:
+        return None
+    from google.genai import types
+
+    return types.ThinkingConfig(
+        thinking_budget=budget,
+        thinking_level=level.upper() if level else None,
+        include_thoughts=budget != 0,
+    )
+
+
 def normalise_finish(reason: Any) -> str | None:
     """Gemini's FinishReason enum (or an unknown string) in llmcli's vocabulary."""
     if reason is None:
@@ -85,6 +104,23 @@ def _parts(message: Any) -> list[Any]:
     return parts
 
 
+class GeminiOptions(Options):
+    """Core options plus Gemini's thinking settings (`ThinkingConfig`): a token budget (2.5
+    models) or a level (3.x models). Either one also asks for thought summaries, which stream
+    as reasoning."""
+
+    thinking_budget: int | None = Field(
+        None, ge=-1, le=32768,
+        description="Thinking tokens, 0-32768 (0 = off where allowed, -1 = model decides)",
+    )
+    thinking_level: Literal["minimal", "low", "medium", "high"] | None = Field(
+        None, description="Gemini 3 models: how much to think (minimal, low, medium, high)"
+    )
+    service_tier: Literal["standard", "flex", "priority"] | None = Field(
+        None, description="Processing tier: standard, flex (half price, best effort), priority"
+    )
+
+
 class _DropBothKeysWarning(logging.Filter):
     """llmcli picks the key itself; the SDK's 'Both GOOGLE_API_KEY and GEMINI_API_KEY' is noise."""
 
@@ -101,6 +137,7 @@ class GeminiProvider(SdkProvider):
         {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.COUNT_TOKENS,
          Capability.BATCH_JOBS}
     )
+    options_model: ClassVar[type[Options]] = GeminiOptions
     key_env: ClassVar[tuple[str, ...]] = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
     base_url_env: ClassVar[str | None] = "GOOGLE_GEMINI_BASE_URL"
     default_model: ClassVar[str] = catalog.DEFAULTS["gemini"]
@@ -189,6 +226,8 @@ class GeminiProvider(SdkProvider):
             stop_sequences=list(o.stop) if o.stop else None,
             response_mime_type="application/json" if request.json_schema is not None else None,
             response_json_schema=request.json_schema,
+            thinking_config=_thinking(o),
+            service_tier=getattr(o, "service_tier", None),
         )
         return contents, config
 
@@ -215,8 +254,9 @@ class GeminiProvider(SdkProvider):
                 content = cand.content
                 if content is not None and content.parts:
                     for part in content.parts:
-                        if part.text and not part.thought:  # thoughts are not the reply
-                            yield TextDelta(part.text)
+                        if part.text:  # thoughts are shown apart, never as the reply
+                            yield ReasoningDelta(part.text) if part.thought else TextDelta(
+                                part.text)
                 if cand.finish_reason:
                     reason = cand.finish_reason
             if chunk.usage_metadata is not None:
@@ -231,7 +271,8 @@ class GeminiProvider(SdkProvider):
             out = usage.candidates_token_count
             if usage.thoughts_token_count:
                 out = (out or 0) + usage.thoughts_token_count
-            yield Usage(input_tokens=usage.prompt_token_count, output_tokens=out)
+            yield Usage(input_tokens=usage.prompt_token_count, output_tokens=out,
+                        reasoning_tokens=usage.thoughts_token_count)
         normalised = normalise_finish(reason)
         yield Finish(normalised)
         if normalised == "content_filter":

@@ -14,11 +14,14 @@ and changes only what differs:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
+from llmcli.core.options import Options
 from llmcli.core.provider import Capability, Provider
 from llmcli.providers import catalog
-from llmcli.providers.openai_compat import OpenAIProvider
+from llmcli.providers.openai_compat import OpenAIOptions, OpenAIProvider
 
 # Speech, text-to-speech and guard models in Groq's live list cannot hold a conversation.
 _NOT_CHAT = ("whisper", "playai-tts", "orpheus", "distil-whisper")
@@ -26,6 +29,21 @@ _NOT_CHAT_PARTS = ("-guard-", "guard-", "-tts")
 # Structured outputs: strict (constrained decoding) on gpt-oss, best-effort on these others.
 _SCHEMA_STRICT = ("openai/gpt-oss-",)
 _SCHEMA_BEST_EFFORT = ("meta-llama/llama-4-", "moonshotai/kimi-k2")
+
+
+class GroqOptions(OpenAIOptions):
+    """OpenAI's options with Groq's own values for reasoning and service tier
+    (console.groq.com/docs/reasoning, /docs/service-tiers), and `reasoning_format`."""
+
+    reasoning_effort: Literal["none", "default", "low", "medium", "high"] | None = Field(  # type: ignore[assignment]
+        None, description="Reasoning models: none, default, low, medium, high (gpt-oss: low-high)"
+    )
+    reasoning_format: Literal["parsed", "raw", "hidden"] | None = Field(
+        None, description="Reasoning shown apart (parsed), inline in <think> (raw) or not (hidden)"
+    )
+    service_tier: Literal["auto", "on_demand", "flex"] | None = Field(  # type: ignore[assignment]
+        None, description="Processing tier: on_demand, flex (same price, may fail fast), auto"
+    )
 
 
 class GroqProvider(OpenAIProvider):
@@ -37,6 +55,9 @@ class GroqProvider(OpenAIProvider):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.CHAT, Capability.STREAM, Capability.BATCH_JOBS}
     )
+    options_model: ClassVar[type[Options]] = GroqOptions
+    _passthrough_options: ClassVar[tuple[str, ...]] = (
+        "reasoning_effort", "reasoning_format", "service_tier")
     key_env: ClassVar[tuple[str, ...]] = ("GROQ_API_KEY",)
     base_url_env: ClassVar[str | None] = "GROQ_BASE_URL"
     default_model: ClassVar[str] = catalog.DEFAULTS["groq"]

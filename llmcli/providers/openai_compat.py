@@ -24,7 +24,7 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field
@@ -36,11 +36,18 @@ from llmcli.core.errors import (
     MissingKey,
     ProviderError,
 )
-from llmcli.core.events import Event, Finish, TextDelta, TokenLogprobs, Usage
+from llmcli.core.events import (
+    Event,
+    Finish,
+    ReasoningDelta,
+    TokenLogprobs,
+    Usage,
+)
 from llmcli.core.options import Options
 from llmcli.core.provider import Capability, ModelInfo
 from llmcli.providers import _http_errors as errs
 from llmcli.providers import _sdk_errors, catalog
+from llmcli.providers._reasoning import ThinkSplitter, reasoning_text, reasoning_tokens
 from llmcli.providers._sdk_base import SdkProvider
 
 if TYPE_CHECKING:
@@ -54,10 +61,17 @@ _NOT_TEXT_PARTS = ("-realtime", "-audio", "-transcribe", "-tts", "-search")
 
 
 class OpenAIOptions(Options):
-    """Core options plus the chat-completions API's log-probabilities."""
+    """Core options plus the chat-completions API's log-probabilities, reasoning effort and
+    service tier."""
 
     top_logprobs: int | None = Field(
         None, ge=0, le=20, description="Log-probabilities of this many alternatives per token, 0-20"
+    )
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
+        None, description="Reasoning models: how much to think (none, minimal, low, medium, high)"
+    )
+    service_tier: Literal["auto", "default", "flex", "priority"] | None = Field(
+        None, description="Processing tier: auto, default, flex (half price, slower), priority"
     )
 
 
@@ -187,6 +201,10 @@ class OpenAIProvider(SdkProvider):
                 )
             kw["logprobs"] = True
             kw["top_logprobs"] = top_logprobs
+        for name in self._passthrough_options:
+            value = getattr(o, name, None)
+            if value is not None:
+                kw[name] = value
         if request.json_schema is not None and self.native_schema(request.model):
             kw["response_format"] = response_format(
                 request.json_schema, strict=self._schema_strict(request.model))
@@ -196,6 +214,9 @@ class OpenAIProvider(SdkProvider):
         if extra:
             kw["extra_body"] = extra
         return kw
+
+    # Options sent under their own name, as the SDK's keyword of the same name.
+    _passthrough_options: ClassVar[tuple[str, ...]] = ("reasoning_effort", "service_tier")
 
     def _max_tokens_field(self) -> str:
         return "max_completion_tokens" if self.is_official else "max_tokens"
@@ -220,14 +241,20 @@ class OpenAIProvider(SdkProvider):
         if choice is None:
             raise ProviderError(f"{self.settings.name} sent a reply with no choices", hint="retry")
         yield from token_logprobs(getattr(choice, "logprobs", None))
+        thought = reasoning_text(choice.message)
+        if thought:
+            yield ReasoningDelta(thought)
         text = choice.message.content if choice.message else None
         if text:
-            yield TextDelta(text)
+            splitter = ThinkSplitter()
+            yield from splitter.feed(text)
+            yield from splitter.flush()
         yield from self._finish(resp.usage, choice.finish_reason)
 
     def _stream(self, kwargs: dict[str, Any]) -> Iterator[Event]:
         usage = None
         reason = None
+        splitter = ThinkSplitter()
         with self.client.chat.completions.create(**kwargs) as chunks:
             for chunk in chunks:
                 choices = chunk.choices
@@ -235,13 +262,17 @@ class OpenAIProvider(SdkProvider):
                     choice = choices[0]
                     yield from token_logprobs(getattr(choice, "logprobs", None))
                     delta = choice.delta
+                    thought = reasoning_text(delta)
+                    if thought:
+                        yield ReasoningDelta(thought)
                     if delta is not None and delta.content:
-                        yield TextDelta(delta.content)
+                        yield from splitter.feed(delta.content)
                     if choice.finish_reason:
                         reason = choice.finish_reason
                 found = self._chunk_usage(chunk)
                 if found is not None:
                     usage = found
+        yield from splitter.flush()
         if reason is None:
             # The body ended without a finish reason: the server stopped mid-reply.
             raise ProviderError(
@@ -259,6 +290,7 @@ class OpenAIProvider(SdkProvider):
             yield Usage(
                 input_tokens=getattr(usage, "prompt_tokens", None),
                 output_tokens=getattr(usage, "completion_tokens", None),
+                reasoning_tokens=reasoning_tokens(usage),
             )
         normalised = normalise_finish(reason)
         yield Finish(normalised)

@@ -56,9 +56,11 @@ class LogStore:
         batch_id: str | None = None,
         comparison_id: str | None = None,
         template: str | None = None,
+        cache_key: str | None = None,
     ) -> int:
         """Store one exchange; returns its id. Keys are scrubbed from every text field.
-        Fragments and attachments are kept once each (store/inputs.py)."""
+        Fragments and attachments are kept once each (store/inputs.py); `cache_key` lets a
+        later identical request be answered from this row (--cache)."""
         from llmcli.store import inputs
 
         prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
@@ -89,6 +91,10 @@ class LogStore:
             # the same text as exchange/schema.stored_form, which `logs data --schema` matches
             "schema": (json.dumps(request.json_schema, ensure_ascii=False)
                        if request.json_schema is not None else None),
+            "reasoning": _redact(response.reasoning) if response.reasoning else None,
+            "reasoning_tokens": response.usage.reasoning_tokens,
+            "cache_key": cache_key,
+            "cached": int(response.cached),
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
@@ -147,6 +153,15 @@ class LogStore:
         sql = (f"SELECT * FROM exchanges WHERE {' AND '.join(clauses)} "
                "ORDER BY id DESC LIMIT ?")
         return [dict(r) for r in reversed(self._query(sql, [*args, limit]))]
+
+    def cached_reply(self, cache_key: str) -> dict[str, Any] | None:
+        """The newest complete exchange asked with this request key, if any."""
+        rows = self._query(
+            "SELECT * FROM exchanges WHERE cache_key = ? AND status = 'complete' "
+            "ORDER BY id DESC LIMIT 1",
+            [cache_key],
+        )
+        return dict(rows[0]) if rows else None
 
     def get(self, exchange_id: int, *, expand: bool = True) -> dict[str, Any] | None:
         """One exchange. `expand`: as sent (fragments' text and attachments' bytes put back

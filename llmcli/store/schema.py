@@ -262,6 +262,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX exchange_attachments_hash ON exchange_attachments(hash);
     """,
+    # 8: reasoning (#21): the model's reasoning or thought summary and its token count; the
+    # response cache: each row's request key (sha256 of the canonical request + provider) and
+    # whether the row was answered from the log (`--cache`) instead of the provider.
+    """
+    ALTER TABLE exchanges ADD COLUMN reasoning TEXT;
+    ALTER TABLE exchanges ADD COLUMN reasoning_tokens INTEGER;
+    ALTER TABLE exchanges ADD COLUMN cache_key TEXT;
+    ALTER TABLE exchanges ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX exchanges_cache_key ON exchanges(cache_key, id);
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [

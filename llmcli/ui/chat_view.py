@@ -41,6 +41,14 @@ class ChatView:
 
         return reply_writer(self.env, markdown=not self.plain)
 
+    def reasoning_hooks(self, writer: ReplyWriter) -> tuple[ReplyWriter, Any]:
+        """The reply writer (starting below the reasoning) and where reasoning pieces go:
+        dimmed on stderr, as `prompt` shows them."""
+        from llmcli.ui.reasoning import ReasoningFirst, ReasoningStream
+
+        stream = ReasoningStream(self.env)
+        return ReasoningFirst(writer, stream), stream  # type: ignore[return-value]
+
     # -- one-liners --------------------------------------------------------------------------------
     def note(self, text: str) -> None:
         self.info.print(text, style="dim", markup=False, highlight=False)

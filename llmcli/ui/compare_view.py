@@ -268,8 +268,23 @@ PLAIN_COLUMNS = ["model", "prompt", "ttft_s", "total_s", "in", "out", "tok_s", "
                  "finish", "waited"]
 
 
+def has_reasoning(grid: Grid) -> bool:
+    """Whether any cell reported reasoning tokens: only then is there a `reason` column."""
+    return any(s.response is not None and s.response.usage.reasoning_tokens is not None
+               for s in grid.states)
+
+
+def columns(grid: Grid, *, plain: bool = False) -> list[str]:
+    """The measurement columns for this grid (`reason`: reasoning tokens, part of `out`)."""
+    cols = list(PLAIN_COLUMNS if plain else COLUMNS)
+    if has_reasoning(grid):
+        cols.insert(cols.index("out") + 1, "reason")
+    return cols
+
+
 def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
-    """One row per cell; `plain` gives bare numbers (seconds, USD) for a pipe."""
+    """One row per cell; `plain` gives bare numbers (seconds, USD) for a pipe. A cell
+    answered from the log (--cache) says so in its finish column."""
     secs = (lambda v: "-" if v is None else f"{v:.3f}") if plain else fmt_s
     cost = (lambda v: "-" if v is None else f"{v:.8f}") if plain else fmt_cost
     rows = []
@@ -282,6 +297,8 @@ def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
                 finish = f"error: {r.error}"
             elif r.status == "interrupted":
                 finish = "interrupted"
+            if r.cached:
+                finish += " (cached)"
         title = grid.column_labels[s.cell.column]
         prompt = grid.row_labels[s.cell.row] + (f" #{s.cell.run + 1}" if _runs(grid) > 1 else "")
         rows.append([
@@ -292,6 +309,8 @@ def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
             fmt_num(s.tokens_per_second), cost(r.cost if r else None),
             finish, waited_text(s),
         ])
+        if has_reasoning(grid):
+            rows[-1].insert(6, fmt_num(r.usage.reasoning_tokens if r else None))
     return rows
 
 
@@ -304,7 +323,7 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
     pipe."""
     plain = not env.stdout_isatty
     rows = measurement_rows(grid, plain=plain)
-    cols = list(PLAIN_COLUMNS if plain else COLUMNS)
+    cols = columns(grid, plain=plain)
     if len(grid.row_labels) == 1 and _runs(grid) == 1:
         cols.remove("prompt")
         rows = [r[:1] + r[2:] for r in rows]
@@ -323,8 +342,8 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
                       "timeout)[/dim]")
 
 
-NUMERIC = ("ttft", "total", "in", "out", "tok/s", "cost", "runs", "ttft s", "total s", "#", "elo",
-           "votes", "wins", "ties", "losses")
+NUMERIC = ("ttft", "total", "in", "out", "reason", "tok/s", "cost", "runs", "ttft s",
+           "total s", "#", "elo", "votes", "wins", "ties", "losses")
 
 
 def print_rows(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]], *,
@@ -371,7 +390,7 @@ def _styled(name: str, value: str) -> Any:
 def markdown_report(grid: Grid) -> str:
     """A Markdown table of measurements, then each reply under its own heading."""
     rows = measurement_rows(grid)
-    cols = list(COLUMNS)
+    cols = columns(grid)
     if len(grid.row_labels) == 1 and _runs(grid) == 1:
         cols.remove("prompt")
         rows = [r[:1] + r[2:] for r in rows]
@@ -379,7 +398,7 @@ def markdown_report(grid: Grid) -> str:
     def cell(v: str) -> str:
         return v.replace("|", "\\|").replace("\n", " ")
 
-    numeric = ("ttft", "total", "in", "out", "tok/s", "cost")
+    numeric = ("ttft", "total", "in", "out", "reason", "tok/s", "cost")
     lines = ["| " + " | ".join(cols) + " |",
              "|" + "|".join("---:" if c in numeric else "---" for c in cols) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

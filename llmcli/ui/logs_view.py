@@ -63,12 +63,16 @@ def print_exchange(env: Environment, row: dict[str, Any],
         out.write(f"error: {row['error']}\n")
     meta = [
         f"tokens in/out: {row['input_tokens']}/{row['output_tokens']}",
+        *([f"reasoning: {row['reasoning_tokens']}"] if row.get("reasoning_tokens") is not None
+          else []),
         f"ttft: {row['ttft']:.3f} s" if row["ttft"] is not None else "ttft: -",
         f"total: {row['duration']:.3f} s" if row["duration"] is not None else "total: -",
         f"finish: {row['finish_reason'] or '-'}",
     ]
     if row.get("cost") is not None:
         meta.append(f"cost: ${row['cost']:.6f}")
+    if row.get("cached"):
+        meta.append("cached (answered from the log)")
     out.write("  ".join(meta) + "\n")
     if row.get("options") and row["options"] != "{}":
         out.write(f"options: {row['options']}\n")
@@ -92,6 +96,8 @@ def print_exchange(env: Environment, row: dict[str, Any],
             if len(lines) > FRAGMENT_LINES:
                 out.write(f"    … {len(lines) - FRAGMENT_LINES:,} more lines "
                           f"(logs show {row['id']} --json has them all)\n")
+    if row.get("reasoning"):
+        out.write(f"\n## Reasoning\n{row['reasoning']}\n")
     out.write(f"\n## Reply\n{row['reply']}\n")
     out.flush()
 

@@ -53,9 +53,10 @@ class GroqStub(OpenAIStub):
     def stream_events(self, req: Recorded | None, model: str, include_usage: bool) -> list[bytes]:
         pieces = self.pieces(req)
         usage = self.usage_for(req, len(pieces))
-        return _groq_events(
+        events = _groq_events(
             model, tuple(pieces), self.finish_reason, json.dumps(usage), include_usage
         )
+        return self.with_reasoning(events, model)
 
     def model_entry(self, mid: str) -> dict[str, Any]:
         return {

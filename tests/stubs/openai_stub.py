@@ -58,6 +58,12 @@ class OpenAIStub(BatchEndpoints, StubServer):
         self.completion_tokens: int | None = None  # default: number of chunks
         self.embedding_format: str = "auto"  # 'auto' honours encoding_format; 'float' ignores it
         self.dims = 3
+        # Reasoning sent apart from the answer: these pieces, in this message/delta field
+        # ('reasoning': Groq parsed, Ollama, vLLM; 'reasoning_content': DeepSeek, llama.cpp),
+        # streamed before the answer; `reasoning_tokens` goes in completion_tokens_details.
+        self.reasoning: list[str] | None = None
+        self.reasoning_field = "reasoning"
+        self.reasoning_tokens: int | None = None
         self._init_batches()  # files + batches endpoints (tests/stubs/batch_jobs.py)
 
     @property
@@ -188,7 +194,10 @@ class OpenAIStub(BatchEndpoints, StubServer):
             else words(str(m.get("content", "")) for m in msgs)
         )
         c = self.completion_tokens if self.completion_tokens is not None else n_out
-        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+        u: dict[str, Any] = {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+        if self.reasoning_tokens is not None:
+            u["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
+        return u
 
     # -- log-probabilities ------------------------------------------------------------------------
     def check_logprobs(self, body: dict[str, Any]) -> Reply | None:
@@ -236,13 +245,26 @@ class OpenAIStub(BatchEndpoints, StubServer):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": "".join(pieces)},
+                    "message": self.message(pieces),
                     "logprobs": None if entries is None else {"content": entries, "refusal": None},
                     "finish_reason": self.finish_reason,
                 }
             ],
             "usage": self.usage_for(req, len(pieces)),
         }
+
+    def message(self, pieces: list[str]) -> dict[str, Any]:
+        msg = {"role": "assistant", "content": "".join(pieces)}
+        if self.reasoning:
+            msg[self.reasoning_field] = "".join(self.reasoning)
+        return msg
+
+    def with_reasoning(self, events: list[bytes], model: str) -> list[bytes]:
+        """The events with the reasoning deltas after the role chunk, as servers send them."""
+        if not self.reasoning:
+            return events
+        thoughts = [sse_event(self.chunk(model, {self.reasoning_field: r})) for r in self.reasoning]
+        return [*events[:1], *thoughts, *events[1:]]
 
     def completion(self, req: Recorded) -> Reply:
         model = str((req.body or {}).get("model", "stub-model"))
@@ -264,7 +286,8 @@ class OpenAIStub(BatchEndpoints, StubServer):
         logprobs = None if entries is None else tuple(
             json.dumps({"content": [e], "refusal": None}, separators=(",", ":")) for e in entries
         )
-        return _openai_events(model, tuple(pieces), self.finish_reason, _freeze(usage), logprobs)
+        events = _openai_events(model, tuple(pieces), self.finish_reason, _freeze(usage), logprobs)
+        return self.with_reasoning(events, model)
 
     def stream(
         self,
@@ -449,7 +472,7 @@ def _openai_events(
     model: str,
     pieces: tuple[str, ...],
     finish: str,
-    usage: tuple | None,
+    usage: str | None,
     logprobs: tuple[str, ...] | None = None,
 ) -> list[bytes]:
     """Cached: the 20,000-chunk benchmark stream is built once, not per request.
@@ -483,7 +506,7 @@ def _openai_events(
     ]
     out.append(ev(choice({}, finish, None if asked else _ABSENT)))
     if usage is not None:
-        out.append(ev("[]", ',"usage":' + json.dumps(dict(usage), separators=(",", ":"))))
+        out.append(ev("[]", ',"usage":' + usage))
     out.append(b"data: [DONE]\n\n")
     return out
 
@@ -516,5 +539,6 @@ def _token_entry(token: str, logprob: float) -> dict[str, Any]:
     return {"token": token, "logprob": round(logprob, 6), "bytes": list(token.encode("utf-8"))}
 
 
-def _freeze(d: dict[str, int] | None) -> tuple | None:
-    return tuple(sorted(d.items())) if d is not None else None
+def _freeze(d: dict[str, Any] | None) -> str | None:
+    """The usage as compact JSON: hashable for the event cache, nested details included."""
+    return json.dumps(d, separators=(",", ":")) if d is not None else None
