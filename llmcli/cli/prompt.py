@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
+
 import typer
 
+from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 
@@ -75,6 +79,12 @@ def prompt(
     choice: str | None = typer.Option(
         None, "--choice", help="Local model: the reply is one of these comma-separated options."
     ),
+    tool: list[str] | None = tf.tool_option(),
+    functions: list[Path] | None = tf.functions_option(),
+    chain_limit: int = tf.chain_limit_option(),
+    tools_approve: bool = tf.approve_option(),
+    tools_debug: bool = tf.debug_option(),
+    tools_timeout: float = tf.timeout_option(),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -83,6 +93,8 @@ def prompt(
     With a template: llmcli prompt -t chain-of-thought "Quanto é 17 x 23?" --answer-only
 
     From your files: llmcli prompt --rag receitas "Monte um almoço com 40 g de proteína"
+
+    With tools: llmcli prompt "Que horas são em Lisboa?" -T now -m groq
     """
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.core.messages import build_messages
@@ -131,15 +143,31 @@ def prompt(
             raise InvalidInput("--schema, --regex and --choice do not combine with templates yet",
                                hint="put the instructions in the prompt")
         return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice))
+    targs_tools = tf.ToolArgs(tool, functions, chain_limit, tools_approve, tools_debug,
+                              tools_timeout)
+    if targs_tools.wanted and (targs.wants_template or rag is not None):
+        from llmcli.core.errors import InvalidInput
+
+        raise InvalidInput("-T and --functions do not combine with templates or --rag yet",
+                           hint="put the instructions in the prompt")
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))
-    ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
-                                   parse_pairs(option), raw=raw)
-    quiet = as_json or no_stream
-    writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
-    response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not no_stream, log=not no_log)
+    ref = app_ctx.registry.resolve(model)
+    if targs_tools.wanted:
+        from llmcli.exchange.request import check_tools
+
+        check_tools(ref)  # refused before any MCP server is started
+    with tf.open_tools(app_ctx, targs_tools) or nullcontext() as tool_set:
+        specs = tool_set.toolbox.specs if tool_set is not None else None
+        ref, request = resolve_request(app_ctx.registry, model,
+                                       build_messages(body, system=system),
+                                       parse_pairs(option), raw=raw, tools=specs)
+        session = tf.session(app_ctx, targs_tools, tool_set) if tool_set is not None else None
+        quiet = as_json or no_stream
+        writer = NullWriter() if quiet else reply_writer(env, markdown=not plain)
+        response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
+                                stream=not no_stream, log=not no_log, tools=session)
     if as_json:
         print_json(env, response.model_dump(mode="json"))
     elif no_stream:

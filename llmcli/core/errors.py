@@ -180,6 +180,14 @@ class SchemaMismatch(LlmcliError):
     kind = "schema_mismatch"
 
 
+class ToolError(LlmcliError):
+    """A tool or MCP server the user must fix: an unknown tool, a --functions file that does
+    not load, an MCP server that cannot be reached, the chain limit reached."""
+
+    exit_code = 18
+    kind = "tool"
+
+
 class Interrupted(LlmcliError):
     exit_code = 130
     kind = "interrupted"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from llmcli.core.tools import ToolCall
+
 
 @dataclass(slots=True)
 class TextDelta:
@@ -45,4 +47,11 @@ class TokenLogprobs:
     top: list[tuple[str, float]] = field(default_factory=list)
 
 
-Event = TextDelta | Usage | Finish | TokenLogprobs
+@dataclass(slots=True)
+class ToolCallRequested:
+    """The model asks for a tool call (arguments parsed; see core/tools.parse_arguments)."""
+
+    call: ToolCall
+
+
+Event = TextDelta | Usage | Finish | TokenLogprobs | ToolCallRequested

@@ -7,8 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmcli.core.options import Options
+from llmcli.core.tools import ToolCall, ToolSpec
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 
 
 class Message(BaseModel):
@@ -18,6 +19,10 @@ class Message(BaseModel):
 
     role: Role
     content: str
+    # An assistant turn that asked for tool calls; a "tool" turn answers one of them by id.
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None  # the called tool's name (Gemini's functionResponse needs it)
 
 
 class ChatRequest(BaseModel):
@@ -39,6 +44,8 @@ class ChatRequest(BaseModel):
     # A regular expression the whole reply must match (`--regex`, `--choice`): grammar-
     # constrained decoding, so only engines that have it (local) accept one.
     regex: str | None = None
+    # Tools the model may call (core/tools.py); the exchange's tool loop runs the calls.
+    tools: list[ToolSpec] | None = None
 
     @property
     def system(self) -> str | None:

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmcli.core.tools import ToolRun
+
 Status = Literal["complete", "interrupted", "error"]
 
 
@@ -42,6 +44,9 @@ class Response(BaseModel):
     # Structured output: the reply's JSON document once it validated against the schema
     # (kept out of dumps: `prompt --schema --json` adds it, other --json output is unchanged).
     data: Any = Field(default=None, exclude=True)
+    # Tools: every call of the exchange with its result, and how many requests it took.
+    tool_calls: list[ToolRun] = Field(default_factory=list)
+    round_trips: int = 1
 
     @property
     def tokens_per_second(self) -> float | None:

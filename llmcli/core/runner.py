@@ -20,12 +20,13 @@ from llmcli.core.errors import (
     TimeoutError_,
     is_retryable,
 )
-from llmcli.core.events import Finish, TextDelta, TokenLogprobs, Usage
+from llmcli.core.events import Finish, TextDelta, TokenLogprobs, ToolCallRequested, Usage
 from llmcli.core.response import Response, Timings, UsageInfo
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.provider import ModelInfo, Provider
+    from llmcli.core.tools import ToolCall
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Run:
     def __post_init__(self) -> None:
         self.parts: list[str] = []
         self.logprobs: list[TokenLogprobs] = []
+        self.tool_calls: list[ToolCall] = []
         self.usage = Usage()
         self.finish_reason: str | None = None
         self.status = "complete"
@@ -140,6 +142,8 @@ class Run:
                 self.finish_reason = event.reason
             elif isinstance(event, TokenLogprobs):
                 self.logprobs.append(event)
+            elif isinstance(event, ToolCallRequested):
+                self.tool_calls.append(event.call)
 
     def consume(self) -> Response:
         """Run to the end without showing anything; return the response."""

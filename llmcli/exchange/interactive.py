@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
     from llmcli.exchange.drive import ExchangeResult
+    from llmcli.exchange.tool_loop import ToolSession
 
 
 class ReplyWriter(Protocol):
@@ -94,9 +95,12 @@ def run_exchange(
     batch_id: str | None = None,
     comparison_id: str | None = None,
     template: str | None = None,
+    tools: ToolSession | None = None,
 ) -> Response:
     """Drive the request; the response is logged whatever happens (complete, error, Ctrl-C).
-    A failure is raised afterwards, carrying the response (its partial text and log id)."""
+    A failure is raised afterwards, carrying the response (its partial text and log id).
+    With `tools` (and tools in the request) the model's calls are run and the request sent
+    again (exchange/tool_loop.py); one row logs the whole transcript."""
     from llmcli.exchange.drive import drive
     from llmcli.exchange.record import log_exchange
 
@@ -123,11 +127,19 @@ def run_exchange(
             started = True
         writer.write(piece)
 
+    def once(req: ChatRequest) -> ExchangeResult:
+        return drive(provider, req, ref.provider, stream=stream, policy=app.retry_policy,
+                     on_piece=on_piece, on_wait=on_wait)
+
     shown.waiting()
     try:
         with shown.quiet_input():
-            result = drive(provider, request, ref.provider, stream=stream,
-                           policy=app.retry_policy, on_piece=on_piece, on_wait=on_wait)
+            if tools is not None and request.tools:
+                from llmcli.exchange.tool_loop import drive_rounds
+
+                request, result = drive_rounds(once, request, tools)
+            else:
+                result = once(request)
     finally:
         shown.done_waiting()
     response = result.response

@@ -83,7 +83,7 @@ class GeminiProvider(SdkProvider):
     description: ClassVar[str] = "Google Gemini (Developer API)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.COUNT_TOKENS,
-         Capability.BATCH_JOBS}
+         Capability.BATCH_JOBS, Capability.TOOLS}
     )
     key_env: ClassVar[tuple[str, ...]] = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
     base_url_env: ClassVar[str | None] = "GOOGLE_GEMINI_BASE_URL"
@@ -158,10 +158,9 @@ class GeminiProvider(SdkProvider):
         turns = request.turns
         if not turns:
             raise InvalidInput("nothing to send: the conversation has no user message")
-        contents = [
-            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-            for m in turns
-        ]
+        from llmcli.providers.gemini_tools import wire_contents, wire_tools
+
+        contents = wire_contents(turns)
         o = request.options
         config = types.GenerateContentConfig(
             system_instruction=request.system,
@@ -173,6 +172,7 @@ class GeminiProvider(SdkProvider):
             stop_sequences=list(o.stop) if o.stop else None,
             response_mime_type="application/json" if request.json_schema is not None else None,
             response_json_schema=request.json_schema,
+            tools=wire_tools(request.tools) if request.tools else None,
         )
         return contents, config
 
@@ -182,8 +182,11 @@ class GeminiProvider(SdkProvider):
         return True
 
     def _events(self, chunks: Any) -> Iterator[Event]:
+        from llmcli.providers.gemini_tools import call_event
+
         usage = None
         reason = None
+        n_calls = 0
         for chunk in chunks:
             feedback = chunk.prompt_feedback
             if feedback is not None and feedback.block_reason:
@@ -201,6 +204,10 @@ class GeminiProvider(SdkProvider):
                     for part in content.parts:
                         if part.text and not part.thought:  # thoughts are not the reply
                             yield TextDelta(part.text)
+                        elif part.function_call is not None:
+                            yield call_event(part.function_call, n_calls,
+                                             getattr(part, "thought_signature", None))
+                            n_calls += 1
                 if cand.finish_reason:
                     reason = cand.finish_reason
             if chunk.usage_metadata is not None:

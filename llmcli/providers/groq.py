@@ -35,7 +35,7 @@ class GroqProvider(OpenAIProvider):
     description: ClassVar[str] = "Groq LPU inference (Llama, gpt-oss, ...)"
     # Narrower than OpenAI's on purpose: no EMBED, no LOGPROBS (see the module docstring).
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.CHAT, Capability.STREAM, Capability.BATCH_JOBS}
+        {Capability.CHAT, Capability.STREAM, Capability.BATCH_JOBS, Capability.TOOLS}
     )
     key_env: ClassVar[tuple[str, ...]] = ("GROQ_API_KEY",)
     base_url_env: ClassVar[str | None] = "GROQ_BASE_URL"

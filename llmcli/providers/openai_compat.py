@@ -68,7 +68,7 @@ class OpenAIProvider(SdkProvider):
     description: ClassVar[str] = "OpenAI and OpenAI-compatible servers (Ollama, llama.cpp, vLLM)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.LOGPROBS,
-         Capability.BATCH_JOBS}
+         Capability.BATCH_JOBS, Capability.TOOLS}
     )
     options_model: ClassVar[type[Options]] = OpenAIOptions
     key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
@@ -150,8 +150,10 @@ class OpenAIProvider(SdkProvider):
             else:
                 yield from self._complete(kwargs)
 
-    def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": m.content} for m in request.messages]
+    def _messages(self, request: ChatRequest) -> list[dict[str, Any]]:
+        from llmcli.providers.openai_tools import wire_message
+
+        return [wire_message(m) for m in request.messages]
 
     def _chat_kwargs(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         o = request.options
@@ -189,6 +191,10 @@ class OpenAIProvider(SdkProvider):
         if request.json_schema is not None and self.native_schema(request.model):
             kw["response_format"] = response_format(
                 request.json_schema, strict=self._schema_strict(request.model))
+        if request.tools:
+            from llmcli.providers.openai_tools import wire_tools
+
+            kw["tools"] = wire_tools(request.tools)
         if stream:
             kw["stream"] = True
             self._add_stream_usage(kw, extra)
@@ -222,11 +228,18 @@ class OpenAIProvider(SdkProvider):
         text = choice.message.content if choice.message else None
         if text:
             yield TextDelta(text)
+        if choice.message is not None and choice.message.tool_calls:
+            from llmcli.providers.openai_tools import whole_calls
+
+            yield from whole_calls(choice.message.tool_calls)
         yield from self._finish(resp.usage, choice.finish_reason)
 
     def _stream(self, kwargs: dict[str, Any]) -> Iterator[Event]:
+        from llmcli.providers.openai_tools import CallAssembler
+
         usage = None
         reason = None
+        calls = CallAssembler()
         with self.client.chat.completions.create(**kwargs) as chunks:
             for chunk in chunks:
                 choices = chunk.choices
@@ -236,6 +249,8 @@ class OpenAIProvider(SdkProvider):
                     delta = choice.delta
                     if delta is not None and delta.content:
                         yield TextDelta(delta.content)
+                    if delta is not None and delta.tool_calls:
+                        calls.add(delta.tool_calls)
                     if choice.finish_reason:
                         reason = choice.finish_reason
                 found = self._chunk_usage(chunk)
@@ -248,6 +263,7 @@ class OpenAIProvider(SdkProvider):
                 hint="retry",
                 retryable=True,
             )
+        yield from calls.events()
         yield from self._finish(usage, reason)
 
     def _chunk_usage(self, chunk: Any) -> Any:

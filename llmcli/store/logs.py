@@ -85,6 +85,10 @@ class LogStore:
             # the same text as exchange/schema.stored_form, which `logs data --schema` matches
             "schema": (json.dumps(request.json_schema, ensure_ascii=False)
                        if request.json_schema is not None else None),
+            "tool_calls": (_redact(json.dumps([r.model_dump() for r in response.tool_calls],
+                                              ensure_ascii=False))
+                           if response.tool_calls else None),
+            "round_trips": response.round_trips if response.tool_calls else None,
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)

@@ -60,5 +60,28 @@ def print_exchange(env: Environment, row: dict[str, Any]) -> None:
         out.write(f"options: {row['options']}\n")
     if row.get("system"):
         out.write(f"\n## System\n{row['system']}\n")
-    out.write(f"\n## Prompt\n{row['prompt']}\n\n## Reply\n{row['reply']}\n")
+    out.write(f"\n## Prompt\n{row['prompt']}\n")
+    if row.get("tool_calls"):
+        out.write(tool_calls_text(row["tool_calls"], row.get("round_trips")))
+    out.write(f"\n## Reply\n{row['reply']}\n")
     out.flush()
+
+
+def tool_calls_text(stored: str, round_trips: int | None) -> str:
+    """The `## Tool calls` section of `logs show`: each call, its arguments and result."""
+    import json
+
+    try:
+        runs = json.loads(stored)
+    except ValueError:
+        return f"\n## Tool calls\n{stored}\n"
+    head = f"\n## Tool calls ({len(runs)}, {round_trips or '?'} requests)\n"
+    lines = []
+    for r in runs:
+        args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                         for k, v in (r.get("arguments") or {}).items())
+        result = r.get("result")
+        shown = "(not run)" if result is None else result
+        mark = " [error]" if r.get("is_error") else ""
+        lines.append(f"[{r.get('round')}] {r.get('name')}({args}){mark}\n    -> {shown}")
+    return head + "\n".join(lines) + "\n"

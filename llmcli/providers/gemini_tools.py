@@ -1,0 +1,58 @@
+"""The tool model on Gemini's wire: `function_declarations` out, `functionCall` parts back (the
+arguments already an object), answers as `functionResponse` parts in a user turn (the calls of
+one turn answered together, in one content, as the API requires)."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any
+
+from llmcli.core.events import ToolCallRequested
+from llmcli.core.tools import parse_arguments
+
+if TYPE_CHECKING:
+    from llmcli.core.messages import Message
+    from llmcli.core.tools import ToolSpec
+
+
+def wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
+    """One Tool holding every declaration; `parameters_json_schema` takes standard JSON
+    Schema as is (the `parameters` field takes only Google's OpenAPI subset)."""
+    return [{"function_declarations": [
+        {"name": t.name, "description": t.description, "parameters_json_schema": t.parameters}
+        for t in tools
+    ]}]
+
+
+def wire_contents(turns: list[Message]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for m in turns:
+        if m.role == "tool":
+            part = {"function_response": {"name": m.tool_name or "", "id": m.tool_call_id,
+                                          "response": {"result": m.content}}}
+            if out and out[-1]["role"] == "user" and "function_response" in out[-1]["parts"][0]:
+                out[-1]["parts"].append(part)
+            else:
+                out.append({"role": "user", "parts": [part]})
+            continue
+        if m.role == "assistant":
+            parts: list[dict[str, Any]] = [{"text": m.content}] if m.content else []
+            for c in m.tool_calls:
+                p: dict[str, Any] = {"function_call": {"name": c.name, "args": c.arguments,
+                                                       "id": c.id}}
+                if c.signature:
+                    p["thought_signature"] = base64.b64decode(c.signature)
+                parts.append(p)
+            out.append({"role": "model", "parts": parts or [{"text": ""}]})
+            continue
+        out.append({"role": "user", "parts": [{"text": m.content}]})
+    return out
+
+
+def call_event(fc: Any, n: int, signature: bytes | None = None) -> ToolCallRequested:
+    """A `functionCall` part as a ToolCallRequested (Gemini may give no id: one is made)."""
+    call = parse_arguments(getattr(fc, "id", None) or f"call_{n}", fc.name or "",
+                           dict(fc.args or {}))
+    if signature:
+        call = call.model_copy(update={"signature": base64.b64encode(signature).decode()})
+    return ToolCallRequested(call)
