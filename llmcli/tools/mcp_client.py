@@ -107,7 +107,10 @@ class McpConnection:
 
     def call(self, name: str, arguments: dict[str, Any], timeout: float) -> str:
         """The tool's text result; `ToolFailed` when the server says the call failed."""
-        result = self._run(self._client.call_tool(name, arguments), timeout)
+        try:
+            result = self._run(self._client.call_tool(name, arguments), timeout)
+        except TimeoutError:
+            raise ToolFailed(f"timed out after {timeout:g} s") from None
         text = result_text(result)
         if result.is_error:
             raise ToolFailed(text or "the tool reported an error")
