@@ -80,13 +80,13 @@ def test_ctrl_c_in_a_tool_keeps_the_transcript(cli, openai_server, tmp_path: Pat
 
 def test_tools_debug_shows_the_whole_call(cli, openai_server) -> None:
     expr = "+".join(["1"] * 60)  # 119 characters: shortened without --tools-debug
-    for _ in range(2):
-        openai_server.script("chat", openai_calls(openai_server, [
-            ("a", "calculate", dumps({"expression": expr}))]))
+    call = openai_calls(openai_server, [("a", "calculate", dumps({"expression": expr}))])
+    openai_server.script("chat", call)
     short = cli("prompt", "oi", *M, "-T", "calculate")
     assert "→ calculate(expression=\"1+1+1" in short.stderr and "…" in short.stderr
     assert expr not in short.stderr
     assert "← calculate: 60" in short.stderr
+    openai_server.script("chat", call)
     full = cli("prompt", "oi", *M, "-T", "calculate", "--tools-debug")
     assert f'"expression": "{expr}"' in full.stderr and "→ calculate [a]" in full.stderr
     assert "← calculate: 60" in full.stderr
