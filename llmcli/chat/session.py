@@ -118,6 +118,7 @@ class ChatSession:
     pending: Pending | None = None
     next_template: Choice | None = None
     rag: Any = None  # a chat.rag_mode.ChatRag while `/rag NAME` is on
+    tools: Any = None  # an exchange.tool_loop.ToolSession from -T/--functions (/tools toggles)
     last: Response | None = None
     used: Count | None = None
 
@@ -319,7 +320,8 @@ class ChatSession:
             if refused is not None:
                 self.pending = Pending(text, template)
                 return SendOutcome("not_sent", error=refused)
-            request = build_request(self.ref, self.messages(text), opts)
+            specs = self.tools.toolbox.specs if self.tools is not None else None
+            request = build_request(self.ref, self.messages(text), opts, tools=specs or None)
         except LlmcliError as exc:
             self.pending = Pending(text, template)
             ui.error(exc.one_line())
@@ -329,7 +331,7 @@ class ChatSession:
             response = run_exchange(
                 self.app, self.ref, request, tee, ui.display(str(self.ref)), log=self.log,
                 conversation_id=self.conversation_id if self.log else None,
-                template=template.name if template else None,
+                template=template.name if template else None, tools=self.tools,
             )
         except (Interrupted, KeyboardInterrupt) as exc:
             self._keep_partial(text, tee.text, template)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
 
+from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+
+if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
+    from llmcli.core.registry import ModelRef
+    from llmcli.exchange.tool_loop import ToolSession
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -32,20 +42,22 @@ def chat(
         "does not know it (e.g. an Ollama model) or to stay under a smaller budget."
     ),
     key: str | None = typer.Option(None, "--key", help=KEY_HELP),
+    tool: list[str] | None = tf.tool_option(),
+    functions: list[Path] | None = tf.functions_option(),
+    chain_limit: int = tf.chain_limit_option(),
+    tools_approve: bool = tf.approve_option(),
+    tools_debug: bool = tf.debug_option(),
+    tools_timeout: float = tf.timeout_option(),
 ) -> None:
     """Chat with a model. Type /help inside for commands.
 
     Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
     """
     from llmcli.chat.history import restore
-    from llmcli.chat.repl import run_conversation
-    from llmcli.chat.session import ChatSession
     from llmcli.core.options import parse_pairs
     from llmcli.exchange.request import accepted_options, validate_options
-    from llmcli.ui.chat_view import ChatView
 
     app_ctx = app_context(ctx, key, timeout=timeout)
-    env = app_ctx.env
     restored = restore(app_ctx.logs, cid) if (cont or cid) else None
     ref = app_ctx.registry.resolve(model or (restored.model if restored else None))
     values: dict = {}
@@ -54,6 +66,27 @@ def chat(
     values.update(parse_pairs(option))
     validate_options(ref, values)  # a bad -o is a one-line error before anything starts
     app_ctx.registry.provider(ref)  # a missing key fails now, not at the first message
+    targs = tf.ToolArgs(tool, functions, chain_limit, tools_approve, tools_debug, tools_timeout)
+    if targs.wanted:
+        from llmcli.exchange.request import check_tools
+
+        check_tools(ref)
+    with tf.open_tools(app_ctx, targs) or nullcontext() as tool_set:
+        tools = tf.session(app_ctx, targs, tool_set) if tool_set is not None else None
+        code = _converse(app_ctx, ref, restored, values, system, no_log, context_window, plain,
+                         tools)
+    if code:
+        raise typer.Exit(code)
+
+
+def _converse(app_ctx: AppContext, ref: ModelRef, restored: Any, values: dict[str, Any],
+              system: str | None, no_log: bool, context_window: int | None, plain: bool,
+              tools: ToolSession | None) -> int:
+    from llmcli.chat.repl import run_conversation
+    from llmcli.chat.session import ChatSession
+    from llmcli.ui.chat_view import ChatView
+
+    env = app_ctx.env
     session = ChatSession(
         app_ctx,
         ref,
@@ -62,12 +95,11 @@ def chat(
         conversation_id=restored.conversation_id if restored else "",
         log=not no_log,
         window_override=context_window,
+        tools=tools,
     )
     if restored:
         session.turns = restored.turns
         session.pending = restored.pending
     session.recount()
     view = ChatView(env, info_to_stderr=not (env.stdin_isatty and env.stdout_isatty), plain=plain)
-    code = run_conversation(session, view, env)
-    if code:
-        raise typer.Exit(code)
+    return run_conversation(session, view, env)
