@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
 
@@ -55,6 +58,10 @@ def compare(
         None, "--rag", help="Ask with passages from this index (the same for every model)."
     ),
     rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages to retrieve."),
+    tool: list[str] | None = tf.tool_option(),
+    functions: list[Path] | None = tf.functions_option(),
+    chain_limit: int = tf.chain_limit_option(),
+    tools_timeout: float = tf.timeout_option(),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -63,12 +70,8 @@ def compare(
     """
     from llmcli.cli.inputs import read_stdin
     from llmcli.compare import setup
-    from llmcli.compare.comparison import Comparison
-    from llmcli.compare.grid import build_grid, column_labels
+    from llmcli.compare.grid import column_labels
     from llmcli.core.errors import InvalidInput
-    from llmcli.core.options import parse_pairs
-    from llmcli.store.logs import new_id
-    from llmcli.ui.compare_view import CompareView, Grid
 
     app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
@@ -93,13 +96,43 @@ def compare(
     blind_map: dict[str, str] = {}
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
-    make_request = setup.request_builder(variants, refs, parse_pairs(option))
+    targs = tf.ToolArgs(tool, functions, chain_limit, timeout=tools_timeout)
+    if targs.wanted:
+        from llmcli.exchange.request import check_tools
+
+        for ref in refs:  # refused before any MCP server is started
+            check_tools(ref)
+    with tf.open_tools(app_ctx, targs) if targs.wanted else nullcontext() as tool_set:
+        _run(app_ctx, variants, refs, labels, option, runs, concurrency, no_log, machine,
+             (diff, as_json, as_jsonl, as_markdown, blind), blind_map, tool_set, chain_limit)
+
+
+def _run(app_ctx: AppContext, variants: Any, refs: list[ModelRef], labels: list[str],
+         option: list[str] | None, runs: int, concurrency: int | None, no_log: bool,
+         machine: int, flags: tuple[bool, bool, bool, bool, bool], blind_map: dict[str, str],
+         tool_set: Any, chain_limit: int) -> None:
+    from llmcli.compare import setup
+    from llmcli.compare.comparison import Comparison
+    from llmcli.compare.grid import build_grid
+    from llmcli.core.options import parse_pairs
+    from llmcli.store.logs import new_id
+    from llmcli.ui.compare_view import CompareView, Grid
+
+    env = app_ctx.env
+    diff, as_json, as_jsonl, as_markdown, blind = flags
+    tools = None
+    if tool_set is not None:  # calls run silently: the live grid owns the screen
+        from llmcli.exchange.tool_loop import ToolSession
+
+        tools = ToolSession(tool_set.toolbox, chain_limit=chain_limit)
+    make_request = setup.request_builder(variants, refs, parse_pairs(option),
+                                         tools=tool_set.toolbox.specs if tool_set else None)
     cells = build_grid(variants, refs, runs)
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
-        policy=app_ctx.retry_policy,
+        policy=app_ctx.retry_policy, tools=tools,
     )
     grid = Grid(comparison.states, [v.label for v in variants], labels)
     view = CompareView(env, grid) if not machine else None
@@ -224,6 +257,7 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
         env.stdout.flush()
         return
     print_replies(env, grid)
+    ui.print_tool_calls(env, result.cells, titles)
     if stats is None:
         print_measurements(env, grid)
     else:  # every run's figures are in --json; the terminal gets medians and spread

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef
+    from llmcli.core.tools import ToolSpec
 
 # Techniques that need several calls per answer: a cell is one exchange, so compare refuses
 # them rather than show the first call as if it were the answer.
@@ -90,10 +91,16 @@ def request_builder(
     variants: Sequence[PromptVariant],
     refs: Sequence[ModelRef],
     user_options: dict[str, Any],
+    tools: Sequence[ToolSpec] | None = None,
 ) -> Callable[[Cell], ChatRequest]:
     """Validate every (row, model) pair's options now, so a bad option fails before any
-    request; returns the function that builds a cell's request."""
-    from llmcli.exchange.request import build_request, validate_options
+    request (and every model's tool support, with `tools`); returns the function that builds a
+    cell's request."""
+    from llmcli.exchange.request import build_request, check_tools, validate_options
+
+    if tools:
+        for ref in refs:
+            check_tools(ref)
 
     validated: dict[tuple[int, int], Options] = {}
     for r, v in enumerate(variants):
@@ -102,7 +109,8 @@ def request_builder(
             validated[(r, c)] = validate_options(ref, {**v.options, **user_options})
 
     def make(cell: Cell) -> ChatRequest:
-        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)])
+        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)],
+                             tools=tools)
 
     return make
 
