@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from llmcli.core.options import Options
 from llmcli.core.tools import ToolCall, ToolSpec
@@ -23,6 +29,16 @@ class Message(BaseModel):
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     tool_name: str | None = None  # the called tool's name (Gemini's functionResponse needs it)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_tool_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A message without tools dumps as before ({role, content}): logs, --dry-run, caches.
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("tool_calls", "tool_call_id", "tool_name"):
+                if not data.get(name):
+                    data.pop(name, None)
+        return data
 
 
 class ChatRequest(BaseModel):

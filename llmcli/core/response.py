@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from llmcli.core.tools import ToolRun
 
@@ -47,6 +53,15 @@ class Response(BaseModel):
     # Tools: every call of the exchange with its result, and how many requests it took.
     tool_calls: list[ToolRun] = Field(default_factory=list)
     round_trips: int = 1
+
+    @model_serializer(mode="wrap")
+    def _tools_only_when_called(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Without tool calls the --json document is what it was before tools existed.
+        data = handler(self)
+        if isinstance(data, dict) and not self.tool_calls:
+            data.pop("tool_calls", None)
+            data.pop("round_trips", None)
+        return data
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -123,8 +123,8 @@ def merged(results: list[ExchangeResult], runs: list[ToolRun]) -> Response:
     responses = [r.response for r in results]
 
     def total(values: list[int | None]) -> int | None:
-        known = [v for v in values if v is not None]
-        return sum(known) if known else None
+        # one round without a count makes the sum unknown, not smaller
+        return None if any(v is None for v in values) else sum(v or 0 for v in values)
 
     usage = UsageInfo(
         input_tokens=total([r.usage.input_tokens for r in responses]),
@@ -132,12 +132,18 @@ def merged(results: list[ExchangeResult], runs: list[ToolRun]) -> Response:
         total_tokens=total([r.usage.total_tokens for r in responses]),
     )
     costs = [r.cost for r in responses]
-    timings = Timings(ttft=responses[0].timings.ttft,
-                      total=sum(r.timings.total for r in responses),
+    # Time to the first text of the whole exchange: rounds that only asked for tools count.
+    ttft, before = None, 0.0
+    for r in responses:
+        if r.timings.ttft is not None:
+            ttft = before + r.timings.ttft
+            break
+        before += r.timings.total
+    timings = Timings(ttft=ttft, total=sum(r.timings.total for r in responses),
                       waited=sum(r.timings.waited for r in responses))
     return last.model_copy(update={
         "usage": usage, "timings": timings,
-        "attempts": sum(r.attempts for r in responses),
+        "attempts": 1 + sum(r.attempts - 1 for r in responses),  # retries, not requests
         "cost": None if any(c is None for c in costs) else sum(c or 0.0 for c in costs),
         "tool_calls": runs, "round_trips": len(results),
     })

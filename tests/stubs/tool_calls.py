@@ -103,10 +103,13 @@ def _stream(stub: Any, model: str, calls: list[Call], text: str,
         for piece in (args[:half], args[half:]):
             if piece:
                 out.append(ev({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}))
-    out.append(ev({}, "tool_calls"))
+    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    if stub.name == "groq":  # Groq's usage rides on the final chunk's x_groq, always
+        out.append(ev({}, "tool_calls", x_groq={"id": "req_01stub", "usage": usage}))
+    else:
+        out.append(ev({}, "tool_calls"))
     if (body.get("stream_options") or {}).get("include_usage"):
-        out.append(ev(None, usage={"prompt_tokens": 10, "completion_tokens": 5,
-                                   "total_tokens": 15}))
+        out.append(ev(None, usage=usage))
     out.append(b"data: [DONE]\n\n")
     return out
 

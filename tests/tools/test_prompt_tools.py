@@ -22,6 +22,14 @@ LISBON = "2026-12-06T07:30:00+00:00 (Sunday, WET)"
 SAO_PAULO = "2026-12-06T04:30:00-03:00 (Sunday, -03)"
 
 
+def first_usage_of_answer(stub) -> int:
+    """The stub's prompt-token count for the second request (words in its messages)."""
+    from tests.stubs.base import words
+
+    msgs = stub.requests_for("chat")[1].body["messages"]
+    return words(str(m.get("content", "")) for m in msgs)
+
+
 @pytest.mark.parametrize("stream", [True, False])
 @pytest.mark.parametrize("server", ["openai_server", "groq_server"])
 def test_two_calls_in_one_turn_then_the_answer(cli, request, server: str, stream: bool) -> None:
@@ -37,6 +45,8 @@ def test_two_calls_in_one_turn_then_the_answer(cli, request, server: str, stream
     out = json.loads(r.stdout)
     assert out["text"] == f"Tool said: {LISBON} | {SAO_PAULO}"
     assert out["round_trips"] == 2
+    assert out["attempts"] == 1
+    assert out["usage"]["input_tokens"] == 10 + first_usage_of_answer(stub)
     assert [(c["name"], c["arguments"], c["result"]) for c in out["tool_calls"]] == [
         ("now", {"zone": "Europe/Lisbon"}, LISBON),
         ("now", {"zone": "America/Sao_Paulo"}, SAO_PAULO),
