@@ -8,6 +8,7 @@ command layer builds them from ui/), so the exchange service imports no renderin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
+    from llmcli.core.tools import ToolCall, ToolHooks, ToolResult
     from llmcli.exchange.drive import ExchangeResult
     from llmcli.exchange.tool_loop import ToolSession
 
@@ -63,6 +65,27 @@ class SilentDisplay:
         from contextlib import nullcontext
 
         return nullcontext()
+
+
+class _SpinnerPaused:
+    """Tool hooks that stop the waiting display while a call is shown (or approved), and start
+    it again for the next request while no reply text has been shown."""
+
+    def __init__(self, inner: ToolHooks, shown: Display, started: Callable[[], bool]):
+        self.inner, self.shown, self.started = inner, shown, started
+
+    def approve(self, call: ToolCall) -> bool:
+        self.shown.done_waiting()
+        return self.inner.approve(call)
+
+    def called(self, call: ToolCall) -> None:
+        self.shown.done_waiting()
+        self.inner.called(call)
+
+    def returned(self, call: ToolCall, result: ToolResult) -> None:
+        self.inner.returned(call, result)
+        if not self.started():
+            self.shown.waiting()
 
 
 def check_structured(request: ChatRequest, result: ExchangeResult) -> None:
@@ -135,9 +158,12 @@ def run_exchange(
     try:
         with shown.quiet_input():
             if tools is not None and request.tools:
+                from dataclasses import replace
+
                 from llmcli.exchange.tool_loop import drive_rounds
 
-                request, result = drive_rounds(once, request, tools)
+                hooks = _SpinnerPaused(tools.hooks, shown, lambda: started)
+                request, result = drive_rounds(once, request, replace(tools, hooks=hooks))
             else:
                 result = once(request)
     finally:

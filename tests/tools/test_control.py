@@ -90,3 +90,22 @@ def test_tools_debug_shows_the_whole_call(cli, openai_server) -> None:
     full = cli("prompt", "oi", *M, "-T", "calculate", "--tools-debug")
     assert f'"expression": "{expr}"' in full.stderr and "→ calculate [a]" in full.stderr
     assert "← calculate: 60" in full.stderr
+
+
+def test_calls_on_a_terminal_do_not_collide_with_the_spinner(openai_server) -> None:
+    import pyte
+
+    openai_server.script("chat", openai_calls(openai_server, [
+        ("a", "now", dumps({"zone": "Europe/Lisbon"})), ("b", "now", dumps({"zone": "UTC"}))]))
+    screen = pyte.Screen(80, 20)
+    stream = pyte.ByteStream(screen)
+    child = pexpect.spawn(sys.executable, ["-m", "llmcli", "prompt", "Que horas são?", *M,
+                                           "-T", "now"], cwd=str(ROOT), env=dict(os.environ),
+                          timeout=60, dimensions=(20, 80))
+    stream.feed(child.read())
+    child.close()
+    assert child.exitstatus == 0
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert lines[0] == '→ now(zone="Europe/Lisbon")', lines
+    assert lines[1].startswith("← now: ") and lines[2] == '→ now(zone="UTC")'
+    assert lines[4].startswith("Tool said: ")
