@@ -6,7 +6,8 @@ End to end (interleaved, one process per run, --no-log):
   declared    prompt -T calculate, the model answers without calling
   one_call    prompt -T calculate, one call then the answer (two requests)
   mcp_stdio   prompt -T mcp:tiny/add, one call (the server process is started each time)
-In process: one MCP `tools/call` on an open connection, stdio and HTTP (median of --calls).
+In process: the same three prompts through the real CLI without interpreter start-up
+(--inproc rounds), and one MCP `tools/call` on an open connection, stdio and HTTP (--calls).
 
     .venv/bin/python bench/bench_tools.py --runs 10 --calls 200
 """
@@ -48,6 +49,33 @@ def calling_stub(stub):
         return base(stub, route, req)
 
     stub.default = default
+
+
+def in_process(n: int, env: dict[str, str]) -> dict[str, dict[str, float]]:
+    """The real CLI in this process (no interpreter start-up), interleaved: a plain exchange,
+    the same with a tool declared, and one tool round trip (two requests and the call)."""
+    import os
+
+    from tests.conftest import run_in_process
+
+    os.environ.update(env)
+    m = ["-m", "openai:gpt-4o-mini", "--no-log"]
+    cases = {"plain": ["prompt", "hello", *m],
+             "declared": ["prompt", "hello", *m, "-T", "calculate"],
+             "one_call": ["prompt", "please call", *m, "-T", "calculate"]}
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    for args in cases.values():  # warm: SDK imported, client built
+        assert run_in_process(args).exit_code == 0
+    for _ in range(n):
+        for name, args in cases.items():
+            t = time.perf_counter()
+            r = run_in_process(args)
+            times[name].append(time.perf_counter() - t)
+            assert r.exit_code == 0, r.stderr
+    plain = statistics.median(times["plain"])
+    return {k: {"median_ms": round(statistics.median(v) * 1e3, 2),
+                "ratio_to_plain": round(statistics.median(v) / plain, 3)}
+            for k, v in times.items()}
 
 
 def mcp_calls(url_or_command: str | list[str], n: int) -> dict[str, float]:
@@ -92,6 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--calls", type=int, default=200)
+    ap.add_argument("--inproc", type=int, default=30)
     args = ap.parse_args()
     from tests.stubs.openai_stub import OpenAIStub
 
@@ -103,6 +132,7 @@ def main() -> None:
         llmcli = str(VENV_BIN / "llmcli")
         subprocess.run([llmcli, "mcp", "add", "tiny", "--", sys.executable, str(SERVER)],
                        env=env, check=True, capture_output=True)
+        inproc = in_process(args.inproc, env)
         m = ["-m", "openai:gpt-4o-mini", "--no-log"]
         e2e = interleaved({
             "plain": [llmcli, "prompt", "hello", *m],
@@ -119,6 +149,7 @@ def main() -> None:
         proc.wait(10)
     plain = e2e["plain"]["median_s"]
     print(json.dumps({
+        "in_process": inproc,
         "end_to_end": e2e,
         "ratio_to_plain": {k: round(v["median_s"] / plain, 3) for k, v in e2e.items()},
         "added_ms_over_plain": {k: round((v["median_s"] - plain) * 1e3, 1)
