@@ -28,8 +28,11 @@ def wire_contents(turns: list[Message]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for m in turns:
         if m.role == "tool":
-            part = {"function_response": {"name": m.tool_name or "", "id": m.tool_call_id,
-                                          "response": {"result": m.content}}}
+            response: dict[str, Any] = {"name": m.tool_name or "",
+                                        "response": {"result": m.content}}
+            if m.tool_call_id and not m.tool_call_id.startswith(MADE_ID):
+                response["id"] = m.tool_call_id
+            part = {"function_response": response}
             if out and out[-1]["role"] == "user" and "function_response" in out[-1]["parts"][0]:
                 out[-1]["parts"].append(part)
             else:
@@ -38,8 +41,10 @@ def wire_contents(turns: list[Message]) -> list[dict[str, Any]]:
         if m.role == "assistant":
             parts: list[dict[str, Any]] = [{"text": m.content}] if m.content else []
             for c in m.tool_calls:
-                p: dict[str, Any] = {"function_call": {"name": c.name, "args": c.arguments,
-                                                       "id": c.id}}
+                fc: dict[str, Any] = {"name": c.name, "args": c.arguments}
+                if not c.id.startswith(MADE_ID):
+                    fc["id"] = c.id
+                p: dict[str, Any] = {"function_call": fc}
                 if c.signature:
                     p["thought_signature"] = base64.b64decode(c.signature)
                 parts.append(p)
@@ -49,9 +54,13 @@ def wire_contents(turns: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
+MADE_ID = "llmcli-call-"  # an id made here (the model gave none): not sent back to Gemini
+
+
 def call_event(fc: Any, n: int, signature: bytes | None = None) -> ToolCallRequested:
-    """A `functionCall` part as a ToolCallRequested (Gemini may give no id: one is made)."""
-    call = parse_arguments(getattr(fc, "id", None) or f"call_{n}", fc.name or "",
+    """A `functionCall` part as a ToolCallRequested (Gemini may give no id: one is made, to
+    pair the call with its result inside llmcli, and left out of the next request)."""
+    call = parse_arguments(getattr(fc, "id", None) or f"{MADE_ID}{n}", fc.name or "",
                            dict(fc.args or {}))
     if signature:
         call = call.model_copy(update={"signature": base64.b64encode(signature).decode()})

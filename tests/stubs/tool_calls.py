@@ -153,13 +153,22 @@ def gemini_results_text(body: dict[str, Any]) -> str | None:
                                       for p in parts)
 
 
-def gemini_calls(stub: Any, calls: list[GeminiCall], text: str = "") -> Any:
+def gemini_calls(stub: Any, calls: list[GeminiCall], text: str = "",
+                 signature: str | None = None, ids: bool = False) -> Any:
+    """`signature` (base64) rides on the first functionCall part as `thoughtSignature`, as
+    Gemini 3 sends it; `ids` gives each call an id (the API may or may not)."""
     def reply(req: Recorded) -> Any:
         body = req.body if isinstance(req.body, dict) else {}
         if not body.get("tools"):
             return stub.error(400, "INVALID_ARGUMENT", "functionCall without tools (stub misuse)")
         parts: list[dict[str, Any]] = [{"text": text}] if text else []
-        parts += [{"functionCall": {"name": n, "args": a}} for n, a in calls]
+        for i, (n, a) in enumerate(calls):
+            part: dict[str, Any] = {"functionCall": {"name": n, "args": a}}
+            if ids:
+                part["functionCall"]["id"] = f"fc-{i}"
+            if signature and i == 0:
+                part["thoughtSignature"] = signature
+            parts.append(part)
         cand = {"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}
         payload = {"candidates": [cand],
                    "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5,

@@ -115,3 +115,18 @@ def test_unknown_tool_is_exit_18(cli, openai_server) -> None:
     assert r.exit_code == 18
     assert "unknown tool 'rm_rf'" in r.stderr and "calculate" in r.stderr
     assert openai_server.requests_for("chat") == []
+
+
+@pytest.mark.parametrize("ids", [False, True])
+def test_gemini_signature_and_ids_go_back(cli, gemini_server, ids: bool) -> None:
+    sig = "c2lnbmF0dXJlLWJ5dGVz"  # base64 of b"signature-bytes"
+    gemini_server.script("chat", gemini_calls(gemini_server, [
+        ("now", {"zone": "UTC"}), ("now", {"zone": "Europe/Lisbon"})], signature=sig, ids=ids))
+    r = cli("prompt", "horas?", "-m", "gemini", "-T", "now")
+    assert r.exit_code == 0, r.stderr
+    model_turn, answers = gemini_server.requests_for("chat")[1].body["contents"][-2:]
+    calls = [p for p in model_turn["parts"] if "functionCall" in p]
+    assert calls[0]["thoughtSignature"] == sig and "thoughtSignature" not in calls[1]
+    sent_ids = [p["functionCall"].get("id") for p in calls]
+    answered = [p["functionResponse"].get("id") for p in answers["parts"]]
+    assert sent_ids == answered == (["fc-0", "fc-1"] if ids else [None, None])
