@@ -126,6 +126,15 @@ def prompt(
         answer_only,
         samples,
     )
+    targs_tools = tf.ToolArgs(tool, functions, chain_limit, tools_approve, tools_debug,
+                              tools_timeout)
+    constrained = any(v is not None for v in (schema, schema_multi, regex, choice))
+    if targs_tools.wanted and (targs.wants_template or rag is not None or show_context
+                               or constrained):
+        from llmcli.core.errors import InvalidInput
+
+        raise InvalidInput("-T and --functions do not combine with templates, --rag, --schema, "
+                           "--regex or --choice yet", hint="put the instructions in the prompt")
     if rag is not None or show_context:
         from llmcli.cli.prompt_rag import RagArgs, run_rag_prompt
 
@@ -143,13 +152,6 @@ def prompt(
             raise InvalidInput("--schema, --regex and --choice do not combine with templates yet",
                                hint="put the instructions in the prompt")
         return run_structured(app_ctx, targs, Constraint(schema, schema_multi, regex, choice))
-    targs_tools = tf.ToolArgs(tool, functions, chain_limit, tools_approve, tools_debug,
-                              tools_timeout)
-    if targs_tools.wanted and (targs.wants_template or rag is not None):
-        from llmcli.core.errors import InvalidInput
-
-        raise InvalidInput("-T and --functions do not combine with templates or --rag yet",
-                           hint="put the instructions in the prompt")
     if targs.wants_template:
         return run_prompt(app_ctx, targs)
     body = require_text(combine(read_stdin(env), text))

@@ -130,3 +130,12 @@ def test_gemini_signature_and_ids_go_back(cli, gemini_server, ids: bool) -> None
     sent_ids = [p["functionCall"].get("id") for p in calls]
     answered = [p["functionResponse"].get("id") for p in answers["parts"]]
     assert sent_ids == answered == (["fc-0", "fc-1"] if ids else [None, None])
+
+
+@pytest.mark.parametrize("extra", [["--schema", "name, age int"], ["--rag", "notas"],
+                                   ["-t", "chain-of-thought"]])
+def test_tools_refused_with_features_they_do_not_combine_with(cli, openai_server, extra) -> None:
+    r = cli("prompt", "oi", "-m", "openai:gpt-4o-mini", "-T", "now", *extra)
+    assert r.exit_code == 2
+    assert "-T and --functions do not combine with" in r.stderr
+    assert openai_server.requests_for("chat") == []
