@@ -31,3 +31,21 @@ def test_switching_every_tool_off_sends_none(cli, openai_server) -> None:
     r = cli("chat", "-m", "openai:gpt-4o-mini", "-T", "now", input="/tools off\noi\n")
     assert r.exit_code == 0, r.stderr
     assert "tools" not in openai_server.requests_for("chat")[0].body
+
+
+def test_approval_in_the_chat_repl(openai_server) -> None:
+    from tests.chat.term import Term
+
+    openai_server.script("chat", openai_calls(openai_server, [
+        ("a", "calculate", dumps({"expression": "17*23"}))]))
+    t = Term("-m", "openai:gpt-4o-mini", "-T", "calculate", "--tools-approve", rows=20,
+             cols=80, timeout=60)
+    t.expect_prompt()
+    t.line("Quanto é 17 x 23?")
+    t.expect('run tool calculate(expression="17*23")? [y/N]')
+    t.line("y")
+    t.expect("Tool said: 391")
+    t.expect_prompt()
+    t.line("/exit")
+    assert t.exit_code() == 0
+    assert 'run tool calculate(expression="17*23")? [y/N] y' in t.text()
