@@ -49,3 +49,15 @@ def test_approval_in_the_chat_repl(openai_server) -> None:
     t.line("/exit")
     assert t.exit_code() == 0
     assert 'run tool calculate(expression="17*23")? [y/N] y' in t.text()
+
+
+def test_continuing_a_chat_after_a_tool_exchange(cli, openai_server) -> None:
+    openai_server.script("chat", openai_calls(openai_server, [
+        ("a", "calculate", dumps({"expression": "2**10"}))]))
+    first = cli("chat", "-m", "openai:gpt-4o-mini", "-T", "calculate", input="2^10?\n")
+    assert first.exit_code == 0, first.stderr
+    again = cli("chat", "-c", input="e agora?\n")
+    assert again.exit_code == 0, again.stderr
+    sent = openai_server.requests_for("chat")[-1].body["messages"]
+    assert [(m["role"], m["content"]) for m in sent] == [
+        ("user", "2^10?"), ("assistant", "Tool said: 1024"), ("user", "e agora?")]
