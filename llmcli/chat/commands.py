@@ -257,6 +257,27 @@ def _rag(ctx: CommandContext, arg: str) -> None:
     ctx.ui.note(f"each message now carries passages from {chosen.describe()}")
 
 
+@command("tools", "/tools [NAME | on | off]",
+         "the tools the model may call (-T, --functions); NAME switches one on or off")
+def _tools(ctx: CommandContext, arg: str) -> None:
+    s = ctx.session
+    if s.tools is None:
+        ctx.ui.note("no tools: start the chat with -T NAME (now, calculate, mcp:SERVER) "
+                    "or --functions FILE")
+        return
+    box = s.tools.toolbox
+    word = arg.strip()
+    if word.lower() in ("on", "off"):
+        box.enabled = set(box.tools) if word.lower() == "on" else set()
+    elif word:
+        if word not in box.tools:
+            raise InvalidInput(f"no tool named '{word}'",
+                               hint="tools: " + ", ".join(box.tools))
+        box.enabled ^= {word}
+    ctx.ui.note("tools: " + ", ".join(
+        f"{name} ({'on' if name in box.enabled else 'off'})" for name in box.tools))
+
+
 @command("retry", "/retry", "send the last message again for a new reply")
 def _retry(ctx: CommandContext, arg: str) -> Result:
     outcome = ctx.session.retry(ctx.ui)

@@ -54,7 +54,8 @@ def restore(logs: LogStore, conversation_id: str | None) -> Restored:
     except ValueError:
         raise InvalidInput(f"conversation '{cid}' has an unreadable log row {last['id']}") from None
     system = next((m["content"] for m in sent if m.get("role") == "system"), None)
-    convo = [m for m in sent if m.get("role") in ("user", "assistant")]
+    # Tool rounds (assistant turns asking for calls, their results) are not resent.
+    convo = [m for m in sent if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
     # The last user message is this row's prompt; its reply is this row's reply.
     if convo and convo[-1]["role"] == "user":
         convo = convo[:-1]

@@ -124,6 +124,7 @@ class ChatSession:
     pending: Pending | None = None
     next_template: Choice | None = None
     rag: Any = None  # a chat.rag_mode.ChatRag while `/rag NAME` is on
+    tools: Any = None  # an exchange.tool_loop.ToolSession from -T/--functions (/tools toggles)
     last: Response | None = None
     used: Count | None = None
     # Fragments (-f, --sf) whose blocks are in the conversation, for the log to keep once;
@@ -341,8 +342,9 @@ class ChatSession:
             if refused is not None:
                 self.pending = Pending(text, template, attachments)
                 return SendOutcome("not_sent", error=refused)
+            specs = self.tools.toolbox.specs if self.tools is not None else None
             request = build_request(self.ref, self.messages(text), opts, attachments=attachments,
-                                    earlier_fragments=self.fragments)
+                                    earlier_fragments=self.fragments, tools=specs or None)
         except LlmcliError as exc:
             self.pending = Pending(text, template, attachments)
             ui.error(exc.one_line())
@@ -358,7 +360,7 @@ class ChatSession:
                 self.app, self.ref, request, writer, ui.display(str(self.ref)), log=self.log,
                 conversation_id=self.conversation_id if self.log else None,
                 template=template.name if template else None,
-                on_reasoning=on_reasoning, cache=self.cache,
+                on_reasoning=on_reasoning, cache=self.cache, tools=self.tools,
             )
         except (Interrupted, KeyboardInterrupt) as exc:
             self._keep_partial(text, tee.text, template, attachments)

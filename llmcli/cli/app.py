@@ -73,6 +73,7 @@ COMMAND_MODULES: dict[str, str] = {  # in the order `llmcli --help` lists them
     "inspect": "inspect",
     "learn": "learn",
     "explore": "explore",
+    "mcp": "mcp",
 }
 
 _loaded: set[str] = set()

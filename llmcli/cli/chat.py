@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
 
+from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
+
+if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
+    from llmcli.core.registry import ModelRef
+    from llmcli.exchange.tool_loop import ToolSession
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -39,6 +50,12 @@ def chat(
     attach: list[str] | None = attach_option(),
     hide_reasoning: bool = hide_reasoning_option(),
     cache: bool = cache_option(),
+    tool: list[str] | None = tf.tool_option(),
+    functions: list[Path] | None = tf.functions_option(),
+    chain_limit: int = tf.chain_limit_option(),
+    tools_approve: bool = tf.approve_option(),
+    tools_debug: bool = tf.debug_option(),
+    tools_timeout: float = tf.timeout_option(),
 ) -> None:
     """Chat with a model. Type /help inside for commands; /attach PATH adds an image, PDF or
     audio file to your next message. -f fragments join the first message, --sf the system
@@ -47,14 +64,10 @@ def chat(
     Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
     """
     from llmcli.chat.history import restore
-    from llmcli.chat.repl import run_conversation
-    from llmcli.chat.session import ChatSession
     from llmcli.core.options import parse_pairs
     from llmcli.exchange.request import accepted_options, validate_options
-    from llmcli.ui.chat_view import ChatView
 
     app_ctx = app_context(ctx, key, timeout=timeout)
-    env = app_ctx.env
     restored = restore(app_ctx.logs, cid) if (cont or cid) else None
     ref = app_ctx.registry.resolve(model or (restored.model if restored else None))
     values: dict = {}
@@ -63,6 +76,39 @@ def chat(
     values.update(parse_pairs(option))
     validate_options(ref, values)  # a bad -o is a one-line error before anything starts
     app_ctx.registry.provider(ref)  # a missing key fails now, not at the first message
+    targs = tf.ToolArgs(tool, functions, chain_limit, tools_approve, tools_debug, tools_timeout)
+    if targs.wanted:
+        from llmcli.exchange.request import check_tools
+
+        check_tools(ref)
+    with tf.open_tools(app_ctx, targs) or nullcontext() as tool_set:
+        tools = tf.session(app_ctx, targs, tool_set) if tool_set is not None else None
+        extras = _Extras(fragment, system_fragment, attach, hide_reasoning, cache)
+        code = _converse(app_ctx, ref, restored, values, system, no_log, context_window, plain,
+                         tools, extras)
+    if code:
+        raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class _Extras:
+    """The request features chat passes on to its session: -f, --sf, -a, reasoning, cache."""
+
+    fragment: list[str] | None
+    system_fragment: list[str] | None
+    attach: list[str] | None
+    hide_reasoning: bool
+    cache: bool
+
+
+def _converse(app_ctx: AppContext, ref: ModelRef, restored: Any, values: dict[str, Any],
+              system: str | None, no_log: bool, context_window: int | None, plain: bool,
+              tools: ToolSession | None, extras: _Extras) -> int:
+    from llmcli.chat.repl import run_conversation
+    from llmcli.chat.session import ChatSession
+    from llmcli.ui.chat_view import ChatView
+
+    env = app_ctx.env
     session = ChatSession(
         app_ctx,
         ref,
@@ -71,19 +117,18 @@ def chat(
         conversation_id=restored.conversation_id if restored else "",
         log=not no_log,
         window_override=context_window,
-        hide_reasoning=hide_reasoning,
-        cache=cache,
+        hide_reasoning=extras.hide_reasoning,
+        cache=extras.cache,
+        tools=tools,
     )
     if restored:
         session.turns = restored.turns
         session.pending = restored.pending
         session.fragments = list(restored.fragments)
-    if fragment or system_fragment or attach:
+    if extras.fragment or extras.system_fragment or extras.attach:
         from llmcli.cli.input_options import join_chat
 
-        join_chat(session, fragment, system_fragment, attach)
+        join_chat(session, extras.fragment, extras.system_fragment, extras.attach)
     session.recount()
     view = ChatView(env, info_to_stderr=not (env.stdin_isatty and env.stdout_isatty), plain=plain)
-    code = run_conversation(session, view, env)
-    if code:
-        raise typer.Exit(code)
+    return run_conversation(session, view, env)

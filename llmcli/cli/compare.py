@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option
@@ -61,6 +64,10 @@ def compare(
     system_fragment: list[str] | None = system_fragment_option(),
     attach: list[str] | None = attach_option(),
     cache: bool = cache_option(),
+    tool: list[str] | None = tf.tool_option(),
+    functions: list[Path] | None = tf.functions_option(),
+    chain_limit: int = tf.chain_limit_option(),
+    tools_timeout: float = tf.timeout_option(),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -101,14 +108,26 @@ def compare(
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
     user_options = parse_pairs(option)
-    make_request = setup.request_builder(variants, refs, user_options,
-                                         fragments=inputs.fragments,
-                                         attachments=inputs.attachments)
-    cells = build_grid(variants, refs, runs)
-    result, grid, log_failed = run_grid(
-        app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
-        concurrency=concurrency, machine=bool(machine), no_log=no_log, cache=cache,
-        options=user_options)
+    targs = tf.ToolArgs(tool, functions, chain_limit, timeout=tools_timeout)
+    if targs.wanted:
+        from llmcli.exchange.request import check_tools
+
+        for ref in refs:  # refused before any MCP server is started
+            check_tools(ref)
+    with tf.open_tools(app_ctx, targs) if targs.wanted else nullcontext() as tool_set:
+        tools = None
+        if tool_set is not None:  # calls run silently: the live grid owns the screen
+            from llmcli.exchange.tool_loop import ToolSession
+
+            tools = ToolSession(tool_set.toolbox, chain_limit=chain_limit)
+        make_request = setup.request_builder(
+            variants, refs, user_options, fragments=inputs.fragments,
+            attachments=inputs.attachments, tools=tool_set.toolbox.specs if tool_set else None)
+        cells = build_grid(variants, refs, runs)
+        result, grid, log_failed = run_grid(
+            app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
+            concurrency=concurrency, machine=bool(machine), no_log=no_log, cache=cache,
+            options=user_options, tools=tools)
     _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
             markdown=as_markdown)
     if blind and not result.interrupted:
@@ -118,8 +137,8 @@ def compare(
 
 def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_request: Any,
              row_labels: list[str], column_labels: list[str], *, concurrency: int | None,
-             machine: bool, no_log: bool, cache: bool,
-             options: dict[str, Any] | None = None) -> tuple[Any, Any, list[LlmcliError]]:
+             machine: bool, no_log: bool, cache: bool, options: dict[str, Any] | None = None,
+             tools: Any = None) -> tuple[Any, Any, list[LlmcliError]]:
     """Run a grid of cells concurrently with the live view (unless the output is for a
     machine), logging each cell: compare's run, shared with `logs rerun -m A -m B`."""
     from llmcli.compare.comparison import Comparison
@@ -130,7 +149,7 @@ def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_r
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
-        policy=app_ctx.retry_policy, options=options,
+        policy=app_ctx.retry_policy, options=options, tools=tools,
         cached=_cache_lookup(app_ctx) if cache else None,
     )
     grid = Grid(comparison.states, row_labels, column_labels)
@@ -265,6 +284,7 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
         env.stdout.flush()
         return
     print_replies(env, grid)
+    ui.print_tool_calls(env, result.cells, titles)
     if stats is None:
         print_measurements(env, grid)
     else:  # every run's figures are in --json; the terminal gets medians and spread

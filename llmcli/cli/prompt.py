@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
     from llmcli.cli.template_run import PromptArgs
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
+    from llmcli.exchange.tool_loop import ToolSession
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -98,6 +102,12 @@ def prompt(
     ),
     hide_reasoning: bool = hide_reasoning_option(),
     cache: bool = cache_option(),
+    tool: list[str] | None = tf.tool_option(),
+    functions: list[Path] | None = tf.functions_option(),
+    chain_limit: int = tf.chain_limit_option(),
+    tools_approve: bool = tf.approve_option(),
+    tools_debug: bool = tf.debug_option(),
+    tools_timeout: float = tf.timeout_option(),
 ) -> None:
     """Send one prompt and print the reply.
 
@@ -110,6 +120,8 @@ def prompt(
     With files and images: llmcli prompt -f notes.md -a photo.jpg "what is missing?" -m gemini
 
     In a pipeline: llmcli prompt -x "a bash one-liner that counts lines in *.py" | sh
+
+    With tools: llmcli prompt "Que horas são em Lisboa?" -T now -m groq
     """
     from llmcli.cli.inputs import combine, read_stdin, require_text
     from llmcli.core.messages import build_messages
@@ -147,6 +159,15 @@ def prompt(
 
         raise InvalidInput("-f, --sf, -a and -x do not combine with templates or --rag yet",
                            hint="put the text in the prompt, or drop -t/--rag")
+    targs_tools = tf.ToolArgs(tool, functions, chain_limit, tools_approve, tools_debug,
+                              tools_timeout)
+    constrained = any(v is not None for v in (schema, schema_multi, regex, choice))
+    if targs_tools.wanted and (wants_extract or targs.wants_template or rag is not None
+                               or show_context or constrained):
+        from llmcli.core.errors import InvalidInput
+
+        raise InvalidInput("-T and --functions do not combine with templates, --rag, -x, --schema, "
+                           "--regex or --choice yet", hint="put the instructions in the prompt")
     if rag is not None or show_context:
         from llmcli.cli.prompt_rag import RagArgs, run_rag_prompt
 
@@ -178,26 +199,35 @@ def prompt(
     body = combine(None if inputs.stdin_used else read_stdin(env), text)
     if not inputs:
         body = require_text(body)
-    ref, request = resolve_request(app_ctx.registry, model, build_messages(body, system=system),
-                                   parse_pairs(option), raw=raw, fragments=inputs.fragments,
-                                   attachments=inputs.attachments)
-    if show_prompt:  # --dry-run: what -f and -a make of the prompt, nothing sent
-        from llmcli.ui.templates_view import print_messages
+    if targs_tools.wanted:
+        from llmcli.exchange.request import check_tools
 
-        atts = [f"attachment: {a.source} ({a.mime}, {a.size:,} bytes)"
-                for m in request.messages for a in m.attachments]
-        return print_messages(env, request.messages, [f"model: {ref}", *atts])
-    if wants_extract:
-        from llmcli.cli.extract import run_extract
+        check_tools(app_ctx.registry.resolve(model))  # refused before any MCP server starts
+    with tf.open_tools(app_ctx, targs_tools) or nullcontext() as tool_set:
+        specs = tool_set.toolbox.specs if tool_set is not None else None
+        ref, request = resolve_request(app_ctx.registry, model,
+                                       build_messages(body, system=system), parse_pairs(option),
+                                       raw=raw, fragments=inputs.fragments,
+                                       attachments=inputs.attachments, tools=specs)
+        if show_prompt:  # --dry-run: what -f and -a make of the prompt, nothing sent
+            from llmcli.ui.templates_view import print_messages
 
-        return run_extract(app_ctx, ref, request, last=extract_last, as_json=as_json,
-                           log=not no_log)
-    send_prompt(app_ctx, ref, request, targs)
+            atts = [f"attachment: {a.source} ({a.mime}, {a.size:,} bytes)"
+                    for m in request.messages for a in m.attachments]
+            return print_messages(env, request.messages, [f"model: {ref}", *atts])
+        if wants_extract:
+            from llmcli.cli.extract import run_extract
+
+            return run_extract(app_ctx, ref, request, last=extract_last, as_json=as_json,
+                               log=not no_log)
+        session = tf.session(app_ctx, targs_tools, tool_set) if tool_set is not None else None
+        send_prompt(app_ctx, ref, request, targs, tools=session)
 
 
 def send_prompt(app_ctx: AppContext, ref: ModelRef, request: ChatRequest,
-                args: PromptArgs) -> None:
-    """One request, its reply streamed to stdout (or printed whole, or as JSON)."""
+                args: PromptArgs, tools: ToolSession | None = None) -> None:
+    """One request, its reply streamed to stdout (or printed whole, or as JSON); `tools` runs
+    the model's tool calls (-T, --functions)."""
     from llmcli.exchange.interactive import run_exchange
     from llmcli.ui.exchange_display import TerminalDisplay
     from llmcli.ui.stream import NullWriter, reply_writer
@@ -208,7 +238,8 @@ def send_prompt(app_ctx: AppContext, ref: ModelRef, request: ChatRequest,
     writer, hooks = args.hooks(env, NullWriter() if quiet else reply_writer(
         env, markdown=not args.plain))
     response = run_exchange(app_ctx, ref, request, writer, TerminalDisplay(env, str(ref)),
-                            stream=not args.no_stream, log=not args.no_log, **hooks)
+                            stream=not args.no_stream, log=not args.no_log, tools=tools,
+                            **hooks)
     if args.as_json:
         print_json(env, response.model_dump(mode="json"))
     elif args.no_stream:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from llmcli.core.runner import RetryPolicy, Run
     from llmcli.core.scheduler import RateBudget, TaskResult
     from llmcli.exchange.chain import Call, Chain
+    from llmcli.exchange.drive import ExchangeResult
+    from llmcli.exchange.tool_loop import ToolSession
 
 # Below this a cell was not held back in any way a person would notice (thread start-up).
 WAIT_NOTICE_S = 0.05
@@ -159,6 +161,9 @@ class CellState:
             rec["reasoning"] = r.reasoning
         if r is not None and r.cached:
             rec["cached"] = True
+        if r is not None and r.tool_calls:
+            rec["tool_calls"] = [t.model_dump() for t in r.tool_calls]
+            rec["round_trips"] = r.round_trips
         return rec
 
 
@@ -199,6 +204,7 @@ class Comparison:
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], None] = time.sleep,
         cached: Callable[[Cell, ChatRequest], Response | None] | None = None,
+        tools: ToolSession | None = None,
     ):
         """`providers` maps a provider name to its instance, or to the error that stopped it
         being built (a missing key): that provider's cells fail, the others run. `clock` and
@@ -222,6 +228,7 @@ class Comparison:
         self.clock = clock
         self.sleep = sleep
         self.cached = cached
+        self.tools = tools  # each cell runs its model's tool calls (exchange/tool_loop.py)
         self._stop = threading.Event()
         self._t0 = 0.0
 
@@ -327,7 +334,8 @@ class Comparison:
 
         def on_start(run: Run) -> None:
             state.request, state.run = request, run
-            state.started = self.clock() - self._t0
+            if state.started is None:  # a tool loop's later rounds keep the first start
+                state.started = self.clock() - self._t0
             state.status = "running"
             state.touch()
 
@@ -343,10 +351,19 @@ class Comparison:
             state.note = f"{err.one_line()}; retrying in {delay:.1f} s"
             state.touch()
 
-        result = drive(provider, request, cell.ref.provider, policy=self.policy,
-                       stream=self.stream, on_start=on_start, on_piece=on_piece,
-                       on_wait=on_wait, should_stop=self._stop.is_set, clock=self.clock,
-                       sleep=self.sleep)
+        def once(req: ChatRequest) -> ExchangeResult:
+            return drive(provider, req, cell.ref.provider, policy=self.policy,
+                         stream=self.stream, on_start=on_start, on_piece=on_piece,
+                         on_wait=on_wait, should_stop=self._stop.is_set, clock=self.clock,
+                         sleep=self.sleep)
+
+        if self.tools is not None and request.tools:
+            from llmcli.exchange.tool_loop import drive_rounds
+
+            final, result = drive_rounds(once, request, self.tools)
+            state.request = final  # the whole transcript is what gets logged
+        else:
+            result = once(request)
         state.error = result.error
         return result.response
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef
+    from llmcli.core.tools import ToolSpec
     from llmcli.templates.render import Rendered
     from llmcli.templates.techniques import Outcome
 
@@ -108,12 +109,17 @@ def request_builder(
     *,
     fragments: Sequence[Fragment] = (),
     attachments: Sequence[Attachment] = (),
+    tools: Sequence[ToolSpec] | None = None,
 ) -> Callable[[Cell], ChatRequest]:
     """Validate every (row, model) pair's options now, so a bad option fails before any
     request; returns the function that builds a cell's request. `fragments` and
-    `attachments` (-f, --sf, -a) go with every cell; a model that cannot read an attachment
-    is refused now too."""
-    from llmcli.exchange.request import build_request, validate_options
+    `attachments` (-f, --sf, -a) go with every cell; a model that cannot read an attachment,
+    or call `tools`, is refused now too."""
+    from llmcli.exchange.request import build_request, check_tools, validate_options
+
+    if tools:
+        for ref in refs:
+            check_tools(ref)
 
     if attachments:
         from llmcli.exchange.inputs import check_attachments
@@ -129,7 +135,7 @@ def request_builder(
 
     def make(cell: Cell) -> ChatRequest:
         return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)],
-                             fragments=fragments, attachments=attachments)
+                             fragments=fragments, attachments=attachments, tools=tools)
 
     return make
 

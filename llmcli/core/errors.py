@@ -19,6 +19,7 @@
     ├── SchemaMismatch       15   a reply that is not JSON or does not validate against --schema
     │   (16: `compare`/`batch` whose failed cells differ in kind; exchange/outcome.py)
     ├── ThresholdFailed      17   `eval`: a pass rate or a test's threshold did not hold
+    ├── ToolError            18   a tool, --functions file or MCP server the user must fix
     ├── FetchFailed          19   a -f URL could not be fetched (status, timeout, too large)
     ├── Interrupted         130   Ctrl-C (SIGTERM, SIGHUP: 143, 129)
     └── OutputClosed        141   stdout's reader went away (`| head`): the shell's SIGPIPE status
@@ -187,6 +188,16 @@ class ThresholdFailed(LlmcliError):
 
     exit_code = 17
     kind = "threshold_failed"
+
+
+class ToolError(LlmcliError):
+    """A tool or MCP server the user must fix: an unknown tool, a --functions file that does
+    not load, an MCP server that cannot be reached, the chain limit reached."""
+
+    exit_code = 18
+    kind = "tool"
+
+
 class FetchFailed(LlmcliError):
     """A fragment's URL could not be fetched: an error status, a timeout, a refused
     connection, a body over the size cap. Not the model provider's failure (7, 8, 10)."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from llmcli.core.tools import ToolCall
+
 
 @dataclass(slots=True)
 class TextDelta:
@@ -55,4 +57,11 @@ class ReasoningDelta:
     text: str
 
 
-Event = TextDelta | Usage | Finish | TokenLogprobs | ReasoningDelta
+@dataclass(slots=True)
+class ToolCallRequested:
+    """The model asks for a tool call (arguments parsed; see core/tools.parse_arguments)."""
+
+    call: ToolCall
+
+
+Event = TextDelta | Usage | Finish | TokenLogprobs | ReasoningDelta | ToolCallRequested

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from llmcli.core.attachments import Attachment
 from llmcli.core.fragments import Fragment
 from llmcli.core.options import Options
+from llmcli.core.tools import ToolCall, ToolSpec
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 
 
 class Message(BaseModel):
@@ -22,6 +29,20 @@ class Message(BaseModel):
     content: str
     # Images, PDFs, audio sent beside the text through the provider's own content parts.
     attachments: tuple[Attachment, ...] = ()
+    # An assistant turn that asked for tool calls; a "tool" turn answers one of them by id.
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None  # the called tool's name (Gemini's functionResponse needs it)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_tool_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A message without tools dumps as before ({role, content}): logs, --dry-run, caches.
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("tool_calls", "tool_call_id", "tool_name"):
+                if not data.get(name):
+                    data.pop(name, None)
+        return data
 
 
 class ChatRequest(BaseModel):
@@ -46,6 +67,8 @@ class ChatRequest(BaseModel):
     # The fragments (-f, --sf) whose labelled blocks are in `messages`: the log keeps each text
     # once and the message refers to it. Providers send the messages and ignore this.
     fragments: list[Fragment] = Field(default_factory=list)
+    # Tools the model may call (core/tools.py); the exchange's tool loop runs the calls.
+    tools: list[ToolSpec] | None = None
 
     @property
     def system(self) -> str | None:

@@ -24,6 +24,7 @@ class Capability(StrEnum):
     COUNT_TOKENS = "count_tokens"
     LOGPROBS = "logprobs"
     BATCH_JOBS = "batch_jobs"  # an asynchronous batch service (files + jobs) at batch prices
+    TOOLS = "tools"  # function calling (core/tools.py)
 
 
 class ModelInfo(BaseModel):

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, model_serializer
 
+from llmcli.core.tools import ToolRun
+
 Status = Literal["complete", "interrupted", "error"]
 
 
@@ -51,11 +53,19 @@ class Response(BaseModel):
     reasoning: str | None = None
     # Answered from the log by --cache: no provider call was made.
     cached: bool = False
+    # Tools: every call of the exchange with its result, and how many requests it took.
+    tool_calls: list[ToolRun] = Field(default_factory=list)
+    round_trips: int = 1
 
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: Any, info: SerializationInfo) -> dict[str, Any]:
-        # --json output gains these keys only when they say something.
-        return _without(handler(self), {"reasoning": None, "cached": False})
+        # --json output gains these keys only when they say something (without tool calls
+        # the document is what it was before tools existed).
+        dump = _without(handler(self), {"reasoning": None, "cached": False})
+        if isinstance(dump, dict) and not self.tool_calls:
+            dump.pop("tool_calls", None)
+            dump.pop("round_trips", None)
+        return dump
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -20,12 +20,20 @@ from llmcli.core.errors import (
     TimeoutError_,
     is_retryable,
 )
-from llmcli.core.events import Finish, ReasoningDelta, TextDelta, TokenLogprobs, Usage
+from llmcli.core.events import (
+    Finish,
+    ReasoningDelta,
+    TextDelta,
+    TokenLogprobs,
+    ToolCallRequested,
+    Usage,
+)
 from llmcli.core.response import Response, Timings, UsageInfo
 
 if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.provider import ModelInfo, Provider
+    from llmcli.core.tools import ToolCall
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class Run:
         self.parts: list[str] = []
         self.reasoning_parts: list[str] = []
         self.logprobs: list[TokenLogprobs] = []
+        self.tool_calls: list[ToolCall] = []
         self.usage = Usage()
         self.finish_reason: str | None = None
         self.status = "complete"
@@ -152,6 +161,8 @@ class Run:
                 self.finish_reason = event.reason
             elif isinstance(event, TokenLogprobs):
                 self.logprobs.append(event)
+            elif isinstance(event, ToolCallRequested):
+                self.tool_calls.append(event.call)
 
     def consume(self) -> Response:
         """Run to the end without showing anything; return the response."""

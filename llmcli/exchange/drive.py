@@ -14,7 +14,7 @@ response (partial text kept), and the error if any. Failures follow one rule:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from llmcli.core.errors import Interrupted, LlmcliError, output_failure, redact
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from llmcli.core.provider import ModelInfo, Provider
     from llmcli.core.response import Response
     from llmcli.core.runner import RetryPolicy, Run, WaitCallback
+    from llmcli.core.tools import ToolCall
 
 
 @dataclass
@@ -37,6 +38,7 @@ class ExchangeResult:
     stopped: bool = False
     keyboard: bool = False
     raised: BaseException | None = None  # the caller's own callback failed (a closed pipe)
+    tool_calls: list[ToolCall] = field(default_factory=list)  # what the model asked to call
 
     @property
     def ok(self) -> bool:
@@ -166,5 +168,6 @@ def drive(
                                                "error": error.one_line()})
     elif error is not None and response.status == "complete":
         response = response.model_copy(update={"status": "error", "error": error.one_line()})
-    return ExchangeResult(response, error, stopped=stopped, keyboard=keyboard, raised=raised)
+    return ExchangeResult(response, error, stopped=stopped, keyboard=keyboard, raised=raised,
+                          tool_calls=list(run.tool_calls))
 

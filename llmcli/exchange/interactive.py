@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
+    from llmcli.core.tools import ToolCall, ToolHooks, ToolResult
     from llmcli.exchange.drive import ExchangeResult
+    from llmcli.exchange.tool_loop import ToolSession
 
 
 class ReplyWriter(Protocol):
@@ -65,6 +67,27 @@ class SilentDisplay:
         return nullcontext()
 
 
+class _SpinnerPaused:
+    """Tool hooks that stop the waiting display while a call is shown (or approved), and start
+    it again for the next request while no reply text has been shown."""
+
+    def __init__(self, inner: ToolHooks, shown: Display, started: Callable[[], bool]):
+        self.inner, self.shown, self.started = inner, shown, started
+
+    def approve(self, call: ToolCall) -> bool:
+        self.shown.done_waiting()
+        return self.inner.approve(call)
+
+    def called(self, call: ToolCall) -> None:
+        self.shown.done_waiting()
+        self.inner.called(call)
+
+    def returned(self, call: ToolCall, result: ToolResult) -> None:
+        self.inner.returned(call, result)
+        if not self.started():
+            self.shown.waiting()
+
+
 def check_structured(request: ChatRequest, result: ExchangeResult) -> None:
     """Validate a finished reply against the request's schema: the document goes on the
     response, a mismatch becomes the exchange's error (logged with the row)."""
@@ -97,11 +120,14 @@ def run_exchange(
     template: str | None = None,
     on_reasoning: Callable[[str], None] | None = None,
     cache: bool = False,
+    tools: ToolSession | None = None,
 ) -> Response:
     """Drive the request; the response is logged whatever happens (complete, error, Ctrl-C).
     A failure is raised afterwards, carrying the response (its partial text and log id).
     `on_reasoning` gets the model's reasoning as it streams (the screen shows it apart);
-    `cache` answers an identical earlier request from the log without calling the provider."""
+    `cache` answers an identical earlier request from the log without calling the provider.
+    With `tools` (and tools in the request) the model's calls are run and the request sent
+    again (exchange/tool_loop.py); one row logs the whole transcript."""
     from llmcli.exchange.drive import drive
     from llmcli.exchange.record import log_exchange
 
@@ -141,12 +167,22 @@ def run_exchange(
         if on_reasoning is not None:
             on_reasoning(piece)
 
+    def once(req: ChatRequest) -> ExchangeResult:
+        return drive(provider, req, ref.provider, stream=stream, policy=app.retry_policy,
+                     on_piece=on_piece, on_wait=on_wait, on_reasoning=on_thought)
+
     shown.waiting()
     try:
         with shown.quiet_input():
-            result = drive(provider, request, ref.provider, stream=stream,
-                           policy=app.retry_policy, on_piece=on_piece, on_wait=on_wait,
-                           on_reasoning=on_thought)
+            if tools is not None and request.tools:
+                from dataclasses import replace
+
+                from llmcli.exchange.tool_loop import drive_rounds
+
+                hooks = _SpinnerPaused(tools.hooks, shown, lambda: started)
+                request, result = drive_rounds(once, request, replace(tools, hooks=hooks))
+            else:
+                result = once(request)
     finally:
         shown.done_waiting()
     response = result.response

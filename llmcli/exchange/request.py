@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest, Message
     from llmcli.core.options import Options
     from llmcli.core.registry import ModelRef, Registry
+    from llmcli.core.tools import ToolSpec
 
 
 def options_model(ref: ModelRef) -> type[Options]:
@@ -87,6 +88,7 @@ def build_request(
     fragments: Sequence[Fragment] = (),
     attachments: Sequence[Attachment] = (),
     earlier_fragments: Sequence[Fragment] = (),
+    tools: Sequence[ToolSpec] | None = None,
 ) -> ChatRequest:
     """The request for `ref`; `options` already validated (an `Options`) or raw values.
 
@@ -97,7 +99,8 @@ def build_request(
 
     `schema` (already bounded by exchange/schema.parse_schema) asks for structured output:
     providers with a native mode for this model receive it as is; for the others `warn` gets
-    one line and the schema joins the system prompt (instruct, then validate)."""
+    one line and the schema joins the system prompt (instruct, then validate). `tools` are
+    refused for a provider without tool calling, naming those that have it."""
     from llmcli.core.messages import ChatRequest
     from llmcli.core.options import Options
     from llmcli.core.registry import provider_class
@@ -124,15 +127,30 @@ def build_request(
         if warn is not None:
             warn(f"{ref.provider}:{ref.model} has no native structured output; "
                  "asking for JSON in the prompt and validating the reply")
+    if tools:
+        check_tools(ref)
     return ChatRequest(model=ref.model, messages=messages, options=options, raw=raw,
                        json_schema=schema, regex=regex,
-                       fragments=_distinct([*earlier_fragments, *fragments]))
+                       fragments=_distinct([*earlier_fragments, *fragments]),
+                       tools=list(tools) if tools else None)
 
 
 def _distinct(fragments: list[Fragment]) -> list[Fragment]:
     from llmcli.core.fragments import dedupe
 
     return dedupe(fragments) if fragments else []
+
+
+def check_tools(ref: ModelRef) -> None:
+    """Refuse tools for a provider that cannot call them (exit 13), naming those that can."""
+    from llmcli.core.errors import Unsupported
+    from llmcli.core.provider import Capability
+    from llmcli.core.registry import provider_class, providers_with
+
+    if Capability.TOOLS not in provider_class(ref.adapter).capabilities:
+        others = ", ".join(providers_with(Capability.TOOLS))
+        raise Unsupported(f"{ref.provider} cannot call tools (-T, --functions)",
+                          hint=f"providers that can: {others}")
 
 
 def schema_native(ref: ModelRef) -> bool:
@@ -166,11 +184,13 @@ def resolve_request(
     regex: str | None = None,
     fragments: Sequence[Fragment] = (),
     attachments: Sequence[Attachment] = (),
+    tools: Sequence[ToolSpec] | None = None,
 ) -> tuple[ModelRef, ChatRequest]:
     """`-m SPEC` resolved (None: the default model) and its request built."""
     ref = registry.resolve(spec)
     return ref, build_request(ref, messages, values, raw=raw, schema=schema, warn=warn,
-                              regex=regex, fragments=fragments, attachments=attachments)
+                              regex=regex, fragments=fragments, attachments=attachments,
+                              tools=tools)
 
 
 def resolve_embedding(registry: Registry, spec: str | None) -> tuple[ModelRef, str, object]:

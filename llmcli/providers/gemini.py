@@ -135,7 +135,7 @@ class GeminiProvider(SdkProvider):
     description: ClassVar[str] = "Google Gemini (Developer API)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.COUNT_TOKENS,
-         Capability.BATCH_JOBS}
+         Capability.BATCH_JOBS, Capability.TOOLS}
     )
     options_model: ClassVar[type[Options]] = GeminiOptions
     key_env: ClassVar[tuple[str, ...]] = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
@@ -211,10 +211,9 @@ class GeminiProvider(SdkProvider):
         turns = request.turns
         if not turns:
             raise InvalidInput("nothing to send: the conversation has no user message")
-        contents = [
-            {"role": "model" if m.role == "assistant" else "user", "parts": _parts(m)}
-            for m in turns
-        ]
+        from llmcli.providers.gemini_tools import wire_contents, wire_tools
+
+        contents = wire_contents(turns, _parts)
         o = request.options
         config = types.GenerateContentConfig(
             system_instruction=request.system,
@@ -228,6 +227,7 @@ class GeminiProvider(SdkProvider):
             response_json_schema=request.json_schema,
             thinking_config=_thinking(o),
             service_tier=getattr(o, "service_tier", None),
+            tools=wire_tools(request.tools) if request.tools else None,
         )
         return contents, config
 
@@ -237,8 +237,11 @@ class GeminiProvider(SdkProvider):
         return True
 
     def _events(self, chunks: Any) -> Iterator[Event]:
+        from llmcli.providers.gemini_tools import call_event
+
         usage = None
         reason = None
+        n_calls = 0
         for chunk in chunks:
             feedback = chunk.prompt_feedback
             if feedback is not None and feedback.block_reason:
@@ -257,6 +260,10 @@ class GeminiProvider(SdkProvider):
                         if part.text:  # thoughts are shown apart, never as the reply
                             yield ReasoningDelta(part.text) if part.thought else TextDelta(
                                 part.text)
+                        elif part.function_call is not None:
+                            yield call_event(part.function_call, n_calls,
+                                             getattr(part, "thought_signature", None))
+                            n_calls += 1
                 if cand.finish_reason:
                     reason = cand.finish_reason
             if chunk.usage_metadata is not None:

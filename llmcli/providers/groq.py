@@ -53,7 +53,7 @@ class GroqProvider(OpenAIProvider):
     description: ClassVar[str] = "Groq LPU inference (Llama, gpt-oss, ...)"
     # Narrower than OpenAI's on purpose: no EMBED, no LOGPROBS (see the module docstring).
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.CHAT, Capability.STREAM, Capability.BATCH_JOBS}
+        {Capability.CHAT, Capability.STREAM, Capability.BATCH_JOBS, Capability.TOOLS}
     )
     options_model: ClassVar[type[Options]] = GroqOptions
     _passthrough_options: ClassVar[tuple[str, ...]] = (

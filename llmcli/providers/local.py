@@ -82,7 +82,8 @@ class LocalProvider(Provider):
     name: ClassVar[str] = "local"
     description: ClassVar[str] = "Gemma 3 270M and other GGUF models, offline (numpy or llama.cpp)"
     # Everything but batch jobs: there is no service to submit to (a synchronous batch runs it).
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability) - {Capability.BATCH_JOBS}
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability) - {
+        Capability.BATCH_JOBS, Capability.TOOLS}  # a 270M model cannot call tools reliably
     options_model: ClassVar[type[Options]] = LocalOptions
     needs_key: ClassVar[bool] = False
     default_model: ClassVar[str] = DEFAULT_MODEL

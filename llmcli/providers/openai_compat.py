@@ -82,7 +82,7 @@ class OpenAIProvider(SdkProvider):
     description: ClassVar[str] = "OpenAI and OpenAI-compatible servers (Ollama, llama.cpp, vLLM)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.CHAT, Capability.STREAM, Capability.EMBED, Capability.LOGPROBS,
-         Capability.BATCH_JOBS}
+         Capability.BATCH_JOBS, Capability.TOOLS}
     )
     options_model: ClassVar[type[Options]] = OpenAIOptions
     key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
@@ -165,8 +165,15 @@ class OpenAIProvider(SdkProvider):
                 yield from self._complete(kwargs)
 
     def _messages(self, request: ChatRequest) -> list[dict[str, Any]]:
-        return [{"role": m.role, "content": content_parts(m.content, m.attachments)
-                 if m.attachments else m.content} for m in request.messages]
+        from llmcli.providers.openai_tools import wire_message
+
+        out = []
+        for m in request.messages:
+            wire = wire_message(m)
+            if m.attachments:
+                wire["content"] = content_parts(m.content, m.attachments)
+            out.append(wire)
+        return out
 
     def _chat_kwargs(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         o = request.options
@@ -208,6 +215,10 @@ class OpenAIProvider(SdkProvider):
         if request.json_schema is not None and self.native_schema(request.model):
             kw["response_format"] = response_format(
                 request.json_schema, strict=self._schema_strict(request.model))
+        if request.tools:
+            from llmcli.providers.openai_tools import wire_tools
+
+            kw["tools"] = wire_tools(request.tools)
         if stream:
             kw["stream"] = True
             self._add_stream_usage(kw, extra)
@@ -249,12 +260,19 @@ class OpenAIProvider(SdkProvider):
             splitter = ThinkSplitter()
             yield from splitter.feed(text)
             yield from splitter.flush()
+        if choice.message is not None and choice.message.tool_calls:
+            from llmcli.providers.openai_tools import whole_calls
+
+            yield from whole_calls(choice.message.tool_calls)
         yield from self._finish(resp.usage, choice.finish_reason)
 
     def _stream(self, kwargs: dict[str, Any]) -> Iterator[Event]:
+        from llmcli.providers.openai_tools import CallAssembler
+
         usage = None
         reason = None
         splitter = ThinkSplitter()
+        calls = CallAssembler()
         with self.client.chat.completions.create(**kwargs) as chunks:
             for chunk in chunks:
                 choices = chunk.choices
@@ -267,6 +285,8 @@ class OpenAIProvider(SdkProvider):
                         yield ReasoningDelta(thought)
                     if delta is not None and delta.content:
                         yield from splitter.feed(delta.content)
+                    if delta is not None and delta.tool_calls:
+                        calls.add(delta.tool_calls)
                     if choice.finish_reason:
                         reason = choice.finish_reason
                 found = self._chunk_usage(chunk)
@@ -280,6 +300,7 @@ class OpenAIProvider(SdkProvider):
                 hint="retry",
                 retryable=True,
             )
+        yield from calls.events()
         yield from self._finish(usage, reason)
 
     def _chunk_usage(self, chunk: Any) -> Any:

@@ -95,6 +95,10 @@ class LogStore:
             "reasoning_tokens": response.usage.reasoning_tokens,
             "cache_key": cache_key,
             "cached": int(response.cached),
+            "tool_calls": (_redact(json.dumps([r.model_dump() for r in response.tool_calls],
+                                              ensure_ascii=False))
+                           if response.tool_calls else None),
+            "round_trips": response.round_trips if response.tool_calls else None,
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)

@@ -272,6 +272,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE exchanges ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX exchanges_cache_key ON exchanges(cache_key, id);
     """,
+    # tools (#18): every tool call of the exchange with its result, as JSON text (a list of
+    # core.tools.ToolRun), and how many requests the tool loop sent.
+    """
+    ALTER TABLE exchanges ADD COLUMN tool_calls TEXT;
+    ALTER TABLE exchanges ADD COLUMN round_trips INTEGER;
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [

@@ -106,6 +106,24 @@ def print_leaderboard(env: Environment, standings: Sequence[Standing]) -> None:
     _table(env, cols, rows, title="blind votes, Elo (start 1000, K=32)")
 
 
+def print_tool_calls(env: Environment, cells: Sequence[Any], titles: dict[int, str]) -> None:
+    """Per cell: how many requests its tool loop took and each call with its arguments."""
+    from llmcli.core.tools import ToolCall, call_text
+
+    rows = []
+    for s in cells:
+        r = s.response
+        if r is None or not r.tool_calls:
+            continue
+        calls = "; ".join(
+            call_text(ToolCall(id=t.id, name=t.name, arguments=t.arguments), 60)
+            + ("" if t.result is not None else " (not run)") + (" [error]" if t.is_error else "")
+            for t in r.tool_calls)
+        rows.append([titles[s.cell.index], r.round_trips, len(r.tool_calls), calls])
+    if rows:
+        _table(env, ["cell", "requests", "calls", "tool calls"], rows, title="tool calls")
+
+
 def _table(env: Environment, cols: list[str], rows: list[list[Any]], *, title: str) -> None:
     if not env.stdout_isatty:
         from llmcli.ui.tables import print_table

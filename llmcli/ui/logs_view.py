@@ -98,6 +98,8 @@ def print_exchange(env: Environment, row: dict[str, Any],
                           f"(logs show {row['id']} --json has them all)\n")
     if row.get("reasoning"):
         out.write(f"\n## Reasoning\n{row['reasoning']}\n")
+    if row.get("tool_calls"):
+        out.write(tool_calls_text(row["tool_calls"], row.get("round_trips")))
     out.write(f"\n## Reply\n{row['reply']}\n")
     out.flush()
 
@@ -113,3 +115,23 @@ def _labelled(text: str | None, number: dict[str, tuple[int, str]]) -> str | Non
         return f"[fragment {n}: {source}]"
 
     return re.sub(r"\{\{llmcli:fragment:([0-9a-f]{64})\}\}", label, text)
+
+
+def tool_calls_text(stored: str, round_trips: int | None) -> str:
+    """The `## Tool calls` section of `logs show`: each call, its arguments and result."""
+    import json
+
+    try:
+        runs = json.loads(stored)
+    except ValueError:
+        return f"\n## Tool calls\n{stored}\n"
+    head = f"\n## Tool calls ({len(runs)}, {round_trips or '?'} requests)\n"
+    lines = []
+    for r in runs:
+        args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                         for k, v in (r.get("arguments") or {}).items())
+        result = r.get("result")
+        shown = "(not run)" if result is None else result
+        mark = " [error]" if r.get("is_error") else ""
+        lines.append(f"[{r.get('round')}] {r.get('name')}({args}){mark}\n    -> {shown}")
+    return head + "\n".join(lines) + "\n"

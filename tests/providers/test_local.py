@@ -62,7 +62,8 @@ def test_registered_without_a_key(tmp_path: Path) -> None:
     assert (ref.provider, ref.model) == ("local", "gemma-3-270m")
     assert registry.resolve("local:/models/x.gguf").model == "/models/x.gguf"
     assert registry.settings_for(ref).api_key is None
-    assert LocalProvider.capabilities == frozenset(Capability) - {Capability.BATCH_JOBS}
+    assert LocalProvider.capabilities == frozenset(Capability) - {Capability.BATCH_JOBS,
+                                                                 Capability.TOOLS}
 
 
 def test_options_are_validated() -> None:

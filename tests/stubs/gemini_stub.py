@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_event, words
 from tests.stubs.gemini_batch import GeminiBatchEndpoints
+from tests.stubs.tool_calls import gemini_results_text, gemini_tool_error
 
 _PATH = re.compile(r"^/(v1|v1beta)/models(?:/([^:/]+))?(?::([A-Za-z]+))?$")
 
@@ -114,6 +115,9 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
             bad = self.check_parts(req.body or {})
             if bad is not None:
                 return bad
+            problem = gemini_tool_error(req.body or {})
+            if problem is not None:
+                return self.error(400, "INVALID_ARGUMENT", problem)
             return self.stream(req) if self.is_stream(req) else self.generate(req)
         if route == "models":
             return self.models_page(req)
@@ -169,6 +173,10 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         )
 
     def pieces(self, req: Recorded | None) -> list[str]:
+        said = gemini_results_text(req.body) if req is not None and isinstance(req.body, dict) \
+            else None
+        if said is not None:
+            return [said[: len(said) // 2], said[len(said) // 2 :]]
         if self.chunks is not None:
             return self.chunks
         text = self.reply_text

@@ -18,6 +18,7 @@ from typing import Any
 
 from tests.stubs.base import SSE, AnyReply, Recorded, Reply, StubServer, sse_event, words
 from tests.stubs.batch_jobs import BatchEndpoints
+from tests.stubs.tool_calls import openai_tool_error, tool_results_text
 
 CREATED = 1700000000
 DEFAULT_MODELS = [
@@ -116,6 +117,9 @@ class OpenAIStub(BatchEndpoints, StubServer):
                        or self.check_content_parts(body))
             if refused is not None:
                 return refused
+            tool_problem = openai_tool_error(body)
+            if tool_problem is not None:
+                return self.error(400, tool_problem, code="invalid_request_error")
             return self.stream(req) if body.get("stream") else self.completion(req)
         if route == "models":
             return Reply(200, self.models_body())
@@ -130,6 +134,10 @@ class OpenAIStub(BatchEndpoints, StubServer):
 
     # -- bodies ---------------------------------------------------------------------------------
     def text_for(self, req: Recorded | None) -> str:
+        if req is not None and isinstance(req.body, dict):
+            said = tool_results_text(req.body.get("messages", []))
+            if said is not None:
+                return said
         if self.echo and req is not None and isinstance(req.body, dict):
             users = [m["content"] for m in req.body.get("messages", []) if m.get("role") == "user"]
             last = users[-1] if users else ""
@@ -176,6 +184,10 @@ class OpenAIStub(BatchEndpoints, StubServer):
         return None if _b64(audio.get("data")) else "input_audio.data must be base64"
 
     def pieces(self, req: Recorded | None) -> list[str]:
+        if req is not None and isinstance(req.body, dict) \
+                and tool_results_text(req.body.get("messages", [])) is not None:
+            text = self.text_for(req)
+            return [text[: len(text) // 2], text[len(text) // 2 :]]
         if self.chunks is not None:
             return self.chunks
         if self.token_logprobs is not None:
