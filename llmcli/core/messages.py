@@ -36,10 +36,11 @@ class Message(BaseModel):
 
     @model_serializer(mode="wrap")
     def _without_empty_tool_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # A message without tools dumps as before ({role, content}): logs, --dry-run, caches.
+        # A message without tools or attachments dumps as before ({role, content}): logs,
+        # --dry-run, `templates render --json`, cache keys.
         data = handler(self)
         if isinstance(data, dict):
-            for name in ("tool_calls", "tool_call_id", "tool_name"):
+            for name in ("tool_calls", "tool_call_id", "tool_name", "attachments"):
                 if not data.get(name):
                     data.pop(name, None)
         return data

@@ -143,8 +143,8 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         for i, content in enumerate(body.get("contents", [])):
             for j, part in enumerate(content.get("parts", [])):
                 where = f"contents[{i}].parts[{j}]"
-                if "text" in part:
-                    continue
+                if "text" in part or _is_function_part(part):
+                    continue  # function parts are checked by gemini_tool_error
                 blob = part.get("inlineData") or part.get("inline_data")
                 if not isinstance(blob, dict):
                     return self.error(400, "INVALID_ARGUMENT", f"{where}: no data in the part")
@@ -437,3 +437,8 @@ def decode_bytes(text: Any) -> bytes | None:
         except (binascii.Error, ValueError):
             continue
     return None
+
+
+def _is_function_part(part: dict[str, Any]) -> bool:
+    return any(k in part for k in ("functionCall", "function_call", "functionResponse",
+                                   "function_response"))
