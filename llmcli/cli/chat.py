@@ -35,7 +35,12 @@ def chat(
 ) -> None:
     """Chat with a model. Type /help inside for commands.
 
-    Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
+    Examples:
+
+    \b
+    llmcli chat -m groq
+    llmcli chat -c                         (go on with the last conversation)
+    printf 'hi\\nmore\\n' | llmcli chat      (piped: one reply per line)
     """
     from llmcli.chat.history import restore
     from llmcli.chat.repl import run_conversation

@@ -8,6 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import jobs_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -26,7 +27,7 @@ _HELP = {
     "option": "Option key=value, for every model.",
     "runs": "Ask each cell N times: medians, spread and agreement.",
     "json": "One JSON document with every cell's measurements.",
-    "concurrency": "Requests at once per provider (default 4, or the config's).",
+    "jobs": "Requests at once per provider (default 4, or the config's concurrency).",
 }
 
 
@@ -35,7 +36,7 @@ def compare(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
+    text: str | None = typer.Argument(None, help="The prompt; '-' or nothing reads stdin (piped stdin comes first)."),
     model: list[str] = typer.Option(..., "-m", "--model", help=_HELP["model"]),
     prompts: list[str] | None = typer.Option(None, "-p", "--prompt", help=_HELP["prompt"]),
     templates: list[str] | None = typer.Option(None, "-t", "--template", help=_HELP["template"]),
@@ -47,9 +48,8 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help=_HELP["json"]),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON record per cell."),
     as_markdown: bool = typer.Option(False, "--markdown", help="A Markdown table for a report."),
-    concurrency: int | None = typer.Option(
-        None, "--concurrency", min=1, max=64, help=_HELP["concurrency"]
-    ),
+    jobs: int | None = jobs_option(None, high=64, help=_HELP["jobs"]),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64, hidden=True),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the exchanges."),
     rag: str | None = typer.Option(
         None, "--rag", help="Ask with passages from this index (the same for every model)."
@@ -95,7 +95,7 @@ def compare(
         refs, labels, blind_map = _blind_columns(refs)
     make_request = setup.request_builder(variants, refs, parse_pairs(option))
     cells = build_grid(variants, refs, runs)
-    per_provider, budgets = _limits(app_ctx, refs, concurrency)
+    per_provider, budgets = _limits(app_ctx, refs, jobs or concurrency)  # --concurrency: old name
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
@@ -165,7 +165,7 @@ def _providers(app_ctx: AppContext, refs: list[ModelRef]) -> dict[str, Any]:
 
 
 def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
-    """Per-provider concurrency (--concurrency, else [providers.X] concurrency, else 4) and
+    """Per-provider concurrency (-j/--jobs, else [providers.X] concurrency, else 4) and
     request/token budgets per minute from the config ([providers.X] rpm, tpm)."""
     from llmcli.core.scheduler import RateBudget
 

@@ -10,6 +10,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 inspect_app = typer.Typer(
     name="inspect",
-    help="Look inside the local model: token embeddings, attention, every layer.",
+    help="Look inside the local model: token embeddings, attention, every layer.\n\n"
+    "Example: llmcli inspect layers 'The capital of France is'",
     no_args_is_help=True,
 )
 app.add_typer(inspect_app, name="inspect")
@@ -59,7 +61,7 @@ def next_token(
                                          help=TIMEOUT_HELP),
     text: str = typer.Argument(..., help="The text to continue (sent as is, no chat template)."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model (default: local)."),
-    top: int = typer.Option(10, "--top", "-n", help="How many tokens to show per step."),
+    top: int = top_option(10, "likeliest tokens per step"),
     option: list[str] | None = typer.Option(
         None, "-o", "--option",
         help="Sampling option key=value: temperature, top_k, top_p, min_p, "
@@ -202,7 +204,7 @@ def embedding(
     ctx: typer.Context,
     words: list[str] = typer.Argument(..., help="Words (or any text) to look up."),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
-    top: int = typer.Option(8, "--top", "-n", help="Neighbours per token."),
+    top: int = top_option(8, "nearest tokens per word"),
     as_typed: bool = typer.Option(
         False, "--as-typed", help="Tokenize each word as typed ('cat'), not as inside a "
         "sentence (' cat', the default)."),
@@ -298,7 +300,7 @@ def layers(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="The text to run through the model."),
     position: int = typer.Option(-1, "--pos", help="Token position to look at (-1: the last)."),
-    top: int = typer.Option(5, "--top", "-n", help="Logit-lens guesses per layer."),
+    top: int = top_option(5, "logit-lens guesses per layer"),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     png: Path | None = typer.Option(None, "--png", help=PNG_HELP),

@@ -7,7 +7,7 @@ import typer
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.\n\nExample: llmcli keys set groq", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
@@ -47,8 +47,11 @@ def keys_set(
 
 
 @keys_app.command("list")
-def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """List stored keys (masked) and the environment variables that are set."""
+def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List stored keys (masked) and the environment variables that are set.
+
+    Example: llmcli keys list
+    """
     from llmcli.cli.model_listing import key_status
     from llmcli.core.errors import mask
     from llmcli.core.registry import provider_names
@@ -77,8 +80,9 @@ def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"))
 
 
 @keys_app.command("remove")
-def keys_remove(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
-    """Remove a stored key."""
+def keys_remove(ctx: typer.Context, name: str = typer.Argument(
+        ..., help="Provider or endpoint name.")) -> None:
+    """Remove a stored key. Example: llmcli keys remove groq"""
     from llmcli.core.errors import InvalidInput
 
     app_ctx = app_context(ctx)
@@ -89,6 +93,6 @@ def keys_remove(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
 
 @keys_app.command("path")
 def keys_path(ctx: typer.Context) -> None:
-    """Print where keys are stored."""
+    """Print where keys are stored. Example: llmcli keys path"""
     app_ctx = app_context(ctx)
     app_ctx.env.stdout.write(f"{app_ctx.paths.keys_file}\n")

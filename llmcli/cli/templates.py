@@ -8,7 +8,8 @@ from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
 templates_app = typer.Typer(
-    help="Prompt templates for prompting techniques (zero-shot, few-shot, chain-of-thought...).",
+    help="Prompt templates for prompting techniques (zero-shot, few-shot, chain-of-thought...)."
+    "\n\nExample: llmcli templates list",
     no_args_is_help=True,
 )
 app.add_typer(templates_app, name="templates")
@@ -17,7 +18,7 @@ VAR_HELP = "Variable name=value (repeatable); value @file reads a file."
 
 
 @templates_app.command("list")
-def templates_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def templates_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List built-in and user templates. Example: llmcli templates list"""
     from llmcli.core.errors import InvalidInput
     from llmcli.templates.loader import entries, load_file
@@ -68,7 +69,7 @@ def templates_show(
 def templates_render(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Template name or path to a .yaml file."),
-    text: str | None = typer.Argument(None, help="Fills the variable 'input' (so does stdin)."),
+    text: str | None = typer.Argument(None, help="Fills the variable 'input'; '-' or nothing reads stdin."),
     var: list[str] | None = typer.Option(None, "-v", "--var", help=VAR_HELP),
     examples: str | None = typer.Option(
         None, "--examples", help="Few-shot examples: JSONL, CSV or YAML with input, output."
@@ -237,7 +238,10 @@ def templates_path(
     ctx: typer.Context,
     builtin: bool = typer.Option(False, "--builtin", help="The built-in templates' folder."),
 ) -> None:
-    """Print the folder of user templates (they override built-ins by name)."""
+    """Print the folder of user templates (they override built-ins by name).
+
+    Example: ls "$(llmcli templates path)"
+    """
     from llmcli.templates.loader import builtin_dir, user_dir
 
     app_ctx = app_context(ctx)

@@ -9,6 +9,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -20,7 +21,7 @@ MODELS_HELP = "Model (repeat for several): provider:model, an alias, or o200k_ba
 @app.command()
 def tokenize(
     ctx: typer.Context,
-    text: str | None = typer.Argument(None, help="The text; '-' or none reads stdin (streamed)."),
+    text: str | None = typer.Argument(None, help="The text; '-' or nothing reads stdin (streamed)."),
     model: list[str] | None = typer.Option(None, "-m", "--model", help=MODELS_HELP),
     ids: bool = typer.Option(False, "--ids", help="Print the token ids only."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: count, tokens, tokenizer."),
@@ -125,7 +126,7 @@ class _IdWriter:
 @app.command()
 def detokenize(
     ctx: typer.Context,
-    token_ids: list[str] | None = typer.Argument(None, help="Token ids; none reads stdin."),
+    token_ids: list[str] | None = typer.Argument(None, help="Token ids; '-' or nothing reads stdin."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model or encoding (o200k_base)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: text and each token's piece."),
 ) -> None:
@@ -138,7 +139,7 @@ def detokenize(
 
     app_ctx = app_context(ctx)
     env = app_ctx.env
-    words = list(token_ids or [])
+    words = [w for w in token_ids or [] if w != "-"]
     if not words and not env.stdin_isatty:
         from llmcli.cli.inputs import decode_utf8
 
@@ -205,7 +206,7 @@ def embed(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    texts: list[str] | None = typer.Argument(None, help="Texts to embed; none reads stdin lines."),
+    texts: list[str] | None = typer.Argument(None, help="Texts to embed; '-' or nothing reads stdin, one per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
     as_json: bool = typer.Option(False, "--json", help="Print the vectors as JSON."),
 ) -> None:
@@ -219,7 +220,7 @@ def embed(
 
     app_ctx = app_context(ctx, timeout=timeout)
     env = app_ctx.env
-    items = list(texts or [])
+    items = [t for t in texts or [] if t != "-"]
     if not items and not env.stdin_isatty:
         from llmcli.cli.inputs import decode_utf8
 
@@ -251,7 +252,7 @@ def similar(
     query: str = typer.Argument(..., help="What to look for."),
     file: Path = typer.Option(..., "--file", "-f", help="A UTF-8 file, one text per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
-    top: int = typer.Option(5, "--top", "-n", help="How many neighbours to show."),
+    top: int = top_option(5, "nearest lines"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The lines of a file nearest in meaning to a query (each line embedded once, cached).

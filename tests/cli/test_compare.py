@@ -129,7 +129,7 @@ def test_rate_limited_cell_backs_off_and_the_table_says_it_waited(cli, openai_se
 def test_per_provider_concurrency_queues_cells_and_says_so(cli, two_models):
     for m in ("model-a", "model-b"):
         two_models.table[m]["delay"] = 0.4
-    res = cli("compare", "hi", *AB, "--concurrency", "1", "--json")
+    res = cli("compare", "hi", *AB, "-j", "1", "--json")
     cells = json.loads(res.stdout)["cells"]
     held = sorted(c["held"] for c in cells)
     assert held[1] >= 0.35 and held[0] < held[1]  # the second waited for the first's reply

@@ -1,0 +1,66 @@
+"""One convention across commands (README: Conventions): the same flag means the same thing
+everywhere, '-' is stdin, and help shows what a command takes."""
+
+from __future__ import annotations
+
+import click
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    from tests.cli.test_help_tree import TREE
+
+    return TREE
+
+
+def _opts(cmd: click.Command) -> dict[str, click.Parameter]:
+    return {o: p for p in cmd.params if not getattr(p, "hidden", False) for o in p.opts}
+
+
+def test_concurrency_is_dash_j_jobs_in_every_command():
+    with_jobs = []
+    for path, cmd in _commands():
+        opts = _opts(cmd)
+        assert not {"--concurrency", "--parallel", "--workers"} & set(opts), path
+        if "--jobs" in opts:
+            assert "-j" in opts["--jobs"].opts, path
+            with_jobs.append(path)
+    assert {"llmcli compare", "llmcli batch"} <= set(with_jobs)
+
+
+def test_compare_old_concurrency_flag_still_parses_but_is_not_advertised(cli):
+    res = cli("compare", "--help")
+    assert "-j, --jobs" in res.stdout and "--concurrency" not in res.stdout
+    res = cli("compare", "hi", "-m", "openai", "--concurrency", "0")
+    assert res.exit_code == 2 and "--concurrency" in res.stderr  # parsed (and range-checked)
+
+
+def test_dash_n_is_top_and_means_how_many_to_show():
+    for path, cmd in _commands():
+        opts = _opts(cmd)
+        if "--top" in opts:
+            p = opts["--top"]
+            assert "-n" in p.opts, path
+            assert p.help.startswith("How many"), (path, p.help)
+            assert isinstance(p.type, click.IntRange) and p.type.min == 1, path
+        elif "-n" in opts:  # logs: the newest N rows, still "how many to show"
+            assert opts["-n"].help.startswith("How many"), (path, opts["-n"].help)
+
+
+def test_dry_run_means_show_what_would_be_sent_everywhere():
+    seen = []
+    for path, cmd in _commands():
+        opts = _opts(cmd)
+        if "--dry-run" in opts:
+            seen.append(path)
+            assert opts["--dry-run"].help.startswith("Show what would be sent; send nothing"), path
+    assert {"llmcli prompt", "llmcli batch"} <= set(seen)
+
+
+def test_chat_help_lists_every_slash_command_with_its_arguments(cli):
+    from llmcli.chat.commands import COMMANDS
+
+    res = cli("chat", "-m", "local", input="/help\n")
+    assert res.exit_code == 0, res.stderr
+    shown = res.stdout + res.stderr
+    for cmd in set(COMMANDS.values()):
+        assert cmd.usage in shown, cmd.usage  # `/model [provider:model]` is not eaten as markup
