@@ -220,7 +220,8 @@ def list_jobs(ctx: typer.Context) -> int:
 
 
 @jobs_app.command("status")
-def status(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP)) -> int:
+def status(ctx: typer.Context,
+           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP)) -> int:
     """Ask the provider where a job stands and show it. Example: llmcli batch status JOB"""
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
@@ -251,7 +252,8 @@ def fetch(
 
 
 @jobs_app.command("cancel")
-def cancel(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP)) -> int:
+def cancel(ctx: typer.Context,
+           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP)) -> int:
     """Cancel a job's unfinished provider jobs (answers already made can still be fetched).
 
     Example: llmcli batch cancel JOB

@@ -8,7 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import jobs_option
+from llmcli.cli.flags import PROMPT_ARG_HELP, jobs_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -36,7 +36,7 @@ def compare(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    text: str | None = typer.Argument(None, help="The prompt; '-' or nothing reads stdin (piped stdin comes first)."),
+    text: str | None = typer.Argument(None, help=PROMPT_ARG_HELP),
     model: list[str] = typer.Option(..., "-m", "--model", help=_HELP["model"]),
     prompts: list[str] | None = typer.Option(None, "-p", "--prompt", help=_HELP["prompt"]),
     templates: list[str] | None = typer.Option(None, "-t", "--template", help=_HELP["template"]),

@@ -14,7 +14,13 @@ from llmcli.cli.context import KEY_HELP
 JOBS_HELP = "Requests at once (-j/--jobs, the same in every command)."
 DRY_RUN_HELP = "Show what would be sent; send nothing."
 PNG_HELP = "Save the view as a PNG image (labelled with the optional 'llmcli[png]' extra)."
-STDIN_NOTE = "'-' or nothing reads stdin."
+PROMPT_ARG_HELP = "The prompt; '-' or nothing reads stdin (piped stdin comes first)."
+JSON_HELP = "Print JSON."
+
+
+def json_option(help: str = JSON_HELP) -> Any:
+    """--json: print JSON instead of the view."""
+    return typer.Option(False, "--json", help=help)
 
 
 def jobs_option(default: int | None, *, high: int = 256, help: str = JOBS_HELP) -> Any:

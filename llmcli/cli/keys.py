@@ -6,8 +6,10 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import json_option
 
-keys_app = typer.Typer(help="Manage API keys.\n\nExample: llmcli keys set groq", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.\n\nExample: llmcli keys set groq",
+                       no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
@@ -47,7 +49,7 @@ def keys_set(
 
 
 @keys_app.command("list")
-def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def keys_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     """List stored keys (masked) and the environment variables that are set.
 
     Example: llmcli keys list

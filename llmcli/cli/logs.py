@@ -48,7 +48,7 @@ def logs_list(
 @logs_app.command("data")
 def logs_data(
     ctx: typer.Context,
-    count: int = typer.Option(20, "-n", "--count", min=1, help="The newest N exchanges."),
+    count: int = typer.Option(20, "-n", "--count", min=1, help="How many exchanges, newest first."),
     model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
     schema: str | None = typer.Option(
         None, "--schema", help="Only replies to this schema (a file, inline JSON or the "

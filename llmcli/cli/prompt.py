@@ -6,7 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
-from llmcli.cli.flags import dry_run_option
+from llmcli.cli.flags import PROMPT_ARG_HELP, dry_run_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -16,7 +16,7 @@ def prompt(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    text: str | None = typer.Argument(None, help="The prompt; '-' or nothing reads stdin (piped stdin comes first)."),
+    text: str | None = typer.Argument(None, help=PROMPT_ARG_HELP),
     model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
     option: list[str] | None = typer.Option(

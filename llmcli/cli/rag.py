@@ -12,7 +12,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import top_option
+from llmcli.cli.flags import json_option, top_option
 
 # The helpers other commands use live below the command layer.
 from llmcli.rag.access import check_mode, default_model, embedder, open_retriever
@@ -84,7 +84,7 @@ def rag_index(
 
 
 @rag_app.command("list")
-def rag_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def rag_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     """The indexes: model, documents, chunks. Example: llmcli rag list"""
     from llmcli.rag.index import list_indexes
     from llmcli.ui.rag_view import print_indexes

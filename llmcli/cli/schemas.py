@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import json_option
 
 schemas_app = typer.Typer(help="Save, list and show named JSON Schemas for --schema.\n\n"
                           "Example: llmcli schemas list",
@@ -32,7 +33,7 @@ def schemas_save(
 
 
 @schemas_app.command("list")
-def schemas_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def schemas_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     """The saved schemas, their fields, and how many logged exchanges used each.
 
     Example: llmcli schemas list --json

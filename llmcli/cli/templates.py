@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import json_option
 
 templates_app = typer.Typer(
     help="Prompt templates for prompting techniques (zero-shot, few-shot, chain-of-thought...)."
@@ -18,7 +19,7 @@ VAR_HELP = "Variable name=value (repeatable); value @file reads a file."
 
 
 @templates_app.command("list")
-def templates_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def templates_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     """List built-in and user templates. Example: llmcli templates list"""
     from llmcli.core.errors import InvalidInput
     from llmcli.templates.loader import entries, load_file
@@ -69,7 +70,8 @@ def templates_show(
 def templates_render(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Template name or path to a .yaml file."),
-    text: str | None = typer.Argument(None, help="Fills the variable 'input'; '-' or nothing reads stdin."),
+    text: str | None = typer.Argument(
+        None, help="Fills the variable 'input'; '-' or nothing reads stdin."),
     var: list[str] | None = typer.Option(None, "-v", "--var", help=VAR_HELP),
     examples: str | None = typer.Option(
         None, "--examples", help="Few-shot examples: JSONL, CSV or YAML with input, output."

@@ -21,7 +21,8 @@ MODELS_HELP = "Model (repeat for several): provider:model, an alias, or o200k_ba
 @app.command()
 def tokenize(
     ctx: typer.Context,
-    text: str | None = typer.Argument(None, help="The text; '-' or nothing reads stdin (streamed)."),
+    text: str | None = typer.Argument(
+        None, help="The text; '-' or nothing reads stdin (streamed)."),
     model: list[str] | None = typer.Option(None, "-m", "--model", help=MODELS_HELP),
     ids: bool = typer.Option(False, "--ids", help="Print the token ids only."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: count, tokens, tokenizer."),
@@ -126,7 +127,8 @@ class _IdWriter:
 @app.command()
 def detokenize(
     ctx: typer.Context,
-    token_ids: list[str] | None = typer.Argument(None, help="Token ids; '-' or nothing reads stdin."),
+    token_ids: list[str] | None = typer.Argument(
+        None, help="Token ids; '-' or nothing reads stdin."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model or encoding (o200k_base)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: text and each token's piece."),
 ) -> None:
@@ -206,7 +208,8 @@ def embed(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    texts: list[str] | None = typer.Argument(None, help="Texts to embed; '-' or nothing reads stdin, one per line."),
+    texts: list[str] | None = typer.Argument(
+        None, help="Texts to embed; '-' or nothing reads stdin, one per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
     as_json: bool = typer.Option(False, "--json", help="Print the vectors as JSON."),
 ) -> None:
