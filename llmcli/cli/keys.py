@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 from llmcli.cli.flags import json_option
+
+if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
 
 keys_app = typer.Typer(help="Manage API keys.\n\nExample: llmcli keys set groq",
                        no_args_is_help=True)
@@ -32,6 +37,7 @@ def keys_set(
 
     app_ctx = app_context(ctx)
     env = app_ctx.env
+    _check_name(app_ctx, name)  # before the key is asked for
     if value is None:
         if env.stdin_isatty:
             import getpass
@@ -46,6 +52,25 @@ def keys_set(
         )
     app_ctx.keys.set(name, value)
     env.stderr.write(f"Saved key for {name} ({mask(value)}) in {app_ctx.paths.keys_file}\n")
+
+
+def _check_name(app_ctx: AppContext, name: str) -> None:
+    """A key is stored for a provider that takes one, or a named endpoint; a typo is refused
+    with the closest name (`grok` -> `groq`)."""
+    import difflib
+
+    from llmcli.core.errors import InvalidInput
+    from llmcli.core.registry import provider_class, provider_names
+
+    keyed = [p for p in provider_names() if provider_class(p).key_env]
+    names = keyed + list(app_ctx.settings.endpoints)
+    if name in names:
+        return
+    if name in provider_names():
+        raise InvalidInput(f"provider '{name}' needs no API key")
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(sorted(names))}"
+    raise InvalidInput(f"unknown provider '{name}'", hint=hint)
 
 
 @keys_app.command("list")

@@ -78,7 +78,8 @@ def rag_index(
         from llmcli.core.errors import InvalidInput
 
         where = ", ".join(str(p) for p in paths or []) or "its paths"
-        raise InvalidInput(f"nothing to index in {where}: no readable text files",
+        kept = "" if existing else "; no index was created"
+        raise InvalidInput(f"nothing to index in {where}: no readable text files{kept}",
                            hint="check the path and --glob; supported: .txt .md .csv .jsonl .pdf "
                                 "and other UTF-8 text")
 

@@ -186,19 +186,30 @@ def templates_edit(
     env = app_ctx.env
     entry = find(name, app_ctx.paths)
     path = entry.path
+    original: str | None = None  # a built-in's text: an unchanged copy is removed again
     if entry.origin == "built-in":
         path = user_dir(app_ctx.paths) / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(entry.path.read_text(encoding="utf-8"), encoding="utf-8")
-        warn_line(env, f"copied built-in '{name}' to {path}; your copy overrides the built-in")
+        original = entry.path.read_text(encoding="utf-8")
+        path.write_text(original, encoding="utf-8")
     editor = env.environ.get("VISUAL") or env.environ.get("EDITOR") or "vi"
     try:
         code = subprocess.call([*shlex.split(editor), str(path)])
     except OSError as exc:
+        if original is not None:
+            path.unlink()
         raise InvalidInput(f"cannot start the editor '{editor}': {exc.strerror}",
                            hint="set EDITOR, e.g. export EDITOR=nano") from None
+    if original is not None and (code != 0 or path.read_text(encoding="utf-8") == original):
+        path.unlink()  # no change (or the editor failed): no override left behind
+        if code == 0:
+            env.stderr.write(f"no change: the built-in '{name}' is used as it is\n")
+            return
     if code != 0:
-        raise InvalidInput(f"the editor exited with status {code}; {path} kept as it is")
+        kept = "nothing saved" if original is not None else f"{path} kept as it is"
+        raise InvalidInput(f"the editor exited with status {code}; {kept}")
+    if original is not None:
+        warn_line(env, f"copied built-in '{name}' to {path}; your copy overrides the built-in")
     load_file(path)  # errors come out as one line, with the file and line
     env.stderr.write(f"{path}: ok\n")
 

@@ -114,11 +114,14 @@ def test_empty_folder_and_only_unreadable_files(cli, embed_server, tmp_path):
     empty.mkdir()
     res = cli("rag", "index", "vazio", str(empty), *EMB)
     assert res.exit_code == 2 and "nothing to index" in res.stderr
+    assert "no index was created" in res.stderr
+    assert "vazio" not in cli("rag", "list").stdout  # no empty index left behind
     (empty / "x.png").write_bytes(b"\x89PNG")
     res = cli("rag", "index", "vazio", str(empty), *EMB)
     assert res.exit_code == 2 and "x.png: binary file (.png)" in res.stderr
     res = cli("rag", "search", "vazio", "x")
-    assert res.exit_code == 2 and "holds no chunks" in res.stderr
+    assert res.exit_code == 2 and "holds no chunks" not in res.stderr
+    assert "vazio" not in cli("rag", "list").stdout
 
 
 def test_missing_path(cli, embed_server, tmp_path):
