@@ -26,10 +26,20 @@ def options_model(ref: ModelRef) -> type[Options]:
 
 
 def validate_options(ref: ModelRef, values: Mapping[str, Any]) -> Options:
-    """`values` (from -o pairs, a template, a saved conversation) checked for this model."""
+    """`values` (from -o pairs, a template, a saved conversation) checked for this model; an
+    option another provider takes is refused naming the providers that take it."""
     from llmcli.core.options import validate_options as validate
+    from llmcli.core.registry import option_refused, provider_class, providers_taking
 
-    return validate(dict(values), options_model(ref))
+    cls = provider_class(ref.adapter)
+    model = cls.options_model
+    for name in values:
+        # a named endpoint (ollama on the openai adapter) takes what the provider's own API refuses
+        own_api = ref.provider == cls.name
+        if (name not in model.model_fields and providers_taking(name)) or (
+                own_api and name in cls.refused_options):
+            raise option_refused(ref.provider, name)
+    return validate(dict(values), model)
 
 
 def accepted_options(ref: ModelRef, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -69,6 +79,13 @@ def build_request(
     if not isinstance(options, Options):
         options = validate_options(ref, options or {})
     messages = list(messages)
+    if raw and not provider_class(ref.adapter).completion_mode:
+        from llmcli.core.errors import Unsupported
+        from llmcli.core.registry import provider_names
+
+        takers = [n for n in provider_names() if provider_class(n).completion_mode]
+        raise Unsupported(f"{ref.provider} has no completion mode (--raw)",
+                          hint=f"providers that have it: {', '.join(takers)}")
     if regex is not None and not getattr(provider_class(ref.adapter), "native_grammar", False):
         from llmcli.core.errors import Unsupported
 

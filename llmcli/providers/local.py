@@ -85,6 +85,7 @@ class LocalProvider(Provider):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(Capability) - {Capability.BATCH_JOBS}
     options_model: ClassVar[type[Options]] = LocalOptions
     needs_key: ClassVar[bool] = False
+    completion_mode: ClassVar[bool] = True
     default_model: ClassVar[str] = DEFAULT_MODEL
     # Part of the embedder's identity (llmcli.core.embedder_id): bumped with the computation.
     embed_revision: ClassVar[str] = EMBED_REVISION

@@ -64,3 +64,14 @@ def test_chat_help_lists_every_slash_command_with_its_arguments(cli):
     shown = res.stdout + res.stderr
     for cmd in set(COMMANDS.values()):
         assert cmd.usage in shown, cmd.usage  # `/model [provider:model]` is not eaten as markup
+
+
+def test_an_option_the_provider_refuses_is_never_sent(cli, openai_server, groq_server):
+    for model in ("openai:gpt-4o-mini", "groq:openai/gpt-oss-20b"):
+        res = cli("prompt", "hi", "-m", model, "-o", "top_k=3")
+        assert res.exit_code == 2
+        assert res.stderr.endswith("does not take the option 'top_k' (providers that take it: "
+                                   "gemini, local, OpenAI-compatible endpoints)\n")
+    res = cli("prompt", "hi", "-m", "openai:gpt-4o-mini", "--raw")
+    assert res.exit_code != 0 and "has no completion mode (--raw)" in res.stderr
+    assert openai_server.requests_for("chat") == [] and groq_server.requests_for("chat") == []
