@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from llmcli.cli.context import app_context
+from llmcli.core.numbers import usd
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -73,7 +74,7 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     if dry_run:
         for f in built.files:
             env.stdout.write(f"{f.path}\t{plural(f.requests, 'request')}\t{f.size:,} bytes\n")
-        cost = "" if estimate is None else f"; input cost at the batch price ≈ ${estimate:.6f}"
+        cost = "" if estimate is None else f"; input cost at the batch price ≈ {usd(estimate)}"
         warn_line(env, f"dry run: {plural(built.requests, 'request')} in "
                        f"{plural(len(built.files), 'file')}, nothing uploaded{cost}")
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from llmcli.core.numbers import usd
 from llmcli.ui.tables import print_json, print_table
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def print_exchange(env: Environment, row: dict[str, Any]) -> None:
         f"finish: {row['finish_reason'] or '-'}",
     ]
     if row.get("cost") is not None:
-        meta.append(f"cost: ${row['cost']:.6f}")
+        meta.append(f"cost: {usd(row['cost'])}")
     out.write("  ".join(meta) + "\n")
     if row.get("options") and row["options"] != "{}":
         out.write(f"options: {row['options']}\n")

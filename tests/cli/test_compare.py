@@ -77,7 +77,8 @@ def test_metrics_per_cell_come_from_what_the_servers_did(cli, three):
     assert o["ttft"] >= 0.4 - 0.02 and o["total"] >= 0.9 - 0.02 and o["ttft"] < o["total"]
     assert o["text"] == "one two three"
     assert (o["input_tokens"], o["output_tokens"]) == (7, 30)
-    assert o["tokens_per_second"] == pytest.approx(30 / (o["total"] - o["ttft"]))
+    # timings are printed to the millisecond; the rate is computed from the exact ones
+    assert o["tokens_per_second"] == pytest.approx(30 / (o["total"] - o["ttft"]), rel=0.01)
     pin, pout = price("openai", "gpt-4o-mini")
     assert o["cost"] == pytest.approx((7 * pin + 30 * pout) / 1e6)
     g = cells["groq:openai/gpt-oss-20b"]

@@ -75,3 +75,18 @@ def test_an_option_the_provider_refuses_is_never_sent(cli, openai_server, groq_s
     res = cli("prompt", "hi", "-m", "openai:gpt-4o-mini", "--raw")
     assert res.exit_code != 0 and "has no completion mode (--raw)" in res.stderr
     assert openai_server.requests_for("chat") == [] and groq_server.requests_for("chat") == []
+
+
+def test_prompt_json_numbers_and_model_follow_the_convention(cli, openai_server):
+    import json
+    import re
+
+    res = cli("prompt", "hi", "-m", "openai:gpt-4o-mini", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["model"] == "openai:gpt-4o-mini"
+    assert data["cost"] > 0 and not re.search(r'"cost": [0-9.]+e', res.stdout)
+    for key in ("ttft", "total", "waited"):
+        assert round(data["timings"][key], 3) == data["timings"][key]
+    shown = cli("logs", "show", str(data["log_id"])).stdout
+    assert re.search(r"cost: \$0\.0+[1-9][0-9]?\b", shown), shown  # $0.0000xx, no exponent

@@ -71,7 +71,7 @@ def test_json_output_shape_and_log_id(cli, openai_server):
     res = cli("prompt", "hi there", *M, "--json")
     assert res.exit_code == 0
     data = json.loads(res.stdout)
-    assert data["text"] == "abc" and data["provider"] == "openai" and data["model"] == "gpt-4o-mini"
+    assert data["text"] == "abc" and data["provider"] == "openai" and data["model"] == "openai:gpt-4o-mini"
     assert data["usage"] == {"input_tokens": 2, "output_tokens": 3, "total_tokens": 5}
     assert data["finish_reason"] == "stop" and data["status"] == "complete"
     assert (
@@ -150,7 +150,7 @@ def test_named_endpoint_without_key(cli, openai_server, home, monkeypatch):
     res = cli("prompt", "hi", "-m", "ollama:qwen2.5", "--json")
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
-    assert data["provider"] == "ollama" and data["model"] == "qwen2.5"
+    assert data["provider"] == "ollama" and data["model"] == "ollama:qwen2.5"
 
 
 def test_aliases_and_default_model_from_config(cli, openai_server, home):
@@ -159,7 +159,7 @@ def test_aliases_and_default_model_from_config(cli, openai_server, home):
         'default_model = "fast"\n[aliases]\nfast = "openai:gpt-4o"\n', encoding="utf-8"
     )
     data = json.loads(cli("prompt", "hi", "--json").stdout)
-    assert data["model"] == "gpt-4o"
+    assert data["model"] == "openai:gpt-4o"
 
 
 def test_rate_limit_then_success_is_retried(cli, openai_server):
