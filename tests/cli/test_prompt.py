@@ -71,7 +71,8 @@ def test_json_output_shape_and_log_id(cli, openai_server):
     res = cli("prompt", "hi there", *M, "--json")
     assert res.exit_code == 0
     data = json.loads(res.stdout)
-    assert data["text"] == "abc" and data["provider"] == "openai" and data["model"] == "openai:gpt-4o-mini"
+    assert data["text"] == "abc" and data["provider"] == "openai"
+    assert data["model"] == "openai:gpt-4o-mini"
     assert data["usage"] == {"input_tokens": 2, "output_tokens": 3, "total_tokens": 5}
     assert data["finish_reason"] == "stop" and data["status"] == "complete"
     assert (

@@ -34,5 +34,6 @@ def test_json_costs_are_plain_decimals_to_ten_places_and_seconds_to_the_millisec
 
 
 def test_a_model_already_qualified_is_left_alone():
-    assert json_ready({"model": "ollama:qwen2.5", "provider": "ollama"})["model"] == "ollama:qwen2.5"
+    done = {"model": "ollama:qwen2.5", "provider": "ollama"}
+    assert json_ready(done)["model"] == "ollama:qwen2.5"
     assert json_ready({"model": "local:gemma"})["model"] == "local:gemma"
