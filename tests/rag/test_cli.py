@@ -180,11 +180,11 @@ def test_prompt_rag_sends_numbered_context_and_lists_sources(cli, indexed, embed
     assert user["content"].startswith("Context:\n[1] (sub/treino.txt:1-3) Hidratação")
     assert user["content"].endswith("Question: quanta água beber por quilo")
     assert body["temperature"] == 0
-    out = res.stdout.splitlines()
-    assert out[0] == "Beba 35 ml por quilo [1]."
-    assert out[2] == "Sources:"
-    assert out[3] == "[1] sub/treino.txt:1-3 (cited)"
-    assert len(out) == 3 + 4  # four passages by default
+    assert res.stdout == "Beba 35 ml por quilo [1].\n"  # in a pipe stdout holds the reply only
+    err = res.stderr.splitlines()
+    start = err.index("Sources:")
+    assert err[start + 1] == "[1] sub/treino.txt:1-3 (cited)"
+    assert len(err) == start + 1 + 4  # four passages by default
 
 
 def test_prompt_rag_json_and_top(cli, indexed, embed_server):
