@@ -236,6 +236,6 @@ def test_refresh_says_what_it_could_not_fetch(cli, closed_port):
     })
     assert res.exit_code == 0
     assert "llmcli: openai: no key, so no live list to refresh" in res.stderr
-    assert "llmcli: groq: live list not fetched, nothing saved (cannot reach groq" in res.stderr
+    assert "llmcli: groq: live list not fetched, nothing saved: cannot reach groq" in res.stderr
     assert live_models.load(Paths.from_env().data_dir).providers == {}
     assert "groq:openai/gpt-oss-20b" in res.stdout  # the catalog, all the same

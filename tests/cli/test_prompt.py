@@ -180,7 +180,10 @@ def test_rate_limit_then_success_is_retried(cli, openai_server):
     res = cli("prompt", "hi", *M, "--json")
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["attempts"] == 2
-    assert "retrying" in res.stderr
+    line = next(ln for ln in res.stderr.splitlines() if "retrying" in ln)
+    # said once, in one pair of parentheses: not "(retry in 0.05s); retrying in 0.1 s"
+    assert line.count("retry") == 1, line
+    assert ") (" not in line and "((" not in line and "))" not in line, line
     assert len(openai_server.requests_for("chat")) == 2
     assert isinstance(Reply, type)
 
