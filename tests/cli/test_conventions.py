@@ -90,3 +90,23 @@ def test_prompt_json_numbers_and_model_follow_the_convention(cli, openai_server)
         assert round(data["timings"][key], 3) == data["timings"][key]
     shown = cli("logs", "show", str(data["log_id"])).stdout
     assert re.search(r"cost: \$0\.0+[1-9][0-9]?\b", shown), shown  # $0.0000xx, no exponent
+
+
+# SGR parameters that set a colour: 30-37, 38;..., 40-47, 48;..., 90-97, 100-107
+_COLOUR = r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m"
+
+
+def test_no_color_takes_the_colour_away_not_bold_or_italics(cli, openai_server):
+    import re
+
+    openai_server.chunks = ["Some **bold** and *italic* text, `code` and [a link](https://e.x).\n"]
+    plain = cli("prompt", "hi", "-m", "openai:gpt-4o-mini", stdout_tty=True, stderr_tty=True,
+                env={"NO_COLOR": "1"})
+    assert plain.exit_code == 0, plain.stderr
+    assert "\x1b[1m" in plain.stdout and "\x1b[3m" in plain.stdout  # bold, italics
+    assert "https://e.x" in plain.stdout  # the link target is still there
+    assert not re.search(_COLOUR, plain.stdout), repr(plain.stdout)
+    coloured = cli("prompt", "hi", "-m", "openai:gpt-4o-mini", stdout_tty=True)
+    assert re.search(_COLOUR, coloured.stdout)  # the check above can fail
+    bad = cli("prompt", "hi", "-m", "nope:x", stderr_tty=True, env={"NO_COLOR": "1"})
+    assert bad.stderr.startswith("\x1b[1mllmcli: error:\x1b[0m ")  # bold, not red
