@@ -110,3 +110,15 @@ def test_no_color_takes_the_colour_away_not_bold_or_italics(cli, openai_server):
     assert re.search(_COLOUR, coloured.stdout)  # the check above can fail
     bad = cli("prompt", "hi", "-m", "nope:x", stderr_tty=True, env={"NO_COLOR": "1"})
     assert bad.stderr.startswith("\x1b[1mllmcli: error:\x1b[0m ")  # bold, not red
+
+
+def test_a_long_error_in_a_narrow_terminal_breaks_between_words(cli):
+    res = cli("keys", "set", "zzz", input="k\n", stderr_tty=True, width=40)
+    assert res.exit_code == 2
+    text = res.stderr.replace("\x1b[1;31m", "").replace("\x1b[0m", "")
+    lines = text.splitlines()
+    assert len(lines) > 1 and all(len(ln) <= 40 for ln in lines), lines
+    words = " ".join(ln.strip() for ln in lines).split()
+    assert words == "llmcli: error: unknown provider 'zzz' (one of: gemini, groq, openai)".split()
+    piped = cli("keys", "set", "zzz", input="k\n", width=40)
+    assert len(piped.stderr.splitlines()) == 1  # a pipe keeps the one line for grep
