@@ -11,7 +11,7 @@ from typer.core import TyperCommand
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import dry_run_option
+from llmcli.cli.flags import dry_run_option, key_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -53,6 +53,7 @@ def batch(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     source: str = typer.Argument(..., metavar="INPUT", help="JSONL or CSV file; '-' reads stdin."),
     model: list[str] | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     template: str | None = typer.Option(None, "-t", "--template", help=TEMPLATE_HELP),
@@ -96,7 +97,7 @@ def batch(
     from llmcli.store.logs import new_id
     from llmcli.ui.batch_progress import PlainReporter, print_dry_run, print_summary, reporter
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     in_fmt, out_fmt = plan.formats(source, output, lines=lines, fmt=fmt)
     if (resume or retry_failed) and output is None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import key_option
 from llmcli.core.numbers import usd
 
 if TYPE_CHECKING:
@@ -222,13 +223,14 @@ def list_jobs(ctx: typer.Context) -> int:
 
 @jobs_app.command("status")
 def status(ctx: typer.Context,
-           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP)) -> int:
+           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
+           key: str | None = key_option()) -> int:
     """Ask the provider where a job stands and show it. Example: llmcli batch status JOB"""
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.refresh(service, BatchJobStore(app_ctx.logs), job)
@@ -243,18 +245,20 @@ def fetch(
     output: Path | None = typer.Option(None, "-O", "--output", help="Write records to this file."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Resubmit the failed requests as a new part."),
+    key: str | None = key_option(),
 ) -> int:
     """Download a job's results: one record per input, as a synchronous batch writes them.
 
     Example: llmcli batch fetch JOB -O answers.jsonl
     """
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed)
 
 
 @jobs_app.command("cancel")
 def cancel(ctx: typer.Context,
-           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP)) -> int:
+           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
+           key: str | None = key_option()) -> int:
     """Cancel a job's unfinished provider jobs (answers already made can still be fetched).
 
     Example: llmcli batch cancel JOB
@@ -263,7 +267,7 @@ def cancel(ctx: typer.Context,
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.cancel(service, BatchJobStore(app_ctx.logs), job)

@@ -8,7 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import PROMPT_ARG_HELP, jobs_option
+from llmcli.cli.flags import PROMPT_ARG_HELP, jobs_option, key_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -36,6 +36,7 @@ def compare(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     text: str | None = typer.Argument(None, help=PROMPT_ARG_HELP),
     model: list[str] = typer.Option(..., "-m", "--model", help=_HELP["model"]),
     prompts: list[str] | None = typer.Option(None, "-p", "--prompt", help=_HELP["prompt"]),
@@ -70,7 +71,7 @@ def compare(
     from llmcli.store.logs import new_id
     from llmcli.ui.compare_view import CompareView, Grid
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     machine = sum((as_json, as_jsonl, as_markdown))
     if machine > 1:

@@ -10,7 +10,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import top_option
+from llmcli.cli.flags import key_option, top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -59,6 +59,7 @@ def next_token(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     text: str = typer.Argument(..., help="The text to continue (sent as is, no chat template)."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model (default: local)."),
     top: int = top_option(10, "likeliest tokens per step"),
@@ -88,7 +89,7 @@ def next_token(
     from llmcli.inspect.local_access import is_local
     from llmcli.ui.model_view import render_next
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     if beam is not None:
         if schema is not None:
             from llmcli.core.errors import InvalidInput

@@ -12,7 +12,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import json_option, top_option
+from llmcli.cli.flags import json_option, key_option, top_option
 
 # The helpers other commands use live below the command layer.
 from llmcli.rag.access import check_mode, default_model, embedder, open_retriever
@@ -33,6 +33,7 @@ def rag_index(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     name: str = typer.Argument(..., help="Index name (letters, digits, - _ .)."),
     paths: list[Path] | None = typer.Argument(
         None, help="Files and folders to index. None: refresh the paths the index was built from."),
@@ -57,7 +58,7 @@ def rag_index(
     from llmcli.ui.rag_view import IndexProgress, print_stats
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     check_name(name)
     conn = app_ctx.logs.conn
     existing = find_index(conn, name)
@@ -134,6 +135,7 @@ def rag_search(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     name: str = typer.Argument(..., help="Index name."),
     query: str | None = typer.Argument(None, help="What to look for; '-' or nothing reads stdin."),
     top: int = top_option(5, "best-matching chunks"),
@@ -153,7 +155,7 @@ def rag_search(
     from llmcli.ui.rag_view import print_hits
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     text = require_text(combine(read_stdin(app_ctx.env), query))
     retriever = open_retriever(app_ctx, name, model, rerank=rerank)
     try:

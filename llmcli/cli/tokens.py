@@ -9,7 +9,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import top_option
+from llmcli.cli.flags import key_option, top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -27,6 +27,7 @@ def tokenize(
     ids: bool = typer.Option(False, "--ids", help="Print the token ids only."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: count, tokens, tokenizer."),
     limit: int | None = typer.Option(None, "--limit", help="Keep at most N tokens per model."),
+    key: str | None = key_option(),
 ) -> None:
     """Show how models cut text into tokens: pieces, ids, count, characters per token.
 
@@ -37,7 +38,7 @@ def tokenize(
     from llmcli.ui.inspect_view import DISPLAY_LIMIT, render_token_views
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     env = app_ctx.env
     specs = model or [None]
     streaming = text is None or text == "-"
@@ -208,6 +209,7 @@ def embed(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     texts: list[str] | None = typer.Argument(
         None, help="Texts to embed; '-' or nothing reads stdin, one per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
@@ -221,7 +223,7 @@ def embed(
     from llmcli.ui.inspect_view import render_embeddings
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     items = [t for t in texts or [] if t != "-"]
     if not items and not env.stdin_isatty:
@@ -252,6 +254,7 @@ def similar(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     query: str = typer.Argument(..., help="What to look for."),
     file: Path = typer.Option(..., "--file", "-f", help="A UTF-8 file, one text per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
@@ -267,7 +270,7 @@ def similar(
     from llmcli.ui.inspect_view import render_similar
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     lines = read_lines(file)
     ref, name, provider = embedding_target(app_ctx, model)
     key = embedder_identity(ref, name, provider)

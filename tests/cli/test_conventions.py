@@ -119,6 +119,32 @@ def test_a_long_error_in_a_narrow_terminal_breaks_between_words(cli):
     lines = text.splitlines()
     assert len(lines) > 1 and all(len(ln) <= 40 for ln in lines), lines
     words = " ".join(ln.strip() for ln in lines).split()
-    assert words == "llmcli: error: unknown provider 'zzz' (one of: gemini, groq, openai)".split()
+    assert " ".join(words) == "llmcli: error: unknown provider 'zzz' (one of: gemini, groq, openai)"
     piped = cli("keys", "set", "zzz", input="k\n", width=40)
     assert len(piped.stderr.splitlines()) == 1  # a pipe keeps the one line for grep
+
+
+def test_every_command_that_calls_a_provider_takes_key():
+    callers = set()
+    for path, cmd in _commands():
+        opts = _opts(cmd)
+        if "--timeout" in opts:  # --timeout is there wherever a provider is called
+            callers.add(path)
+            assert "--key" in opts, f"{path} calls a provider but has no --key"
+    # and these call one without a --timeout of their own
+    for path in ("llmcli tokenize", "llmcli batch status", "llmcli batch fetch",
+                 "llmcli batch cancel"):
+        assert "--key" in _opts(dict(_commands())[path]), path
+    assert {"llmcli compare", "llmcli batch", "llmcli embed", "llmcli rag search"} <= callers
+
+
+def test_key_reaches_the_provider_in_compare_and_embed(cli, openai_server):
+    openai_server.expected_key = "sk-given-on-the-line-0001"
+    for args in (["compare", "hi", "-m", "openai:gpt-4o-mini", "-m", "openai:gpt-4o", "--json"],
+                 ["embed", "gato", "-m", "openai"]):
+        res = cli(*args, "--key", "sk-given-on-the-line-0001",
+                  env={"OPENAI_API_KEY": "sk-wrong-from-env-0002"})
+        assert res.exit_code == 0, res.stderr
+        assert "sk-given-on-the-line-0001" not in res.stdout + res.stderr
+    wrong = cli("embed", "cão", "-m", "openai", env={"OPENAI_API_KEY": "sk-wrong-from-env-0002"})
+    assert wrong.exit_code == 4  # the check above can fail: the stub refuses another key
