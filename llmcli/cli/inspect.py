@@ -10,7 +10,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import key_option, top_option
+from llmcli.cli.flags import key_option, png_option, top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -25,7 +25,6 @@ inspect_app = typer.Typer(
 app.add_typer(inspect_app, name="inspect")
 
 LOCAL_HELP = "Local model (default: the built-in Gemma 3 270M)."
-PNG_HELP = "Also save the view as a PNG image."
 
 
 def _local(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, Any, Any]:
@@ -74,7 +73,7 @@ def next_token(
         None, "--beam", help="Beam search with N beams (local): the beams kept and pruned at "
         "each step, beside greedy and sampled decoding; -o length_penalty=X (default 1)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
     schema: str | None = typer.Option(
         None, "--schema", help="Local: constrain to this JSON Schema (a file, inline JSON or "
         "'name, age int'); a grammar stage shows what its mask removes."),
@@ -210,7 +209,7 @@ def embedding(
         False, "--as-typed", help="Tokenize each word as typed ('cat'), not as inside a "
         "sentence (' cat', the default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
 ) -> None:
     """Each token's row of the embedding table and the vocabulary tokens nearest to it.
 
@@ -250,7 +249,7 @@ def attention(
         "each row over the other tokens."),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
 ) -> None:
     """Attention weights as a heatmap: who looks at whom, with the causal mask visible.
 
@@ -304,7 +303,7 @@ def layers(
     top: int = top_option(5, "logit-lens guesses per layer"),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
 ) -> None:
     """Per layer: residual-stream norm, what attention and the feed-forward added, and what the
     model would predict if it stopped there (logit lens).

@@ -9,7 +9,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import key_option, top_option
+from llmcli.cli.flags import key_option, png_option, top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -28,6 +28,7 @@ def tokenize(
     as_json: bool = typer.Option(False, "--json", help="Print JSON: count, tokens, tokenizer."),
     limit: int | None = typer.Option(None, "--limit", help="Keep at most N tokens per model."),
     key: str | None = key_option(),
+    png: Path | None = png_option(),
 ) -> None:
     """Show how models cut text into tokens: pieces, ids, count, characters per token.
 
@@ -66,6 +67,8 @@ def tokenize(
             if len(specs) == 1:
                 raise
             views.append(tk.view_error(spec or "default", exc))  # the others still show
+    if png is not None:  # drawn before the output, as in every view: a bad path fails first
+        tk_png().tokens_png(png, views)
     if ids:
         from llmcli.ui.console import error_line
 
@@ -76,6 +79,7 @@ def tokenize(
         print_json(env, {"views": [v.to_json() for v in views]})
     else:
         render_token_views(env, views)
+    _saved(env, png)
     failed = [v.exit_code for v in views if v.error]
     if failed:
         raise typer.Exit(failed[0])  # the rows were shown; the exit code still tells
@@ -167,6 +171,19 @@ def detokenize(
     env.stdout.flush()
 
 
+def tk_png():
+    from llmcli.ui import png
+
+    return png
+
+
+def _saved(env, path: Path | None) -> None:
+    if path is not None:
+        from llmcli.ui.console import warn_line
+
+        warn_line(env, f"saved {path}")
+
+
 def parse_ids(words: list[str]) -> list[int]:
     """'105 4242', '105,4242' and '[105, 4242]' all give [105, 4242]."""
     from llmcli.core.errors import InvalidInput
@@ -214,6 +231,7 @@ def embed(
         None, help="Texts to embed; '-' or nothing reads stdin, one per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
     as_json: bool = typer.Option(False, "--json", help="Print the vectors as JSON."),
+    png: Path | None = png_option(),
 ) -> None:
     """Embed texts: dimension, norm, first values, and a cosine-similarity matrix for several.
 
@@ -243,10 +261,13 @@ def embed(
     finally:
         cache.close()
     result = embed_result(f"{ref.provider}:{name}", items, got.vectors)
+    if png is not None:
+        tk_png().similarity_png(png, result.model, result.texts, result.similarity)
     if as_json:
         print_json(env, result.to_json())
     else:
         render_embeddings(env, result)
+    _saved(env, png)
 
 
 @app.command()

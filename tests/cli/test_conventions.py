@@ -148,3 +148,16 @@ def test_key_reaches_the_provider_in_compare_and_embed(cli, openai_server):
         assert "sk-given-on-the-line-0001" not in res.stdout + res.stderr
     wrong = cli("embed", "cão", "-m", "openai", env={"OPENAI_API_KEY": "sk-wrong-from-env-0002"})
     assert wrong.exit_code == 4  # the check above can fail: the stub refuses another key
+
+
+def test_png_on_every_view_the_readme_names(cli, openai_server, tmp_path):
+    for name, args in {"tokens.png": ["tokenize", "O coração 🐦", "-m", "o200k_base",
+                                      "-m", "cl100k_base"],
+                       "embed.png": ["embed", "gato", "cat", "carro", "-m", "openai"]}.items():
+        target = tmp_path / name
+        res = cli(*args, "--png", str(target))
+        assert res.exit_code == 0, res.stderr
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"saved {target}" in res.stderr
+        bad = cli(*args, "--png", str(tmp_path / "x.jpg"))
+        assert bad.exit_code == 2 and bad.stdout == ""  # refused before anything is shown
