@@ -84,7 +84,7 @@ def build_request(
         from llmcli.core.registry import provider_names
 
         takers = [n for n in provider_names() if provider_class(n).completion_mode]
-        raise Unsupported(f"{ref.provider} has no completion mode (--raw)",
+        raise Unsupported(f"{ref.provider} has no completion mode for --raw",
                           hint=f"providers that have it: {', '.join(takers)}")
     if regex is not None and not getattr(provider_class(ref.adapter), "native_grammar", False):
         from llmcli.core.errors import Unsupported

@@ -181,7 +181,8 @@ class OpenAIProvider(SdkProvider):
 
                 others = ", ".join(providers_with(Capability.LOGPROBS)) or "local"
                 raise InvalidInput(
-                    f"{self.settings.name} returns no token probabilities (option 'top_logprobs')",
+                    f"{self.settings.name} returns no token probabilities "
+                    "for the option 'top_logprobs'",
                     hint=f"providers that have them: {others}",
                 )
             kw["logprobs"] = True

@@ -73,7 +73,7 @@ def test_an_option_the_provider_refuses_is_never_sent(cli, openai_server, groq_s
         assert res.stderr.endswith("does not take the option 'top_k' (providers that take it: "
                                    "gemini, local, OpenAI-compatible endpoints)\n")
     res = cli("prompt", "hi", "-m", "openai:gpt-4o-mini", "--raw")
-    assert res.exit_code != 0 and "has no completion mode (--raw)" in res.stderr
+    assert res.exit_code != 0 and "has no completion mode for --raw" in res.stderr
     assert openai_server.requests_for("chat") == [] and groq_server.requests_for("chat") == []
 
 

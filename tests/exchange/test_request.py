@@ -79,7 +79,7 @@ def test_an_option_the_provider_refuses_names_the_providers_that_take_it():
 def test_raw_on_a_provider_without_completion_mode_is_refused():
     with pytest.raises(Unsupported) as exc:
         build_request(OPENAI, MESSAGES, raw=True)
-    assert exc.value.one_line() == ("openai has no completion mode (--raw) "
+    assert exc.value.one_line() == ("openai has no completion mode for --raw "
                                     "(providers that have it: local)")
     local = ModelRef("local", "gemma-3-270m", "local")
     assert build_request(local, MESSAGES, raw=True).raw
