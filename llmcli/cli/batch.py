@@ -11,7 +11,7 @@ from typer.core import TyperCommand
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
-from llmcli.cli.flags import dry_run_option, key_option
+from llmcli.cli.flags import dry_run_option, jobs_option, key_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -59,7 +59,7 @@ def batch(
     template: str | None = typer.Option(None, "-t", "--template", help=TEMPLATE_HELP),
     option: list[str] | None = typer.Option(None, "-o", "--option", help="Option key=value."),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt (not with -t)."),
-    jobs: int = typer.Option(4, "-j", "--jobs", min=1, max=256, help="Requests at once."),
+    jobs: int = jobs_option(4),
     rpm: int | None = typer.Option(None, "--rpm", min=1, help="Requests per minute, per provider."),
     tpm: int | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute, per provider."),
     output: Path | None = typer.Option(None, "-O", "--output", help="Write records to this file."),

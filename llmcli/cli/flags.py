@@ -11,7 +11,7 @@ import typer
 
 from llmcli.cli.context import KEY_HELP
 
-JOBS_HELP = "Requests at once (-j/--jobs, the same in every command)."
+JOBS_HELP = "Requests at once."
 DRY_RUN_HELP = "Show what would be sent; send nothing."
 PNG_HELP = "Save the view as a PNG image (labelled with the optional 'llmcli[png]' extra)."
 PROMPT_ARG_HELP = "The prompt; '-' or nothing reads stdin (piped stdin comes first)."
@@ -44,7 +44,5 @@ def dry_run_option(*extra: str) -> Any:
 
 
 def png_option() -> Any:
-    """--png FILE: save the view as an image."""
-    from pathlib import Path  # noqa: F401  (the annotation the commands use)
-
+    """--png FILE: save the view as an image (the command's parameter is a `Path | None`)."""
     return typer.Option(None, "--png", help=PNG_HELP)

@@ -161,3 +161,12 @@ def test_png_on_every_view_the_readme_names(cli, openai_server, tmp_path):
         assert f"saved {target}" in res.stderr
         bad = cli(*args, "--png", str(tmp_path / "x.jpg"))
         assert bad.exit_code == 2 and bad.stdout == ""  # refused before anything is shown
+
+
+def test_dash_reads_stdin_and_is_never_sent_as_text(cli, openai_server):
+    res = cli("prompt", "-", "-m", "openai:gpt-4o-mini", input="o gato dorme\n")
+    assert res.exit_code == 0, res.stderr
+    assert openai_server.requests_for("chat")[-1].body["messages"][-1]["content"] == "o gato dorme"
+    res = cli("embed", "-", "-m", "openai", input="gato\ncão\n", stdout_tty=False)
+    assert res.exit_code == 0, res.stderr
+    assert openai_server.requests_for("embeddings")[-1].body["input"] == ["gato", "cão"]
