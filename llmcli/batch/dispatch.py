@@ -22,7 +22,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from dataclasses import replace
 from functools import partial
@@ -145,9 +145,11 @@ class BatchRunner:
             self._finish()
         return self.stats
 
-    def dry_run(self, records: Iterable[Item | BadLine]) -> BatchStats:
+    def dry_run(self, records: Iterable[Item | BadLine],
+                show: Callable[[str, str, ChatRequest], None] | None = None) -> BatchStats:
         """Read and check every input, build its requests, send nothing: how many requests
-        there would be (`stats.submitted`) and their estimated input tokens."""
+        there would be (`stats.submitted`) and their estimated input tokens; `show` gets each
+        request that would be sent (item id, model label, request)."""
         try:
             for rec in records:
                 if isinstance(rec, BadLine):
@@ -162,6 +164,8 @@ class BatchRunner:
                         self.stats.agreement.drop(unit.item_no)
                         self.stats.submitted += 1
                         self.stats.estimated_tokens += self._estimate_input(unit.request)
+                        if show is not None:
+                            show(unit.item.id, unit.target.label, unit.request)
         finally:
             self._sched.shutdown(cancel=True)
             self.stats.ended = time.monotonic()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from llmcli.batch.jobs_build import parse_custom_id, part_path, select_lines
 from llmcli.batch.outputs import make_record
 from llmcli.core.errors import InvalidInput, StorageError, Unsupported
+from llmcli.core.numbers import dumps
 
 if TYPE_CHECKING:
     from llmcli.batch.jobs_build import Built
@@ -209,7 +210,7 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
                     continue
                 written.add(cid)
                 rec, rec_cost = _record(line, cid, label, job, info, extract)
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                out.write(dumps(rec, ensure_ascii=False) + "\n")
                 if rec["status"] == "ok":
                     result.ok += 1
                     cost += rec_cost or 0.0
@@ -228,7 +229,7 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
                     line = {"error": {"message": f"no result: the job ended {part.status} "
                                                  "before this request ran"}}
                     rec, _ = _record(line, cid, label, job, info, extract)
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    out.write(dumps(rec, ensure_ascii=False) + "\n")
                     result.failed[cid] = rec["error"]
     os.replace(tmp_out, dest)
     result.cost = cost if priced else None

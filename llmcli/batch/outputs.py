@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import errno
 import io
-import json
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from llmcli.core.errors import InvalidInput, StorageError
+from llmcli.core.numbers import dumps
 
 OutputFormat = Literal["jsonl", "csv"]
 
@@ -50,7 +50,7 @@ def make_record(
         rec["answer"] = answer
     rec["reply"] = reply
     rec["usage"] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
-    rec["cost"] = None if cost is None else float(f"{cost:.6g}")  # USD; no float noise
+    rec["cost"] = cost  # USD; written to ten decimals by core.numbers.dumps
     rec["timings"] = {"ttft": _secs(ttft), "total": _secs(total), "waited": _secs(waited)}
     rec["attempts"] = attempts
     rec["error"] = error
@@ -60,7 +60,7 @@ def make_record(
 
 
 def _secs(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+    return None if value is None else round(value, 3)  # the millisecond, as every --json
 
 
 def flatten(rec: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +115,7 @@ class Sink:
 
 class JsonlSink(Sink):
     def _line(self, rec: dict[str, Any]) -> str:
-        return json.dumps(rec, ensure_ascii=False) + "\n"
+        return dumps(rec, ensure_ascii=False) + "\n"
 
 
 class CsvSink(Sink):

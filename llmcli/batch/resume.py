@@ -18,6 +18,7 @@ from typing import Any
 
 from llmcli.batch.outputs import CSV_FIELDS, OutputFormat
 from llmcli.core.errors import StorageError
+from llmcli.core.numbers import dumps
 
 
 def answer_key(model: str, ident: Any) -> str:
@@ -161,7 +162,7 @@ def compact(path: Path, fmt: OutputFormat) -> int:
                 elif writer is not None:
                     writer.writerow({k: rec.get(k, "") for k in CSV_FIELDS})
                 else:
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    out.write(dumps(rec, ensure_ascii=False) + "\n")
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -379,7 +379,7 @@ class ChatSession:
             if err.__cause__ is not None and self.app.env.debug:
                 self._traceback(err.__cause__)
             self._keep_partial(text, tee.text, template, attachments)
-            ui.error(err.one_line() + ("" if tee.text else " (/retry to send it again)"))
+            ui.error(err.one_line(None if tee.text else "/retry to send it again"))
             return SendOutcome("error", error=err)
         self.turns.append(
             Turn(text, response.text, "complete", str(self.ref), response.log_id, template,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="llmcli",
     help="A command-line LLM playground: Groq, Gemini, OpenAI-compatible servers and a local "
-    "Gemma 3 model behind one interface.",
+    "Gemma 3 model behind one interface.\n\nExample: llmcli prompt \"Olá!\" -m local",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,

@@ -11,12 +11,14 @@ from typer.core import TyperCommand
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import dry_run_option, jobs_option, key_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
     from llmcli.batch.build import Builder
     from llmcli.batch.dispatch import BatchRunner, Target
     from llmcli.batch.summary import BatchStats
+    from llmcli.core.messages import ChatRequest
     from llmcli.environment import Environment
 
 MODEL_HELP = "Model (repeat for several: one record per input per model)."
@@ -51,12 +53,13 @@ def batch(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    source: str = typer.Argument(..., metavar="INPUT", help="JSONL or CSV file, or - for stdin."),
+    key: str | None = key_option(),
+    source: str = typer.Argument(..., metavar="INPUT", help="JSONL or CSV file; '-' reads stdin."),
     model: list[str] | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     template: str | None = typer.Option(None, "-t", "--template", help=TEMPLATE_HELP),
     option: list[str] | None = typer.Option(None, "-o", "--option", help="Option key=value."),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt (not with -t)."),
-    jobs: int = typer.Option(4, "-j", "--jobs", min=1, max=256, help="Requests at once."),
+    jobs: int = jobs_option(4),
     rpm: int | None = typer.Option(None, "--rpm", min=1, help="Requests per minute, per provider."),
     tpm: int | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute, per provider."),
     output: Path | None = typer.Option(None, "-O", "--output", help="Write records to this file."),
@@ -70,7 +73,7 @@ def batch(
     retries: int | None = typer.Option(None, "--retries", min=0, max=20, help=RETRIES_HELP),
     summary: bool = typer.Option(False, "--summary", help="Print the summary even in a pipe."),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the calls."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check the input; send nothing."),
+    dry_run: bool = dry_run_option(),
     rag: str | None = typer.Option(
         None, "--rag", help="Retrieve passages from this index for each input's prompt."
     ),
@@ -94,7 +97,7 @@ def batch(
     from llmcli.store.logs import new_id
     from llmcli.ui.batch_progress import PlainReporter, print_dry_run, print_summary, reporter
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     in_fmt, out_fmt = plan.formats(source, output, lines=lines, fmt=fmt)
     if (resume or retry_failed) and output is None:
@@ -161,7 +164,7 @@ def batch(
                                 dedupe=repeated if dedupe else None)
     try:
         if dry_run:
-            runner.dry_run(records)
+            runner.dry_run(records, show=_request_line(env))
         else:
             runner.run(records)
     finally:
@@ -189,6 +192,18 @@ def batch(
     elif env.stderr_isatty or summary:
         print_summary(env, stats.as_dict())
     return _exit(app_ctx, runner, stats, output, no_log)
+
+
+def _request_line(env: Environment):
+    """--dry-run: each request that would be sent, one JSON line on stdout."""
+    import json
+
+    def show(item_id: str, model: str, request: ChatRequest) -> None:
+        doc = {"id": item_id, "model": model,
+               **request.model_dump(mode="json", exclude_defaults=True, exclude={"model"})}
+        env.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+
+    return show
 
 
 def _provider_batch(app_ctx: AppContext, source: str, targets: list[Target], builder: Builder,

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import key_option
+from llmcli.core.numbers import usd
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from llmcli.store.batch_jobs import Job
 
 JOB_COMMANDS = ("jobs", "status", "fetch", "cancel")
+JOB_HELP = "The job id from 'llmcli batch jobs'."
 
 jobs_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +75,7 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     if dry_run:
         for f in built.files:
             env.stdout.write(f"{f.path}\t{plural(f.requests, 'request')}\t{f.size:,} bytes\n")
-        cost = "" if estimate is None else f"; input cost at the batch price ≈ ${estimate:.6f}"
+        cost = "" if estimate is None else f"; input cost at the batch price ≈ {usd(estimate)}"
         warn_line(env, f"dry run: {plural(built.requests, 'request')} in "
                        f"{plural(len(built.files), 'file')}, nothing uploaded{cost}")
         return 0
@@ -209,7 +212,7 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
 
 @jobs_app.command("jobs")
 def list_jobs(ctx: typer.Context) -> int:
-    """List provider batch jobs, newest first."""
+    """List provider batch jobs, newest first. Example: llmcli batch jobs"""
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_jobs
 
@@ -219,13 +222,15 @@ def list_jobs(ctx: typer.Context) -> int:
 
 
 @jobs_app.command("status")
-def status(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB")) -> int:
-    """Ask the provider where a job stands and show it."""
+def status(ctx: typer.Context,
+           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
+           key: str | None = key_option()) -> int:
+    """Ask the provider where a job stands and show it. Example: llmcli batch status JOB"""
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.refresh(service, BatchJobStore(app_ctx.logs), job)
@@ -236,24 +241,33 @@ def status(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB"))
 @jobs_app.command("fetch")
 def fetch(
     ctx: typer.Context,
-    job_id: str = typer.Argument(..., metavar="JOB"),
+    job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
     output: Path | None = typer.Option(None, "-O", "--output", help="Write records to this file."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Resubmit the failed requests as a new part."),
+    key: str | None = key_option(),
 ) -> int:
-    """Download a job's results: one record per input, as a synchronous batch writes them."""
-    app_ctx = app_context(ctx)
+    """Download a job's results: one record per input, as a synchronous batch writes them.
+
+    Example: llmcli batch fetch JOB -O answers.jsonl
+    """
+    app_ctx = app_context(ctx, key)
     return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed)
 
 
 @jobs_app.command("cancel")
-def cancel(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB")) -> int:
-    """Cancel a job's unfinished provider jobs (answers already made can still be fetched)."""
+def cancel(ctx: typer.Context,
+           job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
+           key: str | None = key_option()) -> int:
+    """Cancel a job's unfinished provider jobs (answers already made can still be fetched).
+
+    Example: llmcli batch cancel JOB
+    """
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.cancel(service, BatchJobStore(app_ctx.logs), job)

@@ -61,7 +61,12 @@ def chat(
     audio file to your next message. -f fragments join the first message, --sf the system
     prompt.
 
-    Examples: llmcli chat -m groq | llmcli chat -c | printf 'hi\\nmore\\n' | llmcli chat
+    Examples:
+
+    \b
+    llmcli chat -m groq
+    llmcli chat -c                         (go on with the last conversation)
+    printf 'hi\\nmore\\n' | llmcli chat      (piped: one reply per line)
     """
     from llmcli.chat.history import restore
     from llmcli.core.options import parse_pairs

@@ -12,6 +12,7 @@ from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option
+from llmcli.cli.flags import PROMPT_ARG_HELP, jobs_option, key_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ _HELP = {
     "option": "Option key=value, for every model.",
     "runs": "Ask each cell N times: medians, spread and agreement.",
     "json": "One JSON document with every cell's measurements.",
-    "concurrency": "Requests at once per provider (default 4, or the config's).",
+    "jobs": "Requests at once per provider (default 4, or the config's concurrency).",
 }
 
 
@@ -40,7 +41,8 @@ def compare(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
+    key: str | None = key_option(),
+    text: str | None = typer.Argument(None, help=PROMPT_ARG_HELP),
     model: list[str] = typer.Option(..., "-m", "--model", help=_HELP["model"]),
     prompts: list[str] | None = typer.Option(None, "-p", "--prompt", help=_HELP["prompt"]),
     templates: list[str] | None = typer.Option(None, "-t", "--template", help=_HELP["template"]),
@@ -52,9 +54,8 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help=_HELP["json"]),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON record per cell."),
     as_markdown: bool = typer.Option(False, "--markdown", help="A Markdown table for a report."),
-    concurrency: int | None = typer.Option(
-        None, "--concurrency", min=1, max=64, help=_HELP["concurrency"]
-    ),
+    jobs: int | None = jobs_option(None, high=64, help=_HELP["jobs"]),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=64, hidden=True),
     no_log: bool = typer.Option(False, "--no-log", help="Do not record the exchanges."),
     rag: str | None = typer.Option(
         None, "--rag", help="Ask with passages from this index (the same for every model)."
@@ -80,7 +81,7 @@ def compare(
     from llmcli.core.errors import InvalidInput
     from llmcli.core.options import parse_pairs
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
     machine = sum((as_json, as_jsonl, as_markdown))
     if machine > 1:
@@ -126,7 +127,7 @@ def compare(
         cells = build_grid(variants, refs, runs)
         result, grid, log_failed = run_grid(
             app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
-            concurrency=concurrency, machine=bool(machine), no_log=no_log, cache=cache,
+            concurrency=jobs or concurrency, machine=bool(machine), no_log=no_log, cache=cache,
             options=user_options, tools=tools)
     _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
             markdown=as_markdown)
@@ -212,7 +213,7 @@ def _providers(app_ctx: AppContext, refs: list[ModelRef]) -> dict[str, Any]:
 
 
 def _limits(app_ctx: AppContext, refs: list[ModelRef], concurrency: int | None):
-    """Per-provider concurrency (--concurrency, else [providers.X] concurrency, else 4) and
+    """Per-provider concurrency (-j/--jobs, else [providers.X] concurrency, else 4) and
     request/token budgets per minute from the config ([providers.X] rpm, tpm)."""
     from llmcli.core.scheduler import RateBudget
 

@@ -8,6 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import top_option
 
 if TYPE_CHECKING:
     from llmcli.environment import Environment
@@ -20,7 +21,7 @@ def explore(
     ctx: typer.Context,
     prompt: str = typer.Argument(..., help="The text to continue (as is, no chat template)."),
     model: str | None = typer.Option(None, "-m", "--model", help="Local model (default: local)."),
-    top: int = typer.Option(8, "--top", "-n", help="How many candidates to show."),
+    top: int = top_option(8, "candidate tokens", high=MAX_TOP),
     option: list[str] | None = typer.Option(
         None, "-o", "--option",
         help="Sampling option key=value: temperature, top_k, top_p, min_p, "

@@ -39,7 +39,9 @@ def read_key(env: Environment) -> str:
 
 
 def combine(stdin_text: str | None, prompt: str | None) -> str:
-    """Stdin first, then the prompt, separated by a blank line."""
+    """Stdin first, then the prompt, separated by a blank line; a prompt of `-` is stdin alone."""
+    if prompt == "-":
+        prompt = None
     parts = [p.strip("\n") for p in (stdin_text, prompt) if p is not None and p.strip()]
     return "\n\n".join(parts)
 

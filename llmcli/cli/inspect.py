@@ -10,6 +10,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import key_option, png_option, top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -17,13 +18,13 @@ if TYPE_CHECKING:
 
 inspect_app = typer.Typer(
     name="inspect",
-    help="Look inside the local model: token embeddings, attention, every layer.",
+    help="Look inside the local model: token embeddings, attention, every layer.\n\n"
+    "Example: llmcli inspect layers 'The capital of France is'",
     no_args_is_help=True,
 )
 app.add_typer(inspect_app, name="inspect")
 
 LOCAL_HELP = "Local model (default: the built-in Gemma 3 270M)."
-PNG_HELP = "Also save the view as a PNG image."
 
 
 def _local(app_ctx: AppContext, spec: str | None) -> tuple[ModelRef, Any, Any]:
@@ -57,9 +58,10 @@ def next_token(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     text: str = typer.Argument(..., help="The text to continue (sent as is, no chat template)."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model (default: local)."),
-    top: int = typer.Option(10, "--top", "-n", help="How many tokens to show per step."),
+    top: int = top_option(10, "likeliest tokens per step"),
     option: list[str] | None = typer.Option(
         None, "-o", "--option",
         help="Sampling option key=value: temperature, top_k, top_p, min_p, "
@@ -71,7 +73,7 @@ def next_token(
         None, "--beam", help="Beam search with N beams (local): the beams kept and pruned at "
         "each step, beside greedy and sampled decoding; -o length_penalty=X (default 1)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
     schema: str | None = typer.Option(
         None, "--schema", help="Local: constrain to this JSON Schema (a file, inline JSON or "
         "'name, age int'); a grammar stage shows what its mask removes."),
@@ -86,7 +88,7 @@ def next_token(
     from llmcli.inspect.local_access import is_local
     from llmcli.ui.model_view import render_next
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     if beam is not None:
         if schema is not None:
             from llmcli.core.errors import InvalidInput
@@ -202,12 +204,12 @@ def embedding(
     ctx: typer.Context,
     words: list[str] = typer.Argument(..., help="Words (or any text) to look up."),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
-    top: int = typer.Option(8, "--top", "-n", help="Neighbours per token."),
+    top: int = top_option(8, "nearest tokens per word"),
     as_typed: bool = typer.Option(
         False, "--as-typed", help="Tokenize each word as typed ('cat'), not as inside a "
         "sentence (' cat', the default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
 ) -> None:
     """Each token's row of the embedding table and the vocabulary tokens nearest to it.
 
@@ -247,7 +249,7 @@ def attention(
         "each row over the other tokens."),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
 ) -> None:
     """Attention weights as a heatmap: who looks at whom, with the causal mask visible.
 
@@ -298,10 +300,10 @@ def layers(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="The text to run through the model."),
     position: int = typer.Option(-1, "--pos", help="Token position to look at (-1: the last)."),
-    top: int = typer.Option(5, "--top", "-n", help="Logit-lens guesses per layer."),
+    top: int = top_option(5, "logit-lens guesses per layer"),
     model: str | None = typer.Option(None, "-m", "--model", help=LOCAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    png: Path | None = typer.Option(None, "--png", help=PNG_HELP),
+    png: Path | None = png_option(),
 ) -> None:
     """Per layer: residual-stream norm, what attention and the feed-forward added, and what the
     model would predict if it stopped there (logit lens).

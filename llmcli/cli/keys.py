@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import json_option
 
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from llmcli.app_context import AppContext
+
+keys_app = typer.Typer(help="Manage API keys.\n\nExample: llmcli keys set groq",
+                       no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
@@ -30,6 +37,7 @@ def keys_set(
 
     app_ctx = app_context(ctx)
     env = app_ctx.env
+    _check_name(app_ctx, name)  # before the key is asked for
     if value is None:
         if env.stdin_isatty:
             import getpass
@@ -46,9 +54,31 @@ def keys_set(
     env.stderr.write(f"Saved key for {name} ({mask(value)}) in {app_ctx.paths.keys_file}\n")
 
 
+def _check_name(app_ctx: AppContext, name: str) -> None:
+    """A key is stored for a provider that takes one, or a named endpoint; a typo is refused
+    with the closest name (`grok` -> `groq`)."""
+    import difflib
+
+    from llmcli.core.errors import InvalidInput
+    from llmcli.core.registry import provider_class, provider_names
+
+    keyed = [p for p in provider_names() if provider_class(p).key_env]
+    names = keyed + list(app_ctx.settings.endpoints)
+    if name in names:
+        return
+    if name in provider_names():
+        raise InvalidInput(f"provider '{name}' needs no API key")
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(sorted(names))}"
+    raise InvalidInput(f"unknown provider '{name}'", hint=hint)
+
+
 @keys_app.command("list")
-def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """List stored keys (masked) and the environment variables that are set."""
+def keys_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
+    """List stored keys (masked) and the environment variables that are set.
+
+    Example: llmcli keys list
+    """
     from llmcli.cli.model_listing import key_status
     from llmcli.core.errors import mask
     from llmcli.core.registry import provider_names
@@ -77,8 +107,9 @@ def keys_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"))
 
 
 @keys_app.command("remove")
-def keys_remove(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
-    """Remove a stored key."""
+def keys_remove(ctx: typer.Context, name: str = typer.Argument(
+        ..., help="Provider or endpoint name.")) -> None:
+    """Remove a stored key. Example: llmcli keys remove groq"""
     from llmcli.core.errors import InvalidInput
 
     app_ctx = app_context(ctx)
@@ -89,6 +120,6 @@ def keys_remove(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
 
 @keys_app.command("path")
 def keys_path(ctx: typer.Context) -> None:
-    """Print where keys are stored."""
+    """Print where keys are stored. Example: llmcli keys path"""
     app_ctx = app_context(ctx)
     app_ctx.env.stdout.write(f"{app_ctx.paths.keys_file}\n")

@@ -16,7 +16,8 @@ def leaderboard(
 ) -> None:
     """Rank models by Elo from your blind votes, with the number of votes each took part in.
 
-    Vote with: llmcli compare "prompt" -m groq -m gemini --blind
+    Example: llmcli leaderboard   (vote first with: llmcli compare "prompt" -m groq -m gemini
+    --blind)
     """
     from llmcli.compare.elo import Vote, ratings
     from llmcli.store.votes import VoteStore

@@ -9,7 +9,8 @@ import typer
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
-logs_app = typer.Typer(help="Browse, search and export the log of exchanges.", no_args_is_help=True)
+logs_app = typer.Typer(help="Browse, search and export the log of exchanges.\n\n"
+                       "Example: llmcli logs list -n 5", no_args_is_help=True)
 app.add_typer(logs_app, name="logs")
 
 
@@ -24,7 +25,7 @@ def logs_list(
     schema: str | None = typer.Option(
         None, "--schema", help="Only exchanges asked for this schema (a saved name, a file, "
         "inline JSON or the concise form)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List recent exchanges. Example: llmcli logs list -n 5"""
     from llmcli.cli.schema_input import load_schema, saved
@@ -47,7 +48,7 @@ def logs_list(
 @logs_app.command("data")
 def logs_data(
     ctx: typer.Context,
-    count: int = typer.Option(20, "-n", "--count", min=1, help="The newest N exchanges."),
+    count: int = typer.Option(20, "-n", "--count", min=1, help="How many exchanges, newest first."),
     model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
     schema: str | None = typer.Option(
         None, "--schema", help="Only replies to this schema (a file, inline JSON or the "
@@ -82,8 +83,8 @@ def logs_data(
 @logs_app.command("show")
 def logs_show(
     ctx: typer.Context,
-    exchange_id: int = typer.Argument(...),
-    as_json: bool = typer.Option(False, "--json"),
+    exchange_id: int = typer.Argument(..., help="The id from 'llmcli logs list'."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one exchange in full. Example: llmcli logs show 12"""
     from llmcli.core.errors import InvalidInput
@@ -105,8 +106,8 @@ def logs_show(
 def logs_search(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="Words to find in prompts, replies and system prompts."),
-    count: int = typer.Option(20, "-n", "--count", min=1),
-    as_json: bool = typer.Option(False, "--json"),
+    count: int = typer.Option(20, "-n", "--count", min=1, help="How many, best match first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Full-text search of the log. Example: llmcli logs search "capital France" """
     from llmcli.ui.logs_view import print_rows
@@ -122,8 +123,8 @@ def logs_export(
     output: Path | None = typer.Option(
         None, "-O", "--output", help="Write to this file, not stdout."
     ),
-    conversation: str | None = typer.Option(None, "--cid"),
-    batch: str | None = typer.Option(None, "--batch"),
+    conversation: str | None = typer.Option(None, "--cid", help="Only this conversation."),
+    batch: str | None = typer.Option(None, "--batch", help="Only this batch run."),
 ) -> None:
     """Export the log as JSON lines. Example: llmcli logs export --jsonl > log.jsonl"""
     import json
@@ -144,8 +145,9 @@ def logs_export(
 
 
 @logs_app.command("rm")
-def logs_rm(ctx: typer.Context, exchange_id: int = typer.Argument(...)) -> None:
-    """Delete one exchange from the log."""
+def logs_rm(ctx: typer.Context, exchange_id: int = typer.Argument(
+        ..., help="The id from 'llmcli logs list'.")) -> None:
+    """Delete one exchange from the log. Example: llmcli logs rm 12"""
     from llmcli.core.errors import InvalidInput
 
     app_ctx = app_context(ctx)
@@ -156,7 +158,7 @@ def logs_rm(ctx: typer.Context, exchange_id: int = typer.Argument(...)) -> None:
 
 @logs_app.command("path")
 def logs_path(ctx: typer.Context) -> None:
-    """Print the location of the logs database."""
+    """Print the location of the logs database. Example: sqlite3 "$(llmcli logs path)" .tables"""
     app_ctx = app_context(ctx)
     app_ctx.env.stdout.write(f"{app_ctx.paths.logs_db}\n")
 
@@ -165,7 +167,7 @@ def logs_path(ctx: typer.Context) -> None:
 def logs_conversations(
     ctx: typer.Context,
     count: int = typer.Option(20, "-n", "--count", min=1, help="How many, most recent first."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List chat conversations. Example: llmcli logs conversations -n 5"""
     from llmcli.ui.chat_view import ChatView

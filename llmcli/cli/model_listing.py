@@ -67,7 +67,7 @@ def collect(
                 elif not offline and getattr(inst, "list_models_error", None) is not None:
                     err = inst.list_models_error  # type: ignore[attr-defined]
                     shown = "nothing saved" if refresh else "showing the built-in list"
-                    app.notice(f"{name}: live list not fetched, {shown} ({err.one_line()})")
+                    app.notice(f"{name}: live list not fetched, {shown}: {err.one_line()}")
                     if failures is not None:
                         failures.append(err)
             except (LlmcliError, InvalidInput):

@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import key_option
 from llmcli.core.errors import AuthError, InvalidInput
 
 
@@ -14,6 +15,7 @@ def models(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     provider: str | None = typer.Argument(None, help="Only this provider (or named endpoint)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     offline: bool = typer.Option(
@@ -37,7 +39,7 @@ def models(
 
     if refresh and offline:
         raise InvalidInput("--refresh needs the network", hint="drop --offline")
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     failures: list = []
     rows = collect(app_ctx, only=provider, offline=offline, refresh=refresh, failures=failures)
     if as_json:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
     from llmcli.exchange.tool_loop import ToolSession
+from llmcli.cli.flags import PROMPT_ARG_HELP, dry_run_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -29,7 +30,7 @@ def prompt(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    text: str | None = typer.Argument(None, help="The prompt. Piped stdin comes first."),
+    text: str | None = typer.Argument(None, help=PROMPT_ARG_HELP),
     model: str | None = typer.Option(None, "-m", "--model", help=MODEL_HELP),
     system: str | None = typer.Option(None, "-s", "--system", help="System prompt."),
     option: list[str] | None = typer.Option(
@@ -61,9 +62,7 @@ def prompt(
     examples: str | None = typer.Option(
         None, "--examples", help="Few-shot examples file (JSONL, CSV, YAML: input, output)."
     ),
-    show_prompt: bool = typer.Option(
-        False, "--show-prompt", "--dry-run", help="Print the messages to be sent; send nothing."
-    ),
+    show_prompt: bool = dry_run_option("--show-prompt"),
     answer_only: bool = typer.Option(
         False, "--answer-only", help="Print only the extracted final answer (hide the reasoning)."
     ),

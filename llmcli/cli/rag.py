@@ -12,12 +12,14 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import json_option, key_option, top_option
 
 # The helpers other commands use live below the command layer.
 from llmcli.rag.access import check_mode, default_model, embedder, open_retriever
 
 rag_app = typer.Typer(
-    help="Retrieval-augmented prompts: index your files, search them, ask with cited sources.",
+    help="Retrieval-augmented prompts: index your files, search them, ask with cited sources."
+    "\n\nExample: llmcli rag index receitas ~/receitas",
     no_args_is_help=True,
 )
 app.add_typer(rag_app, name="rag")
@@ -31,6 +33,7 @@ def rag_index(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     name: str = typer.Argument(..., help="Index name (letters, digits, - _ .)."),
     paths: list[Path] | None = typer.Argument(
         None, help="Files and folders to index. None: refresh the paths the index was built from."),
@@ -55,7 +58,7 @@ def rag_index(
     from llmcli.ui.rag_view import IndexProgress, print_stats
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     check_name(name)
     conn = app_ctx.logs.conn
     existing = find_index(conn, name)
@@ -76,13 +79,14 @@ def rag_index(
         from llmcli.core.errors import InvalidInput
 
         where = ", ".join(str(p) for p in paths or []) or "its paths"
-        raise InvalidInput(f"nothing to index in {where}: no readable text files",
+        kept = "" if existing else "; no index was created"
+        raise InvalidInput(f"nothing to index in {where}: no readable text files{kept}",
                            hint="check the path and --glob; supported: .txt .md .csv .jsonl .pdf "
                                 "and other UTF-8 text")
 
 
 @rag_app.command("list")
-def rag_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def rag_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     """The indexes: model, documents, chunks. Example: llmcli rag list"""
     from llmcli.rag.index import list_indexes
     from llmcli.ui.rag_view import print_indexes
@@ -98,7 +102,7 @@ def rag_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) 
 
 @rag_app.command("show")
 def rag_show(ctx: typer.Context, name: str = typer.Argument(..., help="Index name."),
-             as_json: bool = typer.Option(False, "--json")) -> None:
+             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """An index's settings and documents. Example: llmcli rag show receitas"""
     from llmcli.rag.index import documents, get_index
     from llmcli.ui.rag_view import print_index
@@ -131,9 +135,10 @@ def rag_search(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     name: str = typer.Argument(..., help="Index name."),
-    query: str | None = typer.Argument(None, help="What to look for (or piped stdin)."),
-    top: int = typer.Option(5, "--top", "-n", min=1, max=100, help="How many chunks."),
+    query: str | None = typer.Argument(None, help="What to look for; '-' or nothing reads stdin."),
+    top: int = top_option(5, "best-matching chunks"),
     mode: str = typer.Option("hybrid", "--mode", help=MODE_HELP),
     model: str | None = typer.Option(
         None, "-m", "--model", help="Embedding model; must be the index's own."),
@@ -150,7 +155,7 @@ def rag_search(
     from llmcli.ui.rag_view import print_hits
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     text = require_text(combine(read_stdin(app_ctx.env), query))
     retriever = open_retriever(app_ctx, name, model, rerank=rerank)
     try:

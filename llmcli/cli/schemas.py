@@ -6,8 +6,10 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import json_option
 
-schemas_app = typer.Typer(help="Save, list and show named JSON Schemas for --schema.",
+schemas_app = typer.Typer(help="Save, list and show named JSON Schemas for --schema.\n\n"
+                          "Example: llmcli schemas list",
                           no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 
@@ -31,8 +33,11 @@ def schemas_save(
 
 
 @schemas_app.command("list")
-def schemas_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """The saved schemas, their fields, and how many logged exchanges used each."""
+def schemas_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
+    """The saved schemas, their fields, and how many logged exchanges used each.
+
+    Example: llmcli schemas list --json
+    """
     import json
 
     from llmcli.store.schemas import SchemaStore
@@ -52,8 +57,9 @@ def schemas_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json
 
 
 @schemas_app.command("show")
-def schemas_show(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
-    """Print a saved schema as JSON."""
+def schemas_show(ctx: typer.Context, name: str = typer.Argument(
+        ..., help="A saved schema's name.")) -> None:
+    """Print a saved schema as JSON. Example: llmcli schemas show pessoa"""
     import json
 
     from llmcli.core.errors import InvalidInput

@@ -6,9 +6,11 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
+from llmcli.cli.flags import json_option
 
 templates_app = typer.Typer(
-    help="Prompt templates for prompting techniques (zero-shot, few-shot, chain-of-thought...).",
+    help="Prompt templates for prompting techniques (zero-shot, few-shot, chain-of-thought...)."
+    "\n\nExample: llmcli templates list",
     no_args_is_help=True,
 )
 app.add_typer(templates_app, name="templates")
@@ -17,7 +19,7 @@ VAR_HELP = "Variable name=value (repeatable); value @file reads a file."
 
 
 @templates_app.command("list")
-def templates_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def templates_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     """List built-in and user templates. Example: llmcli templates list"""
     from llmcli.core.errors import InvalidInput
     from llmcli.templates.loader import entries, load_file
@@ -68,7 +70,8 @@ def templates_show(
 def templates_render(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Template name or path to a .yaml file."),
-    text: str | None = typer.Argument(None, help="Fills the variable 'input' (so does stdin)."),
+    text: str | None = typer.Argument(
+        None, help="Fills the variable 'input'; '-' or nothing reads stdin."),
     var: list[str] | None = typer.Option(None, "-v", "--var", help=VAR_HELP),
     examples: str | None = typer.Option(
         None, "--examples", help="Few-shot examples: JSONL, CSV or YAML with input, output."
@@ -184,19 +187,30 @@ def templates_edit(
     env = app_ctx.env
     entry = find(name, app_ctx.paths)
     path = entry.path
+    original: str | None = None  # a built-in's text: an unchanged copy is removed again
     if entry.origin == "built-in":
         path = user_dir(app_ctx.paths) / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(entry.path.read_text(encoding="utf-8"), encoding="utf-8")
-        warn_line(env, f"copied built-in '{name}' to {path}; your copy overrides the built-in")
+        original = entry.path.read_text(encoding="utf-8")
+        path.write_text(original, encoding="utf-8")
     editor = env.environ.get("VISUAL") or env.environ.get("EDITOR") or "vi"
     try:
         code = subprocess.call([*shlex.split(editor), str(path)])
     except OSError as exc:
+        if original is not None:
+            path.unlink()
         raise InvalidInput(f"cannot start the editor '{editor}': {exc.strerror}",
                            hint="set EDITOR, e.g. export EDITOR=nano") from None
+    if original is not None and (code != 0 or path.read_text(encoding="utf-8") == original):
+        path.unlink()  # no change (or the editor failed): no override left behind
+        if code == 0:
+            env.stderr.write(f"no change: the built-in '{name}' is used as it is\n")
+            return
     if code != 0:
-        raise InvalidInput(f"the editor exited with status {code}; {path} kept as it is")
+        kept = "nothing saved" if original is not None else f"{path} kept as it is"
+        raise InvalidInput(f"the editor exited with status {code}; {kept}")
+    if original is not None:
+        warn_line(env, f"copied built-in '{name}' to {path}; your copy overrides the built-in")
     load_file(path)  # errors come out as one line, with the file and line
     env.stderr.write(f"{path}: ok\n")
 
@@ -238,7 +252,10 @@ def templates_path(
     ctx: typer.Context,
     builtin: bool = typer.Option(False, "--builtin", help="The built-in templates' folder."),
 ) -> None:
-    """Print the folder of user templates (they override built-ins by name)."""
+    """Print the folder of user templates (they override built-ins by name).
+
+    Example: ls "$(llmcli templates path)"
+    """
     from llmcli.templates.loader import builtin_dir, user_dir
 
     app_ctx = app_context(ctx)

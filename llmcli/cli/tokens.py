@@ -9,6 +9,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import key_option, png_option, top_option
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -20,11 +21,14 @@ MODELS_HELP = "Model (repeat for several): provider:model, an alias, or o200k_ba
 @app.command()
 def tokenize(
     ctx: typer.Context,
-    text: str | None = typer.Argument(None, help="The text; '-' or none reads stdin (streamed)."),
+    text: str | None = typer.Argument(
+        None, help="The text; '-' or nothing reads stdin (streamed)."),
     model: list[str] | None = typer.Option(None, "-m", "--model", help=MODELS_HELP),
     ids: bool = typer.Option(False, "--ids", help="Print the token ids only."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: count, tokens, tokenizer."),
     limit: int | None = typer.Option(None, "--limit", help="Keep at most N tokens per model."),
+    key: str | None = key_option(),
+    png: Path | None = png_option(),
 ) -> None:
     """Show how models cut text into tokens: pieces, ids, count, characters per token.
 
@@ -35,7 +39,7 @@ def tokenize(
     from llmcli.ui.inspect_view import DISPLAY_LIMIT, render_token_views
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, key)
     env = app_ctx.env
     specs = model or [None]
     streaming = text is None or text == "-"
@@ -63,6 +67,8 @@ def tokenize(
             if len(specs) == 1:
                 raise
             views.append(tk.view_error(spec or "default", exc))  # the others still show
+    if png is not None:  # drawn before the output, as in every view: a bad path fails first
+        tk_png().tokens_png(png, views)
     if ids:
         from llmcli.ui.console import error_line
 
@@ -73,6 +79,7 @@ def tokenize(
         print_json(env, {"views": [v.to_json() for v in views]})
     else:
         render_token_views(env, views)
+    _saved(env, png)
     failed = [v.exit_code for v in views if v.error]
     if failed:
         raise typer.Exit(failed[0])  # the rows were shown; the exit code still tells
@@ -125,7 +132,8 @@ class _IdWriter:
 @app.command()
 def detokenize(
     ctx: typer.Context,
-    token_ids: list[str] | None = typer.Argument(None, help="Token ids; none reads stdin."),
+    token_ids: list[str] | None = typer.Argument(
+        None, help="Token ids; '-' or nothing reads stdin."),
     model: str | None = typer.Option(None, "-m", "--model", help="Model or encoding (o200k_base)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: text and each token's piece."),
 ) -> None:
@@ -138,7 +146,7 @@ def detokenize(
 
     app_ctx = app_context(ctx)
     env = app_ctx.env
-    words = list(token_ids or [])
+    words = [w for w in token_ids or [] if w != "-"]
     if not words and not env.stdin_isatty:
         from llmcli.cli.inputs import decode_utf8
 
@@ -161,6 +169,19 @@ def detokenize(
         return
     env.stdout.write(text + "\n")
     env.stdout.flush()
+
+
+def tk_png():
+    from llmcli.ui import png
+
+    return png
+
+
+def _saved(env, path: Path | None) -> None:
+    if path is not None:
+        from llmcli.ui.console import warn_line
+
+        warn_line(env, f"saved {path}")
 
 
 def parse_ids(words: list[str]) -> list[int]:
@@ -205,9 +226,12 @@ def embed(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
-    texts: list[str] | None = typer.Argument(None, help="Texts to embed; none reads stdin lines."),
+    key: str | None = key_option(),
+    texts: list[str] | None = typer.Argument(
+        None, help="Texts to embed; '-' or nothing reads stdin, one per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
     as_json: bool = typer.Option(False, "--json", help="Print the vectors as JSON."),
+    png: Path | None = png_option(),
 ) -> None:
     """Embed texts: dimension, norm, first values, and a cosine-similarity matrix for several.
 
@@ -217,9 +241,9 @@ def embed(
     from llmcli.ui.inspect_view import render_embeddings
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     env = app_ctx.env
-    items = list(texts or [])
+    items = [t for t in texts or [] if t != "-"]
     if not items and not env.stdin_isatty:
         from llmcli.cli.inputs import decode_utf8
 
@@ -237,10 +261,13 @@ def embed(
     finally:
         cache.close()
     result = embed_result(f"{ref.provider}:{name}", items, got.vectors)
+    if png is not None:
+        tk_png().similarity_png(png, result.model, result.texts, result.similarity)
     if as_json:
         print_json(env, result.to_json())
     else:
         render_embeddings(env, result)
+    _saved(env, png)
 
 
 @app.command()
@@ -248,10 +275,11 @@ def similar(
     ctx: typer.Context,
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
+    key: str | None = key_option(),
     query: str = typer.Argument(..., help="What to look for."),
     file: Path = typer.Option(..., "--file", "-f", help="A UTF-8 file, one text per line."),
     model: str | None = typer.Option(None, "-m", "--model", help="Embedding model or provider."),
-    top: int = typer.Option(5, "--top", "-n", help="How many neighbours to show."),
+    top: int = top_option(5, "nearest lines"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The lines of a file nearest in meaning to a query (each line embedded once, cached).
@@ -263,7 +291,7 @@ def similar(
     from llmcli.ui.inspect_view import render_similar
     from llmcli.ui.tables import print_json
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     lines = read_lines(file)
     ref, name, provider = embedding_target(app_ctx, model)
     key = embedder_identity(ref, name, provider)

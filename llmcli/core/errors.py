@@ -89,9 +89,15 @@ class LlmcliError(Exception):
         self.response: Any = None
         super().__init__(self.message)
 
-    def one_line(self) -> str:
-        """The message a user sees: what went wrong, then what to do."""
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+    def one_line(self, more: str | None = None) -> str:
+        """The message a user sees: what went wrong, then what to do (`more`: one more thing
+        to do, joined into the same parentheses, never a second pair)."""
+        hint = "; ".join(h for h in (self.hint, more) if h)
+        return f"{self.message} ({hint})" if hint else self.message
+
+    def retry_note(self) -> str:
+        """The line shown while the exchange is retried after this error."""
+        return self.one_line()
 
 
 class InvalidInput(LlmcliError):
@@ -125,6 +131,9 @@ class RateLimited(LlmcliError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any):
         self.retry_after = retry_after
         super().__init__(message, **kw)
+
+    def retry_note(self) -> str:
+        return self.message  # the hint says when to retry: the retry line says it already
 
 
 class TimeoutError_(LlmcliError):

@@ -97,6 +97,11 @@ class Provider:
     # Names how `embed` computes vectors when the model name alone does not (see
     # llmcli.core.embedder_id); bump it when the same model starts giving different vectors.
     embed_revision: ClassVar[str] = ""
+    # Fields of `options_model` the provider's own API refuses (a compatible server behind a
+    # named endpoint of the same adapter may take them); refused naming the providers that do.
+    refused_options: ClassVar[frozenset[str]] = frozenset()
+    # Completion mode (`--raw`: the text sent as is, no chat template); chat APIs have none.
+    completion_mode: ClassVar[bool] = False
 
     def __init__(self, settings: ProviderSettings):
         self.settings = settings

@@ -78,6 +78,28 @@ def providers_with(capability: Capability) -> list[str]:
     return out
 
 
+def providers_taking(option: str) -> list[str]:
+    """Names of the installed providers whose own API takes an option (e.g. top_k)."""
+    out = []
+    for name in provider_names():
+        try:
+            cls = provider_class(name)
+        except Exception:  # a broken third-party plugin must not break an error message
+            continue
+        if option in cls.options_model.model_fields and option not in cls.refused_options:
+            out.append(name)
+    return out
+
+
+def option_refused(provider: str, option: str) -> InvalidInput:
+    """The one-line error for an option this provider does not take."""
+    takers = providers_taking(option)
+    if "openai" not in takers and option in provider_class("openai").options_model.model_fields:
+        takers.append("OpenAI-compatible endpoints")  # refused by api.openai.com only
+    return InvalidInput(f"{provider} does not take the option '{option}'",
+                        hint=f"providers that take it: {', '.join(takers)}" if takers else None)
+
+
 # How long a provider may stay silent (each wait for bytes) before the exchange gives up; with
 # one retry of a read timeout (core.runner.RetryPolicy) a silent server is given up after about
 # twice this. --timeout and LLMCLI_TIMEOUT set it for one run, [network] read_timeout for good.

@@ -151,7 +151,7 @@ def run_exchange(
         # a read timeout is retried fewer times (RetryPolicy.max_timeout_retries)
         most = app.retry_policy.max_timeout_retries + 1 if isinstance(err, TimeoutError_) else total
         retry = f"retrying in {delay:.1f} s (attempt {attempt + 1} of {min(total, most)})"
-        shown.warn(f"{err.one_line()}; {retry}")
+        shown.warn(f"{err.retry_note()}; {retry}")
         shown.waiting()
 
     def on_piece(piece: str) -> None:

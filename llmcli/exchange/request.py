@@ -30,35 +30,20 @@ def options_model(ref: ModelRef) -> type[Options]:
 
 
 def validate_options(ref: ModelRef, values: Mapping[str, Any]) -> Options:
-    """`values` (from -o pairs, a template, a saved conversation) checked for this model.
-    An option this provider lacks but others take (reasoning_format, thinking_budget...) is
-    refused with the names of the providers that take it."""
+    """`values` (from -o pairs, a template, a saved conversation) checked for this model; an
+    option another provider takes is refused naming the providers that take it."""
     from llmcli.core.options import validate_options as validate
+    from llmcli.core.registry import option_refused, provider_class, providers_taking
 
-    model = options_model(ref)
+    cls = provider_class(ref.adapter)
+    model = cls.options_model
     for name in values:
-        if name not in model.model_fields:
-            others = providers_taking(name.replace("-", "_"))
-            if others:
-                from llmcli.core.errors import InvalidInput
-
-                raise InvalidInput(f"{ref.provider} does not take the option '{name}'",
-                                   hint=f"providers that take it: {', '.join(others)}")
+        # a named endpoint (ollama on the openai adapter) takes what the provider's own API refuses
+        own_api = ref.provider == cls.name
+        if (name not in model.model_fields and providers_taking(name)) or (
+                own_api and name in cls.refused_options):
+            raise option_refused(ref.provider, name)
     return validate(dict(values), model)
-
-
-def providers_taking(option: str) -> list[str]:
-    """The installed providers whose options model declares `option`."""
-    from llmcli.core.registry import provider_class, provider_names
-
-    out = []
-    for name in provider_names():
-        try:
-            if option in provider_class(name).options_model.model_fields:
-                out.append(name)
-        except Exception:  # a broken third-party plugin must not break an error message
-            continue
-    return out
 
 
 def accepted_options(ref: ModelRef, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -108,6 +93,13 @@ def build_request(
     if not isinstance(options, Options):
         options = validate_options(ref, options or {})
     messages = list(messages)
+    if raw and not provider_class(ref.adapter).completion_mode:
+        from llmcli.core.errors import Unsupported
+        from llmcli.core.registry import provider_names
+
+        takers = [n for n in provider_names() if provider_class(n).completion_mode]
+        raise Unsupported(f"{ref.provider} has no completion mode for --raw",
+                          hint=f"providers that have it: {', '.join(takers)}")
     if fragments:
         from llmcli.exchange.inputs import with_fragments
 

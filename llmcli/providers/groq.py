@@ -63,6 +63,7 @@ class GroqProvider(OpenAIProvider):
     default_model: ClassVar[str] = catalog.DEFAULTS["groq"]
     default_base_url: ClassVar[str] = "https://api.groq.com"
     official_host: ClassVar[str] = "api.groq.com"
+    refused_options: ClassVar[frozenset[str]] = frozenset({"top_k", "top_logprobs"})
 
     @property
     def is_endpoint(self) -> bool:

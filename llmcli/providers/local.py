@@ -86,6 +86,7 @@ class LocalProvider(Provider):
         Capability.BATCH_JOBS, Capability.TOOLS}  # a 270M model cannot call tools reliably
     options_model: ClassVar[type[Options]] = LocalOptions
     needs_key: ClassVar[bool] = False
+    completion_mode: ClassVar[bool] = True
     default_model: ClassVar[str] = DEFAULT_MODEL
     # Part of the embedder's identity (llmcli.core.embedder_id): bumped with the computation.
     embed_revision: ClassVar[str] = EMBED_REVISION

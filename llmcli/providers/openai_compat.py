@@ -9,9 +9,9 @@ Decisions:
   provider, and never after the first token.
 - Timeouts are httpx per-phase limits: `read_timeout` bounds every wait for bytes, so a stream
   that stalls is stopped, however long the whole reply takes.
-- `top_k` is not part of the OpenAI API. OpenAI itself refuses unknown parameters, so there it
-  is an InvalidInput error; compatible servers (llama.cpp, vLLM, Ollama) accept it as an extra
-  body field, so there it is sent that way.
+- `top_k` is not part of the OpenAI API. OpenAI itself refuses unknown parameters, so the
+  `openai` provider refuses it before sending (whatever OPENAI_BASE_URL says), naming the
+  providers that take it; named endpoints (llama.cpp, vLLM, Ollama) get it as an extra body field.
 - `max_tokens` is sent as `max_completion_tokens` to api.openai.com (the only name its newer
   models accept) and as `max_tokens` to compatible servers (the name they all understand).
 - `raw` requests are sent as an ordinary single user message: chat APIs have no raw mode.
@@ -91,7 +91,8 @@ class OpenAIProvider(SdkProvider):
     default_embed_model: ClassVar[str] = "text-embedding-3-small"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     official_host: ClassVar[str] = "api.openai.com"
-    supports_top_k: ClassVar[bool] = False  # on the official API; compatible servers take it
+    # top_k: not on the official API; compatible servers take it
+    refused_options: ClassVar[frozenset[str]] = frozenset({"top_k"})
 
     # -- configuration --------------------------------------------------------------------------
     @property
@@ -190,11 +191,10 @@ class OpenAIProvider(SdkProvider):
         if o.stop:
             kw["stop"] = list(o.stop)
         if o.top_k is not None:
-            if self.is_official or not self._top_k_as_extra():
-                raise InvalidInput(
-                    f"{self.settings.name} does not support the option 'top_k'",
-                    hint="use top_p instead",
-                )
+            if not self.is_endpoint or not self._top_k_as_extra():
+                from llmcli.core.registry import option_refused
+
+                raise option_refused(self.settings.name, "top_k")
             extra["top_k"] = o.top_k
         top_logprobs = getattr(o, "top_logprobs", None)
         if top_logprobs is not None:
@@ -203,7 +203,8 @@ class OpenAIProvider(SdkProvider):
 
                 others = ", ".join(providers_with(Capability.LOGPROBS)) or "local"
                 raise InvalidInput(
-                    f"{self.settings.name} returns no token probabilities (option 'top_logprobs')",
+                    f"{self.settings.name} returns no token probabilities "
+                    "for the option 'top_logprobs'",
                     hint=f"providers that have them: {others}",
                 )
             kw["logprobs"] = True

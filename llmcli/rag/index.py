@@ -167,6 +167,7 @@ def build(
     patterns = list(globs) if globs else (info.globs if info and reuse_roots else [])
     roots = [str(Path(p).expanduser().resolve()) for p in paths]
     files = list(discover([Path(p) for p in paths], patterns))  # validates the paths first
+    created = info is None
     info = _ensure(conn, info, name, model, size, over)
     resize = (info.chunk_size, info.overlap) != (size, over)
     # Recorded now, so that an interrupted run is resumed from the same paths.
@@ -191,6 +192,8 @@ def build(
     store.finish_build(conn, info.id, now_iso(), size, over, indexer.dimension)
     final = get_index(conn, name)
     stats.chunks = final.chunks
+    if created and not final.chunks:
+        store.remove_index(conn, final)  # indexed nothing: no empty index left behind
     stats.seconds = time.perf_counter() - started
     return stats
 

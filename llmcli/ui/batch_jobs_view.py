@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from llmcli.core.numbers import usd
+
 if TYPE_CHECKING:
     from llmcli.environment import Environment
     from llmcli.store.batch_jobs import Job
@@ -23,7 +25,7 @@ def _cost(job: Job) -> str:
     """The results' cost, or `~$x in` for the input-only estimate made at submission."""
     if job.cost is None:
         return "—"
-    return f"${job.cost:.6f}" if job.cost_known else f"~${job.cost:.6f} in"
+    return usd(job.cost) if job.cost_known else f"~{usd(job.cost)} in"
 
 
 def _done(job: Job) -> str:
@@ -53,7 +55,7 @@ def print_jobs(env: Environment, jobs: list[Job]) -> None:
 
     table = Table(box=None, pad_edge=False)
     if (env.width or 80) < _NARROW:  # one column per fact would fold every cell at 80
-        headers = ["id", "model", "status", "requests", "created", "cost"]
+        headers = ["id", "model", "status", "done", "created", "cost"]
         rows = [[j.id, f"{j.provider}:{j.model}", j.status, _done(j),
                  j.created[5:16].replace("T", " "), _cost(j)] for j in jobs]
     for h in headers:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from llmcli.core.numbers import usd
 from llmcli.ui.console import error_line, warn_line
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _progress_line(stats: Any) -> Any:
         parts.append(f"ETA {_duration(eta)}")
     parts.append(f"{stats.input_tokens + stats.output_tokens:,} tok")
     if stats.cost:
-        parts.append(f"${stats.cost:.2f}" if stats.cost >= 0.01 else f"${stats.cost:.2g}")
+        parts.append(usd(stats.cost))
     if stats.in_flight:
         parts.append(f"[dim]{stats.in_flight} in flight[/dim]")
     if total:
@@ -154,7 +155,7 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     for model, m in s["models"].items():
         lat = f"{m['mean_latency']:.3f} s" if m["mean_latency"] is not None else "-"
         ttft = f"{m['mean_ttft']:.3f} s" if m["mean_ttft"] is not None else "-"
-        cost = f"${m['cost']:.6f}" if m["cost"] is not None else "cost unknown"
+        cost = usd(m["cost"]) if m["cost"] is not None else "cost unknown"
         tokens = f"{m['input_tokens']:,} in / {m['output_tokens']:,} out"
         lines.append(
             f"  {model}: {m['ok']:,} ok, {m['failed']:,} failed, mean latency {lat}, "

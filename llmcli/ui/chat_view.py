@@ -92,13 +92,14 @@ class ChatView:
         self.info.print(table)
 
     def help(self, commands: list[tuple[str, str]], keys: list[tuple[str, str]]) -> None:
+        from rich.text import Text
 
         for title, rows in (("Commands", commands), ("Keys", keys)):
             table = _table(title)
             table.add_column(style="cyan", no_wrap=True)
             table.add_column(overflow="fold")
-            for a, b in rows:
-                table.add_row(a, b)
+            for a, b in rows:  # Text: a usage's `[provider:model]` is not Rich markup
+                table.add_row(Text(a), Text(b))
             self.info.print(table)
 
     def options(self, current: dict[str, Any], fields: list[tuple[str, str]]) -> None:

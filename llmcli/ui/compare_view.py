@@ -11,6 +11,9 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from llmcli.core.numbers import COST_DECIMALS, usd
+from llmcli.core.numbers import plain as plain_number
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
@@ -241,9 +244,7 @@ def fmt_s(v: float | None) -> str:
 
 
 def fmt_cost(v: float | None) -> str:
-    if v is None:
-        return "-"
-    return "$0" if v == 0 else f"${v:.6f}"
+    return usd(v)
 
 
 def fmt_num(v: float | int | None, digits: int = 1) -> str:
@@ -286,7 +287,8 @@ def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
     """One row per cell; `plain` gives bare numbers (seconds, USD) for a pipe. A cell
     answered from the log (--cache) says so in its finish column."""
     secs = (lambda v: "-" if v is None else f"{v:.3f}") if plain else fmt_s
-    cost = (lambda v: "-" if v is None else f"{v:.8f}") if plain else fmt_cost
+    cost = (lambda v: "-" if v is None else plain_number(round(v, COST_DECIMALS))) if plain \
+        else fmt_cost
     rows = []
     for s in grid.states:
         r = s.response

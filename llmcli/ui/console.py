@@ -14,8 +14,9 @@ def stdout_console(env: Environment) -> Console:
     return _quiet_pipe_console()(
         file=env.stdout,
         force_terminal=env.stdout_isatty,
+        # NO_COLOR takes the colour away, not bold, italics or link targets (no-color.org)
         no_color=not env.color,
-        color_system="auto" if env.color else None,
+        color_system="auto",
         width=env.width,
         highlight=False,
         soft_wrap=False,
@@ -45,7 +46,7 @@ def stderr_console(env: Environment) -> Console:
         file=env.stderr,
         force_terminal=env.stderr_isatty,
         no_color=not color,
-        color_system="auto" if color else None,
+        color_system="auto",
         width=env.width,
         highlight=False,
         stderr=True,
@@ -55,9 +56,10 @@ def stderr_console(env: Environment) -> Console:
 def error_line(env: Environment, message: str) -> None:
     """One line on stderr: 'llmcli: error: ...'. Plain text so it survives any terminal."""
     prefix = "llmcli: error: "
-    if env.stderr_isatty and not env.environ.get("NO_COLOR"):
-        prefix = "\x1b[1;31mllmcli: error:\x1b[0m "
-    env.stderr.write(prefix + message + "\n")
+    if env.stderr_isatty:  # NO_COLOR: still bold, not red
+        red = "" if env.environ.get("NO_COLOR") else ";31"
+        prefix = f"\x1b[1{red}mllmcli: error:\x1b[0m "
+    env.stderr.write(prefix + _wrapped(env, message, len("llmcli: error: ")) + "\n")
     env.stderr.flush()
 
 
@@ -65,5 +67,21 @@ def warn_line(env: Environment, message: str) -> None:
     prefix = "llmcli: "
     if env.stderr_isatty and not env.environ.get("NO_COLOR"):
         prefix = "\x1b[33mllmcli:\x1b[0m "
-    env.stderr.write(prefix + message + "\n")
+    env.stderr.write(prefix + _wrapped(env, message, len("llmcli: ")) + "\n")
     env.stderr.flush()
+
+
+def _wrapped(env: Environment, message: str, indent: int) -> str:
+    """In a terminal, a line longer than the screen is broken between words (the terminal
+    would cut a word in two); in a pipe it stays one line, for grep."""
+    if not env.stderr_isatty:
+        return message
+    import shutil
+    import textwrap
+
+    width = env.width or shutil.get_terminal_size().columns
+    if indent + len(message) <= width or width < 20:
+        return message
+    lines = textwrap.wrap(" " * indent + message, width, break_long_words=False,
+                          break_on_hyphens=False, subsequent_indent="  ")
+    return "\n".join(lines)[indent:]

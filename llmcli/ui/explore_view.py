@@ -223,11 +223,11 @@ def render_beam(env: Environment, view: Any) -> None:
     from llmcli.ui.inspect_view import console_for
 
     console = console_for(env)
-    dim = "dim" if env.color else None
+    dim = "dim"
     width = max(40, console.width)
     console.print(f"{view.model} · beam search: {view.width} beams, up to {view.max_tokens} "
                   f"tokens · score = log p / tokens^{view.length_penalty:g}",
-                  markup=False, style="bold" if env.color else None, soft_wrap=False)
+                  markup=False, style="bold", soft_wrap=False)
     console.print(f"prompt: {view.prompt}", markup=False, soft_wrap=False, style=dim)
     text_w = width - 20
     for step in view.steps:
@@ -237,7 +237,7 @@ def render_beam(env: Environment, view: Any) -> None:
             end = " ■" if p.finished else ""
             line = f"  {p.label:<7}{p.logprob:>9.2f}  {_tail(p.text, text_w - len(end))}{end}"
             console.print(line, markup=False, no_wrap=True, overflow="ellipsis",
-                          style=("bold" if env.color else None) if kept else dim)
+                          style=("bold") if kept else dim)
     console.print()
     console.print(f"  {'':<8}{'log p':>8}{'score':>8}{'tokens':>7}  text", markup=False,
                   style=dim, no_wrap=True)
@@ -245,7 +245,7 @@ def render_beam(env: Environment, view: Any) -> None:
         end = " ■" if p.finished else ""
         console.print(f"  {p.label:<8}{p.logprob:>8.2f}{p.score:>8.3f}{len(p.ids):>7}  "
                       f"{p.text}{end}", markup=False, soft_wrap=False,
-                      style=("bold green" if env.color else None) if p.label == "beam" else None)
+                      style=("bold green") if p.label == "beam" else None)
     sampled = ", ".join(f"{k}={v}" for k, v in view.options.items()) or "temperature 1"
     console.print(f"■ ended with the end-of-text token · sampled with {sampled}"
                   + ("" if "seed" in view.options else " (no seed: it changes from run to run)"),

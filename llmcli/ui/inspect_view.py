@@ -117,8 +117,8 @@ def render_embeddings(env: Environment, result: Any) -> None:
 
     console = console_for(env)
     console.print(f"{result.model} · dimension {result.dimension}", markup=False,
-                  style="bold" if env.color else None)
-    table = Table(show_edge=False, header_style="bold" if env.color else "", box=None)
+                  style="bold")
+    table = Table(show_edge=False, header_style="bold", box=None)
     for col in ("#", "text", "norm", "first values"):
         table.add_column(col, overflow="ellipsis", no_wrap=True)
     for k, (text, vec) in enumerate(zip(result.texts, result.vectors, strict=True)):
@@ -143,7 +143,7 @@ def render_similar(env: Environment, result: Any) -> None:
     console = console_for(env)
     console.print(
         f"{result.model} · {result.lines} lines · {result.embedded} embedded now, "
-        f"{result.cached} from cache", markup=False, style="dim" if env.color else None)
+        f"{result.cached} from cache", markup=False, style="dim")
     width = max(40, console.width)
     text_w = max(10, width - 30)
     for rank, hit in enumerate(result.hits, 1):
@@ -158,7 +158,7 @@ def render_token_neighbours(env: Environment, result: Any) -> None:
 
     console = console_for(env)
     console.print(f"{result.model} · token-embedding table {result.vocab_size:,} × "
-                  f"{result.dimension}", markup=False, style="bold" if env.color else None)
+                  f"{result.dimension}", markup=False, style="bold")
     for entry in result.entries:
         console.print()
         head = f"{entry.word!r} → token {entry.id} {entry.piece}  norm {entry.norm:.3f}  "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from llmcli.core.numbers import usd
 from llmcli.ui.tables import print_json, print_table
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def print_exchange(env: Environment, row: dict[str, Any],
         f"finish: {row['finish_reason'] or '-'}",
     ]
     if row.get("cost") is not None:
-        meta.append(f"cost: ${row['cost']:.6f}")
+        meta.append(f"cost: {usd(row['cost'])}")
     if row.get("cached"):
         meta.append("cached (answered from the log)")
     out.write("  ".join(meta) + "\n")

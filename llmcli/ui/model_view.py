@@ -23,9 +23,9 @@ def render_attention(env: Environment, view: Any) -> None:
     window = f", window {view.window}" if view.layer_type == "local" and view.window else ""
     console.print(f"{view.model} · layer {view.layer} ({view.layer_type}{window}) · "
                   f"{len(view.ids)} tokens · row = token attending, column = token attended to",
-                  markup=False, soft_wrap=True, style="bold" if env.color else None)
+                  markup=False, soft_wrap=True, style="bold")
     if view.note:
-        console.print(view.note, markup=False, soft_wrap=True, style="dim" if env.color else None)
+        console.print(view.note, markup=False, soft_wrap=True, style="dim")
     labels = _labels(view.pieces)
     cols = [str(k) for k in range(len(labels))]
     maps = [Heatmap(values=w, row_labels=labels, col_labels=cols, title=f"head {h}",
@@ -64,9 +64,9 @@ def render_attention_from(env: Environment, view: Any) -> None:
     q = view.position
     heads = f"head {view.head}" if view.head is not None else "mean of heads"
     console.print(f"{view.model} · where token {q} {view.pieces[q]} attends · {heads}",
-                  markup=False, soft_wrap=True, style="bold" if env.color else None)
+                  markup=False, soft_wrap=True, style="bold")
     if view.note:
-        console.print(view.note, markup=False, soft_wrap=True, style="dim" if env.color else None)
+        console.print(view.note, markup=False, soft_wrap=True, style="dim")
     layers = len(view.weights)
     values = [[view.weights[layer][k] for layer in range(layers)] for k in range(q + 1)]
     cols = [str(i) for i in range(layers)]
@@ -87,12 +87,12 @@ def render_layers(env: Environment, view: Any) -> None:
     pos = view.position
     console.print(f"{view.model} · position {pos} {view.pieces[pos]} · embedding norm "
                   f"{view.embedding_norm:.1f}", markup=False, soft_wrap=True,
-                  style="bold" if env.color else None)
+                  style="bold")
     top = view.final[0] if view.final else None
     width = max(50, console.width)
     lens_w = max(12, width - 46)
     biggest = max(r.residual_norm for r in view.rows) or 1.0
-    dim = "dim" if env.color else None
+    dim = "dim"
     console.print(f"{'layer':<9}{'residual':>9} {'':10}{'+attn':>8}{'+ffn':>8}  "
                   f"{'p(' + (top.piece if top else '?') + ')':>8}  logit lens", markup=False,
                   style=dim, no_wrap=True, overflow="ellipsis")
@@ -117,13 +117,13 @@ def render_next(env: Environment, result: Any) -> None:
     from llmcli.ui.heatmap import fit
 
     console = console_for(env)
-    dim = "dim" if env.color else None
+    dim = "dim"
     settings = ", ".join(f"{k}={v}" for k, v in result.options.items()) or (
         "no options: temperature 1, no filters")
     if "seed" not in result.options and result.steps and result.steps[0].chosen_id is not None:
         settings += " · no seed: the pick may change from run to run"
     console.print(f"{result.model} · {settings}", markup=False,
-                  style="bold" if env.color else None)
+                  style="bold")
     width = max(30, console.width)
     for step in result.steps:
         console.print()
@@ -139,7 +139,7 @@ def render_next(env: Environment, result: Any) -> None:
             picked = _is_pick(row, step)
             line = Text(("→ " if picked else "  ") + f"{fit(row.piece, 15)}" + "".join(
                 f"{percent(row.probs.get(s)):>8}" for s in stages),
-                style="bold" if (picked and env.color) else "")
+                style="bold" if picked else "")
             if bar_w >= 4:
                 line.append("  " + bar(last or 0.0, bar_w).rstrip(),
                             ("green" if picked else "cyan") if env.color else "")
@@ -161,7 +161,7 @@ def render_next(env: Environment, result: Any) -> None:
         console.print()
         console.print(f"text: {result.prompt}", markup=False, soft_wrap=True, end="")
         console.print(result.text, markup=False, soft_wrap=True,
-                      style="bold green" if env.color else None)
+                      style="bold green")
 
 
 def _short(stage: str) -> str:

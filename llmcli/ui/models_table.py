@@ -49,7 +49,7 @@ def print_models(env: Environment, rows: list[dict[str, Any]]) -> None:
             cells[4] = cells[4].replace(", ", "\n")
             cells[5] = cells[5].replace(" (", "\n(")
             cells[6] = cells[6].split(" ")[0] if cells[6].startswith("env ") else cells[6]
-        style = "dim" if r["retires"].startswith("retired") and env.color else None
+        style = "dim" if r["retires"].startswith("retired") else None
         table.add_row(*cells, style=style)
     console.print(table)
 

@@ -212,3 +212,29 @@ def write_png(path: Path, rgb: Any) -> None:
         Path(path).write_bytes(png)
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+# -- tokenize and embed --------------------------------------------------------------------------
+def tokens_png(path: Path, views: Sequence[Any]) -> Path:
+    """`tokenize --png`: one row per model, one cell per token, brighter for a token that
+    covers more characters: how each tokenizer cuts the same text."""
+    shown = [v for v in views if not v.error and v.texts]
+    if not shown:
+        raise InvalidInput("no tokens to draw", hint="--png needs a tokenizer that gives tokens")
+    width = max(len(v.texts) for v in shown)
+    longest = max(max(len(t) for t in v.texts) for v in shown) or 1
+    values = [[len(t) for t in v.texts] + [None] * (width - len(v.texts)) for v in shown]
+    panel = {"values": values, "rows": [v.model for v in shown],
+             "cols": list(shown[0].pieces) + [""] * (width - len(shown[0].pieces)),
+             "title": "characters per token"}
+    return heatmaps_png(path, [panel], title="how each model cuts the text", vmin=0,
+                        vmax=float(longest))
+
+
+def similarity_png(path: Path, model: str, texts: Sequence[str],
+                   similarity: Sequence[Sequence[float]]) -> Path:
+    """`embed --png`: the cosine-similarity matrix of the texts."""
+    low = min(0.0, min(min(row) for row in similarity))
+    labels = [t[:16] for t in texts]
+    return heatmaps_png(path, [{"values": similarity, "rows": labels, "cols": labels,
+                                "title": "cosine similarity"}], title=model, vmin=low, vmax=1.0)

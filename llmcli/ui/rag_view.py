@@ -224,10 +224,11 @@ def print_context(env: Environment, hits: list[Any], head: str, messages: list[A
 
 
 def print_sources(env: Environment, lines: list[str], cited: list[int]) -> None:
-    """The numbered sources under an answer; cited ones stand out in a terminal."""
+    """The numbered sources under an answer; cited ones stand out in a terminal. In a pipe they
+    go to stderr, as chat's do: stdout holds only the reply."""
     if not env.stdout_isatty:
-        env.stdout.write("\nSources:\n" + "".join(f"{line}\n" for line in lines))
-        env.stdout.flush()
+        env.stderr.write("Sources:\n" + "".join(f"{line}\n" for line in lines))
+        env.stderr.flush()
         return
     from rich.text import Text
 

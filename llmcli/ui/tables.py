@@ -46,15 +46,15 @@ def _plain(value: Any) -> str:
 
 def print_json(env: Environment, data: Any) -> None:
     """JSON on stdout, UTF-8 as is (no \\u escapes), one object."""
-    import json
+    from llmcli.core.numbers import dumps
 
-    env.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    env.stdout.write(dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     env.stdout.flush()
 
 
 def print_jsonl(env: Environment, records: Iterable[Any]) -> None:
-    import json
+    from llmcli.core.numbers import dumps
 
     for rec in records:
-        env.stdout.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+        env.stdout.write(dumps(rec, ensure_ascii=False, default=str) + "\n")
     env.stdout.flush()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from llmcli.core.numbers import usd
+
 if TYPE_CHECKING:
     from llmcli.core.messages import Message
     from llmcli.environment import Environment
@@ -153,8 +155,7 @@ def totals_line(totals: dict[str, Any]) -> str:
     if totals.get("output_tokens") is not None:
         parts.append(f"{totals['output_tokens']:,} out")
     if totals.get("cost") is not None:
-        cost = totals["cost"]
-        parts.append(f"${cost:.4f}" if cost >= 0.001 or cost == 0 else f"${cost:.2g}")
+        parts.append(usd(totals["cost"]))
     parts.append(f"{totals['seconds']:.1f} s")
     return " · ".join(parts)
 

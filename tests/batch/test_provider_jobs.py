@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from llmcli.core.numbers import usd
 from tests.cli.test_batch import prompts_file, records
 
 OPENAI = ["-m", "openai:gpt-4o-mini"]
@@ -109,7 +110,7 @@ def test_fetch_twice_never_duplicates_and_works_from_another_process(
     assert len(openai_server.requests_for("files.content")) == 1  # kept after the first fetch
     cost = sum(r["cost"] for r in records(out.read_text(encoding="utf-8")))
     assert cost > 0  # the listing's cost is now that of the results, at the batch price
-    assert cli("batch", "jobs").stdout.splitlines()[1].endswith(f"\t${cost:.6f}")
+    assert cli("batch", "jobs").stdout.splitlines()[1].endswith(f"\t{usd(cost)}")
 
 
 def test_failed_lines_are_reported_by_input_id_and_resubmitted(cli, openai_server, tmp_path):

@@ -165,5 +165,5 @@ def test_a_bug_in_a_provider_is_one_line_and_the_chat_goes_on(app, ui, scripted)
     out = s.send("hi", ui)
     assert out.status == "error" and out.error.exit_code == 1
     assert ui.errors == ["internal error in script: ZeroDivisionError: division by zero "
-                         "(run with --debug for the traceback) (/retry to send it again)"]
+                         "(run with --debug for the traceback; /retry to send it again)"]
     assert s.retry(ui).status == "complete"

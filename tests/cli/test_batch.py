@@ -238,7 +238,11 @@ def test_dry_run_checks_and_counts_without_sending(cli, openai_server, tmp_path)
     src = tmp_path / "in.jsonl"
     src.write_text('{"prompt": "aaaa aaaa"}\nbad\n{"prompt": "b"}\n', encoding="utf-8")
     res = cli("batch", str(src), *M, "-m", "openai:gpt-4o", "--dry-run")
-    assert res.exit_code == 2 and res.stdout == ""
+    assert res.exit_code == 2
+    shown = [json.loads(ln) for ln in res.stdout.splitlines()]  # what would be sent
+    assert [(r["model"], r["messages"][-1]["content"]) for r in shown] == [
+        ("openai:gpt-4o-mini", "aaaa aaaa"), ("openai:gpt-4o", "aaaa aaaa"),
+        ("openai:gpt-4o-mini", "b"), ("openai:gpt-4o", "b")]
     assert "line 2: not valid JSON" in res.stderr
     assert "dry run: 2 inputs read, 1 malformed; 4 requests to 2 model(s)" in res.stderr
     assert openai_server.requests == []

@@ -170,8 +170,16 @@ def test_a_provider_error_is_one_line_and_the_chat_goes_on(openai_server, term):
     t.expect_prompt()
     t.line("hello")
     t.expect_prompt()
-    errors = [line for line in t.plain().splitlines() if "llmcli: error:" in line]
-    assert len(errors) == 1 and "HTTP 400" in errors[0] and errors[0].endswith("send it again)")
+    lines = t.plain().splitlines()
+    errors = [i for i, line in enumerate(lines) if "llmcli: error:" in line]
+    assert len(errors) == 1
+    # one error, broken between words to fit the screen (its continuation lines indented)
+    whole = lines[errors[0]].rstrip()
+    for line in lines[errors[0] + 1:]:
+        if not line.startswith("  "):
+            break
+        whole += " " + line.strip()
+    assert "HTTP 400" in whole and whole.endswith("send it again)"), whole
     t.line("/retry")
     t.expect_prompt()
     assert "Hello from the stub." in t.text()

@@ -38,3 +38,20 @@ def test_empty_key_refused(cli):
 def test_path(cli, home):
     res = cli("keys", "path")
     assert res.stdout.strip() == str(home / "config" / "keys.json")
+
+
+def test_set_for_an_unknown_provider_is_refused_with_the_closest_name(cli, home):
+    res = cli("keys", "set", "grok", input="gsk_abcdefgh\n")
+    assert res.exit_code == 2
+    assert res.stderr == "llmcli: error: unknown provider 'grok' (did you mean 'groq'?)\n"
+    assert not (home / "config" / "keys.json").exists()
+    res = cli("keys", "set", "local", input="x\n")
+    assert res.exit_code == 2 and "needs no API key" in res.stderr
+
+
+def test_set_for_a_named_endpoint_is_accepted(cli, home):
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(
+        '[endpoints.ollama]\nbase_url = "http://127.0.0.1:9/v1"\n', encoding="utf-8")
+    res = cli("keys", "set", "ollama", input="k_abcdefgh\n")
+    assert res.exit_code == 0, res.stderr

@@ -125,5 +125,5 @@ def test_next_on_groq_says_it_has_none(cli, groq_server):
 def test_top_logprobs_option_on_groq_is_refused(cli, groq_server):
     r = cli("prompt", "hi", "-m", "groq", "-o", "top_logprobs=3")
     assert r.exit_code == 2
-    assert "groq returns no token probabilities" in r.stderr and "openai" in r.stderr
+    assert "groq does not take the option 'top_logprobs'" in r.stderr and "openai" in r.stderr
     assert groq_server.requests_for("chat") == []

@@ -12,7 +12,9 @@ M = ["-m", "openai:gpt-4o-mini"]
     "top_k=99999999999999999999",
 ])
 def test_absurd_options_are_refused_not_sent(cli, openai_server, pair):
-    res = cli("prompt", "olá", *M, "-o", pair)
+    # top_k: a provider that takes it (openai refuses the option itself, whatever its value)
+    model = ["-m", "local"] if pair.startswith("top_k") else M
+    res = cli("prompt", "olá", *model, "-o", pair)
     assert res.exit_code == 2, res.stderr
     assert f"invalid value for option '{pair.split('=')[0]}'" in res.stderr
     assert res.stderr.count("\n") == 1

@@ -89,7 +89,7 @@ def test_sampling_options_show_a_second_column(cli) -> None:
 
 def test_bad_input_is_one_line(cli) -> None:
     for args, code, text in [
-        (["--top", "0"], 2, "--top must be between 1 and 50"),
+        (["--top", "0"], 2, "'--top': 0 is not in the range 1<=x<=50"),
         (["--lang", "fr"], 2, "use --lang pt or --lang en"),
         (["-m", "openai:gpt-4o-mini"], 13, "explore needs the local model"),
         (["-o", "max_tokens=3"], 2, "does not change next-token probabilities"),

@@ -114,11 +114,14 @@ def test_empty_folder_and_only_unreadable_files(cli, embed_server, tmp_path):
     empty.mkdir()
     res = cli("rag", "index", "vazio", str(empty), *EMB)
     assert res.exit_code == 2 and "nothing to index" in res.stderr
+    assert "no index was created" in res.stderr
+    assert "vazio" not in cli("rag", "list").stdout  # no empty index left behind
     (empty / "x.png").write_bytes(b"\x89PNG")
     res = cli("rag", "index", "vazio", str(empty), *EMB)
     assert res.exit_code == 2 and "x.png: binary file (.png)" in res.stderr
     res = cli("rag", "search", "vazio", "x")
-    assert res.exit_code == 2 and "holds no chunks" in res.stderr
+    assert res.exit_code == 2 and "holds no chunks" not in res.stderr
+    assert "vazio" not in cli("rag", "list").stdout
 
 
 def test_missing_path(cli, embed_server, tmp_path):
@@ -177,11 +180,11 @@ def test_prompt_rag_sends_numbered_context_and_lists_sources(cli, indexed, embed
     assert user["content"].startswith("Context:\n[1] (sub/treino.txt:1-3) Hidratação")
     assert user["content"].endswith("Question: quanta água beber por quilo")
     assert body["temperature"] == 0
-    out = res.stdout.splitlines()
-    assert out[0] == "Beba 35 ml por quilo [1]."
-    assert out[2] == "Sources:"
-    assert out[3] == "[1] sub/treino.txt:1-3 (cited)"
-    assert len(out) == 3 + 4  # four passages by default
+    assert res.stdout == "Beba 35 ml por quilo [1].\n"  # in a pipe stdout holds the reply only
+    err = res.stderr.splitlines()
+    start = err.index("Sources:")
+    assert err[start + 1] == "[1] sub/treino.txt:1-3 (cited)"
+    assert len(err) == start + 1 + 4  # four passages by default
 
 
 def test_prompt_rag_json_and_top(cli, indexed, embed_server):

@@ -115,6 +115,17 @@ def test_edit_a_builtin_copies_it_first_then_validates(cli, home, tmp_path):
     assert rows["role"] == "user (overrides built-in)"
 
 
+def test_edit_of_a_builtin_without_a_change_leaves_no_override(cli, home, tmp_path):
+    res = cli("templates", "edit", "role", env={"EDITOR": _editor(tmp_path, ""), "VISUAL": ""})
+    assert res.exit_code == 0, res.stderr
+    assert "no change" in res.stderr
+    assert not (user_dir(home) / "role.yaml").exists()
+    rows = {r["name"]: r["source"] for r in json.loads(cli("templates", "list", "--json").stdout)}
+    assert rows["role"] == "built-in"
+    res = cli("templates", "edit", "role", env={"EDITOR": "/nonexistent/editor", "VISUAL": ""})
+    assert res.exit_code == 2 and not (user_dir(home) / "role.yaml").exists()
+
+
 def test_edit_that_breaks_the_file_reports_the_line(cli, home, tmp_path):
     cli("templates", "new", "x")
     lines = (user_dir(home) / "x.yaml").read_text(encoding="utf-8").count("\n")
