@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.flags import key_option
 
 if TYPE_CHECKING:
     from llmcli.environment import Environment
@@ -79,6 +80,7 @@ def eval_suite(
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON record per cell."),
     as_markdown: bool = typer.Option(False, "--markdown", help="A Markdown report."),
     junit: Path | None = typer.Option(None, "--junit", metavar="FILE", help=_HELP["junit"]),
+    key: str | None = key_option(),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, max=3600,
                                          help=TIMEOUT_HELP),
 ) -> None:
@@ -95,7 +97,7 @@ def eval_suite(
     from llmcli.eval.session import Settings
     from llmcli.eval.suite import load_suite
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     _exclusive(as_json, as_jsonl, as_markdown)
     if resume and (model or repeat != 1 or option or filter_failing):
         raise InvalidInput("--resume runs with the flags the run was started with",

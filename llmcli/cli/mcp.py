@@ -7,7 +7,8 @@ import typer
 from llmcli.cli.app import app
 from llmcli.cli.context import app_context
 
-mcp_app = typer.Typer(help="MCP servers whose tools a model may call (-T mcp:NAME).",
+mcp_app = typer.Typer(help="MCP servers whose tools a model may call (-T mcp:NAME). "
+                      "Example: llmcli mcp add files -- python3 server.py",
                       no_args_is_help=True)
 app.add_typer(mcp_app, name="mcp")
 
@@ -22,9 +23,9 @@ def mcp_add(
 ) -> None:
     """Add an MCP server.
 
-    Stdio: llmcli mcp add files -- npx -y @modelcontextprotocol/server-filesystem ~/notas
+    Example (stdio): llmcli mcp add files -- npx -y @modelcontextprotocol/server-filesystem ~/notas
 
-    Streamable HTTP: llmcli mcp add busca http://127.0.0.1:8000/mcp
+    Example (streamable HTTP): llmcli mcp add busca http://127.0.0.1:8000/mcp
     """
     from llmcli.core.errors import InvalidInput
     from llmcli.tools import mcp_config
