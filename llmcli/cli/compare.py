@@ -101,7 +101,7 @@ def compare(
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
         policy=app_ctx.retry_policy,
     )
-    grid = Grid(comparison.states, [v.label for v in variants], labels)
+    grid = Grid(comparison.states, [v.label for v in variants], labels, blind=blind)
     view = CompareView(env, grid) if not machine else None
     if view is not None:
         view.start()
@@ -224,6 +224,8 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
         env.stdout.flush()
         return
     print_replies(env, grid)
+    if grid.blind:  # the measurements would tell the models apart: shown after the vote
+        return
     if stats is None:
         print_measurements(env, grid)
     else:  # every run's figures are in --json; the terminal gets medians and spread
@@ -240,6 +242,7 @@ def _vote(
     from llmcli.cli.vote_input import ask_vote
     from llmcli.store.votes import VoteStore
     from llmcli.ui.compare_report import print_reveal
+    from llmcli.ui.compare_view import Grid, print_measurements
 
     store = VoteStore(app_ctx.logs)
     labels = list(blind_map)
@@ -256,6 +259,8 @@ def _vote(
             store.add(labels=blind_map, winner=winner, comparison_id=result.comparison_id,
                       prompt=answered[0].cell.variant.prompt)
         print_reveal(app_ctx.env, blind_map, choice)
+    revealed = [f"{label}: {blind_map[label]}" for label in grid.column_labels]
+    print_measurements(app_ctx.env, Grid(grid.states, grid.row_labels, revealed))
 
 
 def _exit_status(env: Environment, result: ComparisonResult,

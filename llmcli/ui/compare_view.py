@@ -26,10 +26,12 @@ class Grid:
     """Where each cell goes: rows are prompt variants, columns are models (or blind labels)."""
 
     def __init__(self, states: Sequence[CellState], row_labels: Sequence[str],
-                 column_labels: Sequence[str]):
+                 column_labels: Sequence[str], *, blind: bool = False):
         self.states = list(states)
         self.row_labels = list(row_labels)
         self.column_labels = list(column_labels)
+        # A blind grid shows no figure that could tell the models apart (time, tokens, cost)
+        self.blind = blind
 
     def current(self, row: int, column: int) -> CellState | None:
         """The run to show for a pair: the first one not finished, else the last."""
@@ -57,9 +59,13 @@ class Grid:
         return n > 1 and (width - (n - 1)) // n >= MIN_COLUMN
 
 
-def status_line(state: CellState) -> str:
-    """What a panel's subtitle says about its cell."""
+def status_line(state: CellState, blind: bool = False) -> str:
+    """What a panel's subtitle says about its cell (blind: only whether it is done)."""
     r = state.response
+    if blind:
+        if r is None:
+            return "queued" if state.status == "queued" else "writing"
+        return "done" if r.status == "complete" else r.status
     if r is None:
         if state.status == "queued":
             return "queued"
@@ -90,11 +96,21 @@ class CompareView:
         self.live: Live | None = None
         self._seen = -1
         self._last = 0.0
+        self._quiet: Any = None
 
     def start(self) -> None:
         if not self.env.stdout_isatty:
             return
+        from contextlib import ExitStack
+
         from rich.live import Live
+
+        from llmcli.ui.terminal import echo
+
+        # keys typed while the replies stream would be echoed into the live region
+        self._quiet = ExitStack()
+        if self.env.stdin_isatty:
+            self._quiet.enter_context(echo(False, self.env.stdin))  # type: ignore[arg-type]
 
         from llmcli.ui.console import stdout_console
 
@@ -118,6 +134,9 @@ class CompareView:
         if self.live is not None:
             self.live.stop()
             self.live = None
+        if self._quiet is not None:
+            self._quiet.close()
+            self._quiet = None
 
 
 def live_renderable(console: Console, grid: Grid) -> RenderableType:
@@ -153,7 +172,8 @@ def live_renderable(console: Console, grid: Grid) -> RenderableType:
         tall = max(len(texts[(row, c)]) for c in range(cols)) if side else len(texts[(row, col)])
         body = Text("\n").join(texts[(row, col)])
         return Panel(body, title=grid.title(state), title_align="left",
-                     subtitle=status_line(state), subtitle_align="right", height=max(1, tall) + 2,
+                     subtitle=status_line(state, grid.blind), subtitle_align="right",
+                     height=max(1, tall) + 2,
                      border_style=_border(state))
 
     if side:
@@ -214,7 +234,8 @@ def print_replies(env: Environment, grid: Grid) -> None:
         from rich.console import Group
 
         return Panel(Group(*parts), title=grid.title(s), title_align="left",
-                     subtitle=status_line(s), subtitle_align="right", border_style=_border(s))
+                     subtitle=status_line(s, grid.blind), subtitle_align="right",
+                     border_style=_border(s))
 
     cols = len(grid.column_labels)
     if grid.side_by_side(console.width):

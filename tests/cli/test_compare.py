@@ -448,3 +448,34 @@ def pexpect_eof():
     import pexpect
 
     return pexpect.EOF
+
+
+def test_blind_hides_the_figures_and_ignores_keys_typed_while_replies_stream(two_models):
+    """Before the vote nothing tells the columns apart (no time, tokens, cost, no table);
+    a key pressed while the replies stream is not taken as the vote."""
+    import sys
+    import time
+
+    slow = {"chunk_delay": 0.05, "prompt_tokens": 79}
+    per_model(two_models, {
+        "model-a": {**slow, "chunks": [f"alpha{i} " for i in range(30)]},
+        "model-b": {**slow, "chunks": [f"beta{i} " for i in range(30)]},
+    })
+    child = _spawn(sys.executable, "-m", "llmcli", "compare", "hi", *AB, "--blind")
+    deadline = time.monotonic() + 20
+    while len(two_models.requests_for("chat")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send("a\r")  # typed while both replies are still streaming (30 x 50 ms each)
+    child.expect(r"Which reply is better\? \[a/b/tie/skip\] ")
+    before_vote = strip_ansi(child.before)
+    for figure in ("$", " tok", "79", "ttft", "cost", "model-a", "model-b"):
+        assert figure not in before_vote, figure
+    child.sendline("b")
+    child.expect(r"B = (openai:model-[ab])  ← your pick")
+    picked = child.match.group(1)
+    child.expect(pexpect_eof())
+    after_vote = strip_ansi(child.before)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows("votes")[0]["winner"] == picked  # "b", typed after the question; not "a"
+    assert f"B: {picked}" in after_vote and "ttft" in after_vote  # the figures, revealed
