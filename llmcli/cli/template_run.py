@@ -176,9 +176,17 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
         writer = DimWriter(env)
     else:
         writer = reply_writer(env, markdown=not args.plain)
+    if rendered.completes_examples:
+        from llmcli.ui.stream import TrimWriter
+
+        writer = TrimWriter(writer)
     response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
                             stream=not args.no_stream, log=not args.no_log, template=t.name)
     outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
+    if rendered.completes_examples:
+        outcome.text = outcome.text.strip()
+        if t.extract is None:  # the label is the answer
+            outcome.answer = outcome.text
     if args.as_json:
         from llmcli.ui.tables import print_json
 

@@ -53,6 +53,32 @@ class NullWriter:
         pass
 
 
+class TrimWriter:
+    """Passes pieces on without the reply's leading and trailing whitespace (a completion that
+    fills in 'Output:' starts with a space and ends at the next example's newline)."""
+
+    def __init__(self, inner: ReplyWriter):
+        self.inner = inner
+        self._started = False
+        self._held = ""
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def write(self, piece: str) -> None:
+        if not self._started:
+            piece = piece.lstrip()
+            self._started = bool(piece)
+        text = self._held + piece
+        body = text.rstrip()
+        self._held = text[len(body):]
+        if body:
+            self.inner.write(body)
+
+    def finish(self, interrupted: bool = False) -> None:
+        self.inner.finish(interrupted)
+
+
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
 
