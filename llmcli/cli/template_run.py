@@ -173,7 +173,7 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
     if quiet:
         writer = NullWriter()
     elif t.extract is not None:
-        writer = DimWriter(env)
+        writer = DimWriter(env, _markers(t))
     else:
         writer = reply_writer(env, markdown=not args.plain)
     if rendered.completes_examples:
@@ -196,13 +196,21 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
             data["data"] = outcome.data
         print_json(env, data)
         return
-    _output(app, args, outcome, t, streamed=not quiet)
+    held = writer.held if isinstance(writer, DimWriter) else []
+    _output(app, args, outcome, t, streamed=not quiet, held=held)
+
+
+def _markers(template: Template) -> list[str]:
+    """The answer markers of a template that extracts by marker (none for a regex)."""
+    spec = template.extract
+    return list(spec.marker or []) if spec is not None and spec.regex is None else []
 
 
 def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Template, *,
-            streamed: bool) -> None:
-    """After the call(s): the JSON object, the bare answer, or the reply and its answer."""
-    from llmcli.ui.templates_view import print_answer, print_dim
+            streamed: bool, held: list[str] | None = None) -> None:
+    """After the call(s): the JSON object, the bare answer, or the reply and its answer.
+    In a terminal the answer is printed once: bold, not also inside the dimmed reasoning."""
+    from llmcli.ui.templates_view import print_answer, print_dim, without_answer_lines
 
     env = app.env
     if outcome.data is not None:
@@ -217,7 +225,10 @@ def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Templ
     extracts = template.extract is not None
     if not streamed:
         if extracts:
-            print_dim(env, outcome.text)
+            shown = outcome.text
+            if outcome.answer and env.stdout_isatty:
+                shown = without_answer_lines(shown, _markers(template))
+            print_dim(env, shown)
         else:
             from llmcli.ui.stream import reply_writer
 
@@ -226,6 +237,8 @@ def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Templ
             writer.write(outcome.text)
             writer.finish()
     if extracts and env.stdout_isatty:
+        if held and not outcome.answer:  # the held lines had no answer after all
+            print_dim(env, "".join(held))
         if outcome.answer:
             print_answer(env, outcome.answer)
         else:

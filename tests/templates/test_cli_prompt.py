@@ -56,7 +56,7 @@ def test_terminal_shows_reasoning_dimmed_then_the_answer(cli, openai_server):
 
     assert "\x1b[2mreasoning" in res.stdout  # dim
     plain = re.sub(r"\x1b\[[0-9;]*m", "", res.stdout)
-    assert plain == "reasoning here\nAnswer: 51\nAnswer: 51\n"
+    assert plain == "reasoning here\nAnswer: 51\n"  # the answer once, bold (#15)
     assert "\x1b[1mAnswer: \x1b[0m\x1b[1;32m51" in res.stdout  # the extracted answer, bold
 
 
