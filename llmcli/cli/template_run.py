@@ -158,6 +158,20 @@ def make_ask(app: AppContext, ref: ModelRef, *, raw: bool, log: bool, template: 
     return ask
 
 
+def make_ask_all(app: AppContext, ref: ModelRef, *, raw: bool, log: bool, template: str):
+    """`ask_all(calls, on_done) -> [Response]`: independent calls at once, within the
+    provider's concurrency limit (exchange/concurrent.py), each logged as it ends."""
+    from llmcli.exchange.concurrent import provider_jobs, run_concurrently
+    from llmcli.exchange.request import build_request
+
+    def ask_all(calls: list[tuple[list[Message], dict[str, Any]]], on_done: Any) -> list[Response]:
+        requests = [build_request(ref, messages, options, raw=raw) for messages, options in calls]
+        return run_concurrently(app, ref, requests, jobs=provider_jobs(app, ref.provider),
+                                log=log, template=template, on_done=on_done)
+
+    return ask_all
+
+
 def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef) -> None:
     from llmcli.exchange.interactive import run_exchange
     from llmcli.exchange.request import build_request
@@ -182,7 +196,13 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
         writer = TrimWriter(writer)
     response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
                             stream=not args.no_stream, log=not args.no_log, template=t.name)
-    outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
+    try:
+        outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
+    except ProviderError as exc:  # a json template's reply that does not parse: show it
+        env.stderr.write(response.text.rstrip("\n") + "\n")
+        env.stderr.flush()
+        raise ProviderError(f"{exc.message} (the raw reply is on stderr)",
+                            hint="lower the temperature or try a larger model") from None
     if rendered.completes_examples:
         outcome.text = outcome.text.strip()
         if t.extract is None:  # the label is the answer
@@ -256,6 +276,26 @@ def _answer_or_fail(outcome: Outcome, template: Template) -> str:
                         hint="the whole reply is in 'llmcli logs list'; try without --answer-only")
 
 
+def _step_titles(step: Step, asked: int) -> tuple[str, str, str]:
+    """Least-to-most in a terminal: (title, label of the reply, reply) for one step."""
+    if step.kind == "decompose":
+        return "Sub-questions", "", step.response.text
+    if step.kind == "final":
+        return f"Original question: {step.label}", "Reply", step.response.text
+    return f"Sub-question {asked}: {step.label}", "Sub-answer", step.response.text
+
+
+def _no_answer_in_samples(app: AppContext, outcome: Outcome) -> None:
+    """No sample had an answer to vote on: their text on stderr, then a failure."""
+    err = app.env.stderr
+    for step in outcome.steps:
+        err.write(f"--- {step.label} ---\n{step.response.text.strip()}\n")
+    err.flush()
+    raise ProviderError(f"no answer could be read from any of the {len(outcome.steps)} samples",
+                        hint="their replies are above; the template's answer marker or regex "
+                             "did not match them")
+
+
 def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
            samples: int) -> None:
     from llmcli.templates import techniques
@@ -276,17 +316,25 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
                        "try -o temperature=0.8")
     show_steps = env.stdout_isatty and not (args.as_json or args.answer_only)
 
+    asked = 0
+
     def on_step(step: Step) -> None:
+        nonlocal asked
         if step.kind == "sample":
             print_status(env, f"{step.label}: {step.answer or '(no answer)'}")
-        elif show_steps:
-            title = "Sub-questions" if step.kind == "decompose" else f"Q: {step.label}"
-            print_step(env, title, step.response.text)
+            return
+        if step.kind == "subquestion":
+            asked += 1
+        if show_steps:
+            print_step(env, *_step_titles(step, asked))
         else:
             print_status(env, f"{step.kind}: {step.label}")
 
     ask = make_ask(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
-    outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step)
+    ask_all = make_ask_all(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
+    outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step, ask_all=ask_all)
+    if outcome.vote is not None and outcome.answer is None and not args.as_json:
+        _no_answer_in_samples(app, outcome)
     if args.as_json:
         from llmcli.ui.tables import print_json
 
@@ -307,7 +355,8 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
                 print_answer(env, outcome.answer, note + (", tied" if vote["tie"] else ""))
     elif show_steps and outcome.data is None:
         if outcome.answer:
-            print_answer(env, outcome.answer)  # the steps, final reply included, are shown
+            # the steps, final reply included, are shown
+            print_answer(env, outcome.answer, label="Final answer")
     elif args.answer_only or outcome.data is not None:
         _output(app, args, outcome, t, streamed=True)
     else:

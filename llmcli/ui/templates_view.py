@@ -138,7 +138,7 @@ def print_dim(env: Environment, text: str) -> None:
         env.stdout.flush()
 
 
-def print_answer(env: Environment, answer: str, note: str = "") -> None:
+def print_answer(env: Environment, answer: str, note: str = "", label: str = "Answer") -> None:
     """The final answer: bold after a label in a terminal, the bare answer in a pipe."""
     if not env.stdout_isatty:
         env.stdout.write(answer + "\n")
@@ -148,22 +148,25 @@ def print_answer(env: Environment, answer: str, note: str = "") -> None:
 
     from llmcli.ui.console import stdout_console
 
-    line = Text("Answer: ", style="bold")
+    line = Text(f"{label}: ", style="bold")
     line.append(answer, style="bold green")
     if note:
         line.append(f"  {note}", style="dim")
     stdout_console(env).print(line)
 
 
-def print_step(env: Environment, title: str, text: str) -> None:
-    """One step of a chain (least-to-most), in a terminal: a bold title then dim text."""
+def print_step(env: Environment, title: str, label: str, text: str) -> None:
+    """One step of a chain (least-to-most), in a terminal: a bold title, then the reply dim
+    after its label (Sub-answer, Reply)."""
     from rich.text import Text
 
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
     console.print(Text(title, style="bold"))
-    console.print(Text(text.strip(), style="dim"))
+    body = Text(f"{label}: ", style="italic") if label else Text()
+    body.append(text.strip(), style="dim")
+    console.print(body)
     console.print()
 
 

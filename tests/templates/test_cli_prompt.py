@@ -169,7 +169,9 @@ def test_json_template_refuses_a_reply_missing_keys(cli, openai_server):
     queue(openai_server, '{"nome": "Maria"}')
     res = cli("prompt", "-t", "json", "-v", "fields=nome, idade", "Maria, 34", *M)
     assert res.exit_code == 10 and res.stdout == ""
-    assert "lacks key: idade" in res.stderr and res.stderr.count("\n") == 1
+    raw, error = res.stderr.splitlines()  # the raw reply, then the one error line (#15)
+    assert raw == '{"nome": "Maria"}'
+    assert "lacks key: idade (the raw reply is on stderr)" in error
 
 
 def test_show_prompt_sends_nothing(cli, openai_server):
