@@ -328,8 +328,10 @@ class ChatSession:
 
     def _exchange(
         self, text: str, ui: Frontend, template: Choice | None,
-        template_options: dict[str, Any] | None = None,
+        template_options: dict[str, Any] | None = None, asked: str | None = None,
     ) -> SendOutcome:
+        """`asked`: the user's own words when `text` wraps them (a RAG context): the log's
+        prompt and the conversation's title."""
         from llmcli.exchange.interactive import run_exchange
         from llmcli.exchange.request import build_request
 
@@ -353,7 +355,7 @@ class ChatSession:
             response = run_exchange(
                 self.app, self.ref, request, tee, ui.display(str(self.ref)), log=self.log,
                 conversation_id=self.conversation_id if self.log else None,
-                template=template.name if template else None,
+                template=template.name if template else None, prompt=asked,
             )
         except (Interrupted, KeyboardInterrupt) as exc:
             self._keep_partial(text, tee.text, template)

@@ -117,6 +117,11 @@ def compare(
             markdown=as_markdown)
     if blind and not result.interrupted:
         _vote(app_ctx, result, grid, blind_map)
+    if log is not None and not log_failed and env.stderr_isatty:  # as batch says its id
+        cid = result.comparison_id
+        env.stderr.write(f"comparison {cid}: {len(result.cells)} cells logged; "
+                         f"llmcli logs list --comparison {cid}\n")
+        env.stderr.flush()
     _exit_status(env, result, log_failed)
 
 

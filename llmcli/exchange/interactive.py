@@ -94,9 +94,11 @@ def run_exchange(
     batch_id: str | None = None,
     comparison_id: str | None = None,
     template: str | None = None,
+    prompt: str | None = None,
 ) -> Response:
     """Drive the request; the response is logged whatever happens (complete, error, Ctrl-C).
-    A failure is raised afterwards, carrying the response (its partial text and log id)."""
+    A failure is raised afterwards, carrying the response (its partial text and log id).
+    `prompt` is what the log shows as the question (default: the last user message)."""
     from llmcli.exchange.drive import drive
     from llmcli.exchange.record import log_exchange
 
@@ -145,7 +147,8 @@ def run_exchange(
     if log:
         try:
             log_exchange(app.logs, request, response, conversation_id=conversation_id,
-                         batch_id=batch_id, comparison_id=comparison_id, template=template)
+                         batch_id=batch_id, comparison_id=comparison_id, template=template,
+                         prompt=prompt)
         except StorageError as exc:
             if result.error is None:
                 raise

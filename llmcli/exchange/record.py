@@ -20,6 +20,7 @@ def log_exchange(
     batch_id: str | None = None,
     comparison_id: str | None = None,
     template: str | None = None,
+    prompt: str | None = None,
 ) -> int:
     """Write one row (whatever the response's status) and return its id; the response keeps
     it as `log_id`. Raises StorageError when the database cannot be written."""
@@ -30,6 +31,7 @@ def log_exchange(
         batch_id=batch_id,
         comparison_id=comparison_id,
         template=template,
+        prompt=prompt,
     )
     response.log_id = log_id
     return log_id

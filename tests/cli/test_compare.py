@@ -479,3 +479,12 @@ def test_blind_hides_the_figures_and_ignores_keys_typed_while_replies_stream(two
     assert child.exitstatus == 0
     assert rows("votes")[0]["winner"] == picked  # "b", typed after the question; not "a"
     assert f"B: {picked}" in after_vote and "ttft" in after_vote  # the figures, revealed
+
+
+def test_compare_says_its_comparison_id_on_stderr(cli, two_models):
+    res = cli("compare", "hi", *AB, stderr_tty=True)
+    assert res.exit_code == 0, res.stderr
+    cid = rows()[0]["comparison_id"]
+    assert f"comparison {cid}: 2 cells logged; llmcli logs list --comparison {cid}" in res.stderr
+    listed = json.loads(cli("logs", "list", "--comparison", cid, "--json").stdout)
+    assert len(listed) == 2
