@@ -114,13 +114,12 @@ def compare(
         if view is not None:
             view.stop()
     _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
-            markdown=as_markdown)
+            markdown=as_markdown, prompts=[v.text for v in variants])
     if blind and not result.interrupted:
         _vote(app_ctx, result, grid, blind_map)
     if log is not None and not log_failed and env.stderr_isatty:  # as batch says its id
         cid = result.comparison_id
-        env.stderr.write(f"comparison {cid}: {len(result.cells)} cells logged; "
-                         f"llmcli logs list --comparison {cid}\n")
+        env.stderr.write(f"comparison {cid} logged: llmcli logs list --comparison {cid}\n")
         env.stderr.flush()
     _exit_status(env, result, log_failed)
 
@@ -206,7 +205,7 @@ def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):
 
 
 def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int, diff: bool,
-            json_doc: bool, jsonl: bool, markdown: bool) -> None:
+            json_doc: bool, jsonl: bool, markdown: bool, prompts: list[str]) -> None:
     from llmcli.compare import report
     from llmcli.compare.stats import pair_stats
     from llmcli.ui import compare_report as ui
@@ -225,7 +224,7 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
         print_jsonl(env, ({"comparison_id": cid, **s.record()} for s in result.cells))
         return
     if markdown:
-        env.stdout.write(markdown_report(grid))
+        env.stdout.write(markdown_report(grid, prompts))
         env.stdout.flush()
         return
     print_replies(env, grid)

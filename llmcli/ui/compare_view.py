@@ -281,7 +281,8 @@ def waited_text(state: CellState) -> str:
         why.append(f"queued {state.held:.1f} s")
     if state.backoff >= WAIT_NOTICE_S:
         why.append(f"{state.backoff_cause or 'retry'} {state.backoff:.1f} s")
-    return ", ".join(why) or f"{state.waited:.1f} s"
+    # Neither a limit nor a retry: the time was the pool's own start-up, not worth a mark.
+    return ", ".join(why) or "-"
 
 
 PLAIN_COLUMNS = ["model", "prompt", "ttft_s", "total_s", "in", "out", "tok_s", "cost_usd",
@@ -336,11 +337,72 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
+    cols, rows, dropped = fit_columns(console, cols, rows)
     print_rows(console, cols, rows, title=title)
-    if any(s.waited >= WAIT_NOTICE_S for s in grid.states):
-        console.print("[dim]waited: held back by the per-provider concurrency limit (queued) "
-                      "or backing off before a retry (its cause: rate limit, server error, "
-                      "timeout)[/dim]")
+    notes = []
+    if "waited" in cols and any(s.held >= WAIT_NOTICE_S for s in grid.states):
+        notes.append("queued: held back by the per-provider concurrency limit (-j/--jobs or "
+                     "[providers.X] concurrency)")
+    if "waited" in cols and any(s.backoff >= WAIT_NOTICE_S for s in grid.states):
+        notes.append("waited: backing off before a retry (its cause: rate limit, server "
+                     "error, timeout)")
+    if dropped:
+        notes.append(f"left out to fit {console.width} columns: {', '.join(dropped)} "
+                     "(--json has every figure)")
+    for note in notes:
+        console.print(note, style="dim", markup=False, highlight=False)
+
+
+# Which columns go first when the table is wider than the terminal (after the model names are
+# shortened): the least needed to compare replies side by side.
+DROP_ORDER = ("waited", "finish", "in", "ttft", "tok/s")
+MODEL_MAX = 22  # a model name longer than this is cut in the middle when the table is too wide
+
+
+def fit_columns(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]]
+                ) -> tuple[list[str], list[list[str]], list[str]]:
+    """The table one row per model, as wide as the terminal allows: model names shortened
+    (provider dropped when the names stay distinct, then cut in the middle), then columns left
+    out in DROP_ORDER. Returns the columns, rows and the names of the columns left out."""
+    cols, rows = list(cols), [list(r) for r in rows]
+    if _natural(console, cols, rows) <= console.width:
+        return cols, rows, []
+    short = _short_models([r[0] for r in rows])
+    rows = [[name, *r[1:]] for name, r in zip(short, rows, strict=True)]
+    dropped: list[str] = []
+    for name in DROP_ORDER:
+        if _natural(console, cols, rows) <= console.width or name not in cols:
+            continue
+        i = cols.index(name)
+        cols.pop(i)
+        rows = [r[:i] + r[i + 1:] for r in rows]
+        dropped.append(name)
+    return cols, rows, dropped
+
+
+def _short_models(names: list[str]) -> list[str]:
+    bare = [n.split(":", 1)[-1] for n in names]
+    out = bare if len(set(bare)) == len(set(names)) else list(names)
+    return [n if len(n) <= MODEL_MAX else n[: MODEL_MAX // 2 - 1] + "…" + n[-(MODEL_MAX // 2):]
+            for n in out]
+
+
+def _natural(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    from rich.measure import Measurement
+
+    table = _table(cols, rows, None)
+    return Measurement.get(console, console.options.update_width(10_000), table).maximum
+
+
+def _table(cols: Sequence[str], rows: Sequence[Sequence[str]], title: str | None) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold", expand=False)
+    for name in cols:
+        table.add_column(name, justify="right" if name in NUMERIC else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_styled(n, v) for n, v in zip(cols, row, strict=True)))
+    return table
 
 
 NUMERIC = ("ttft", "total", "in", "out", "tok/s", "cost", "runs", "ttft s", "total s", "#", "elo",
@@ -354,15 +416,8 @@ def print_rows(console: Console, cols: Sequence[str], rows: Sequence[Sequence[st
     from rich.panel import Panel
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", expand=False)
-    for name in cols:
-        table.add_column(name, justify="right" if name in NUMERIC else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*(_styled(n, v) for n, v in zip(cols, row, strict=True)))
-    from rich.measure import Measurement
-
-    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if natural <= console.width:
+    table = _table(cols, rows, title)
+    if _natural(console, cols, rows) <= console.width:
         console.print(table)
         return
     if title:
@@ -388,8 +443,9 @@ def _styled(name: str, value: str) -> Any:
     return value
 
 
-def markdown_report(grid: Grid) -> str:
-    """A Markdown table of measurements, then each reply under its own heading."""
+def markdown_report(grid: Grid, prompts: Sequence[str] = ()) -> str:
+    """A Markdown table of measurements, then each reply under its own heading. With several
+    prompts, `prompts` (their texts, in row order) become a legend of the labels p1, p2..."""
     rows = measurement_rows(grid)
     cols = list(COLUMNS)
     if len(grid.row_labels) == 1 and _runs(grid) == 1:
@@ -403,6 +459,10 @@ def markdown_report(grid: Grid) -> str:
     lines = ["| " + " | ".join(cols) + " |",
              "|" + "|".join("---:" if c in numeric else "---" for c in cols) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    if len(grid.row_labels) > 1 and prompts:
+        lines += ["", "Prompts:", ""]
+        lines += [f"- **{label}**: {' '.join(text.split())}"
+                  for label, text in zip(grid.row_labels, prompts, strict=False)]
     for s in grid.states:
         text = s.response.text if s.response else s.text
         lines += ["", f"### {grid.title(s)}", "", text.strip() or "_(no reply)_"]
