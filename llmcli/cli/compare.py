@@ -263,7 +263,7 @@ def _vote(
             store.add(labels=blind_map, winner=winner, comparison_id=result.comparison_id,
                       prompt=answered[0].cell.variant.prompt)
         print_reveal(app_ctx.env, blind_map, choice)
-    revealed = [f"{label}: {blind_map[label]}" for label in grid.column_labels]
+    revealed = [blind_map[label] for label in grid.column_labels]  # named, after the reveal
     print_measurements(app_ctx.env, Grid(grid.states, grid.row_labels, revealed))
 
 

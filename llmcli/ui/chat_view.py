@@ -108,8 +108,7 @@ class ChatView:
 
     def resume_hint(self, conversation_id: str) -> None:
         """On leaving: how to come back to this conversation."""
-        self.note(f"conversation {conversation_id} saved: resume with  llmcli chat -c  "
-                  f"(the latest) or  llmcli chat --cid {conversation_id}")
+        self.note(f"resume with: llmcli chat -c  (or llmcli chat --cid {conversation_id})")
 
     def history(self, system: str | None, turns: list[Any], pending: str | None, cid: str,
                 skipped: int = 0) -> None:

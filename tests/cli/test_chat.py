@@ -424,7 +424,7 @@ def test_multi_toggles_off_and_leaving_says_how_to_resume_which_shows_the_last_t
     t.expect_prompt()
     t.send(CTRL_D)
     assert t.exit_code() == 0
-    assert "resume with  llmcli chat -c" in t.text()
+    assert "resume with: llmcli chat -c" in t.text()
     t2 = term("-c")
     t2.expect_prompt()
     screen = t2.text()
