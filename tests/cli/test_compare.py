@@ -481,8 +481,8 @@ def test_blind_hides_the_figures_and_ignores_keys_typed_while_replies_stream(two
     child.close()
     assert child.exitstatus == 0
     assert rows("votes")[0]["winner"] == picked  # "b", typed after the question; not "a"
-    assert picked.split(":")[1] in after_vote.split("← your pick")[1]  # the table, named
-    assert "ttft" in after_vote  # the figures, revealed
+    table = after_vote[after_vote.index("ttft"):]  # the figures, revealed after the vote
+    assert "model-a" in table and "model-b" in table and "$" in table
 
 
 def test_compare_says_its_comparison_id_on_stderr(cli, two_models):
