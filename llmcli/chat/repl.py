@@ -298,12 +298,19 @@ class Repl:
                 self.view.resume_hint(s.conversation_id)
 
     def _loop(self) -> int:
+        from llmcli.ui import progress
+
         while True:
+            # The local model's first-use bar must not draw over the prompt: it waits, and
+            # shows if the first message has to wait for the conversion.
+            progress.hold(True)
             self.warm_up()
             try:
                 text = self.prompt.prompt(lambda: "... " if self.multiline else "> ")
             except (EOFError, KeyboardInterrupt):
+                progress.hold(False, show=False)  # leaving: nothing more to draw
                 return 0
+            progress.hold(False)
             if not text.strip():
                 continue
             try:

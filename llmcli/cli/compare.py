@@ -102,9 +102,7 @@ def compare(
         policy=app_ctx.retry_policy,
     )
     grid = Grid(comparison.states, [v.label for v in variants], labels, blind=blind)
-    view = CompareView(env, grid) if not machine else None
-    if view is not None:
-        view.start()
+    view = CompareView(env, grid) if not machine else None  # starts at the first tick
     try:
         log_failed: list[LlmcliError] = []
         log = None if no_log else _logger(app_ctx, comparison.comparison_id, log_failed)

@@ -97,8 +97,10 @@ class CompareView:
         self._seen = -1
         self._last = 0.0
         self._quiet: Any = None
+        self._begun = False
 
     def start(self) -> None:
+        self._begun = True
         if not self.env.stdout_isatty:
             return
         from contextlib import ExitStack
@@ -121,6 +123,11 @@ class CompareView:
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
+        if self.live is None and not self._begun:
+            # Drawn from the first tick, once every model is warmed up: the local model's
+            # first-use bar has the terminal to itself before that.
+            self._begun = True
+            self.start()
         if self.live is None:
             return
         version = sum(s.version for s in self.grid.states)

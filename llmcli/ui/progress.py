@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llmcli.environment import Environment
+
+_instances: weakref.WeakSet[ConversionProgress] = weakref.WeakSet()
+_held = False
+
+
+def hold(on: bool, *, show: bool = True) -> None:
+    """While another program owns the terminal (the chat's prompt, during which the model
+    warms up in the background), the bar is not drawn; released (`show`), it shows where the
+    conversion is, while the chat waits for it."""
+    global _held
+    _held = on
+    if not on and show:
+        for progress in list(_instances):
+            progress.flush()
 
 
 class ConversionProgress:
@@ -20,9 +35,19 @@ class ConversionProgress:
         self._task: Any = None
         self._stage: str | None = None
         self._paused: list[Any] = []
+        self._pending: tuple[str, float] | None = None
+        _instances.add(self)
+
+    def flush(self) -> None:
+        """Draw what arrived while held."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._bar(*pending)
 
     def __call__(self, stage: str, fraction: float) -> None:
-        if self.env.stderr_isatty:
+        if self.env.stderr_isatty and _held:
+            self._pending = (stage, fraction)
+        elif self.env.stderr_isatty:
             self._bar(stage, fraction)
         elif stage != self._stage:
             self._stage = stage

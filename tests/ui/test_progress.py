@@ -64,3 +64,28 @@ def test_one_display_at_a_time_and_no_bar_stuck_at_zero():
     assert "local:gemma-3-270m" not in during  # the spinner drew nothing while the bar ran
     assert spinner.running  # back to waiting for the first token
     spinner.stop()
+
+
+def test_held_while_the_chat_prompt_owns_the_terminal():
+    """The chat warms the model up while the user types: the bar waits (nothing drawn over
+    the prompt) and shows the current stage once released."""
+    from llmcli.ui import progress
+
+    e = env(True)
+    hook = ConversionProgress(e)
+    progress.hold(True)
+    try:
+        hook("reading GGUF", 0.0)
+        hook("converting weights", 0.4)
+        assert e.stderr.getvalue() == "" and hook._progress is None
+    finally:
+        progress.hold(False)
+    assert hook._progress is not None  # drawn on release, at the latest stage
+    assert hook._progress.tasks[0].description == "converting weights"
+    hook("done", 1.0)
+    assert hook._progress is None
+    progress.hold(True)
+    hook2 = ConversionProgress(e)
+    hook2("reading GGUF", 0.0)
+    progress.hold(False, show=False)  # leaving the chat: nothing drawn
+    assert hook2._progress is None
