@@ -207,7 +207,8 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
     from llmcli.compare import report
     from llmcli.compare.stats import pair_stats
     from llmcli.ui import compare_report as ui
-    from llmcli.ui.compare_view import markdown_report, print_measurements, print_replies
+    from llmcli.ui.compare_table import markdown_report, print_measurements
+    from llmcli.ui.compare_view import print_replies
     from llmcli.ui.tables import print_json, print_jsonl
 
     stats = pair_stats(result.cells) if runs > 1 else None
@@ -244,7 +245,8 @@ def _vote(
     from llmcli.cli.vote_input import ask_vote
     from llmcli.store.votes import VoteStore
     from llmcli.ui.compare_report import print_reveal
-    from llmcli.ui.compare_view import Grid, print_measurements
+    from llmcli.ui.compare_table import print_measurements
+    from llmcli.ui.compare_view import Grid
 
     store = VoteStore(app_ctx.logs)
     labels = list(blind_map)
