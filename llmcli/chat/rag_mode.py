@@ -42,7 +42,7 @@ class ChatRag:
             ui.error(exc.one_line())
             return SendOutcome("error", error=exc)
         outcome = session._exchange(rendered.messages[0].content, ui, None,
-                                    dict(rendered.options))
+                                    dict(rendered.options), asked=text)
         if outcome.response is not None:
             sources = Sources.of(hits, outcome.response.text)
             ui.note("sources: " + "; ".join(sources.lines()))

@@ -117,6 +117,9 @@ def run_piped(session: ChatSession, view: ChatView, env: Environment) -> int:
 # -- terminal ---------------------------------------------------------------------------------
 
 
+RESUMED_TURNS = 3  # turns shown when a conversation is continued
+
+
 class Repl:
     """The interactive loop around one prompt_toolkit PromptSession."""
 
@@ -167,6 +170,18 @@ class Repl:
 
         @kb.add("escape", "enter", filter=multiline)
         def _send(event) -> None:
+            event.current_buffer.validate_and_handle()
+
+        def _command_line() -> bool:
+            from prompt_toolkit.application.current import get_app
+
+            text = get_app().current_buffer.text
+            return "\n" not in text and commands.is_command(text)
+
+        # A slash command on its own line runs on Enter in multi-line mode too: /multi must
+        # be able to turn the mode off the way it turned it on.
+        @kb.add("enter", filter=multiline & Condition(_command_line))
+        def _run_command(event) -> None:
             event.current_buffer.validate_and_handle()
 
         paths = self.env.paths
@@ -277,12 +292,29 @@ class Repl:
         except Exception:
             window = None
         self.view.banner(str(s.ref), window, s.conversation_id, len(s.turns))
+        if s.turns:  # a continued conversation: where it left off
+            self.view.history(None, s.turns[-RESUMED_TURNS:], None, s.conversation_id,
+                              skipped=max(0, len(s.turns) - RESUMED_TURNS))
+        try:
+            return self._loop()
+        finally:
+            if s.log and (s.turns or s.pending is not None):
+                self.view.resume_hint(s.conversation_id)
+
+    def _loop(self) -> int:
+        from llmcli.ui import progress
+
         while True:
+            # The local model's first-use bar must not draw over the prompt: it waits, and
+            # shows if the first message has to wait for the conversion.
+            progress.hold(True)
             self.warm_up()
             try:
                 text = self.prompt.prompt(lambda: "... " if self.multiline else "> ")
             except (EOFError, KeyboardInterrupt):
+                progress.hold(False, show=False)  # leaving: nothing more to draw
                 return 0
+            progress.hold(False)
             if not text.strip():
                 continue
             try:

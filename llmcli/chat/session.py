@@ -140,6 +140,10 @@ class ChatSession:
         self.options = self._validate(self.option_values)
         self._meter: TokenMeter | None = None
         self._window: tuple[ModelRef, int | None] | None = None
+        # The history when the provider last reported its usage, and that count: later counts
+        # are that figure plus what changed since (a system prompt set, a turn undone), so a
+        # change is never read as a drop between an exact figure and a rough one.
+        self._reported: tuple[list[Message], Count] | None = None
 
     # -- model, provider, options --------------------------------------------------------------
     @property
@@ -200,6 +204,7 @@ class ChatSession:
         self.option_values = kept
         self.ref = ref
         self._meter = None
+        self._reported = None  # another tokenizer: the old figure says nothing
         self.recount()
         return dropped
 
@@ -252,23 +257,42 @@ class ChatSession:
         self.pending = None
         self.last = None
         self.conversation_id = new_id()
+        self._reported = None
         self.recount()
         return self.conversation_id
 
     def last_reply(self) -> str | None:
         return self.turns[-1].reply if self.turns else None
 
-    def recount(self) -> Count:
-        """Tokens the history takes now (an estimate unless the provider reported usage)."""
+    def recount(self, *, exact: bool = False) -> Count:
+        """Tokens the history takes now, the one figure the status line and /tokens show:
+        the provider's last reported usage plus the change since, else a count (`exact`: the
+        provider's when it can count, else the chars/4 estimate, marked '~')."""
         try:
-            self.used = self.meter.count(self.messages())
+            self.used = self._count(exact)
         except LlmcliError:
             self.used = None
         return self.used  # type: ignore[return-value]
 
+    def _count(self, exact: bool) -> Count:
+        from llmcli.exchange.tokens import ESTIMATE
+
+        meter = self.meter
+        now = self.messages()
+        if self._reported is None:
+            return meter.count(now, exact=exact)
+        then, base = self._reported
+        if then == now:
+            return base
+        n_now, exact_now = meter.tokens(now, exact=exact)
+        n_then, exact_then = meter.tokens(then, exact=exact)
+        is_exact = base.exact and exact_now and exact_then
+        return Count(max(0, base.tokens + n_now - n_then), is_exact,
+                     meter.source if is_exact else ESTIMATE)
+
     def count_exact(self) -> Count:
-        """For /tokens: the provider's count when it can give one, else the estimate."""
-        return self.meter.count(self.messages(), exact=True)
+        """For /tokens: as `recount`, exact when the provider can count."""
+        return self.recount(exact=True)
 
     # -- sending ---------------------------------------------------------------------------------
     def send(self, text: str, ui: Frontend) -> SendOutcome:
@@ -317,8 +341,10 @@ class ChatSession:
     def _exchange(
         self, text: str, ui: Frontend, template: Choice | None,
         template_options: dict[str, Any] | None = None,
-        attachments: tuple[Attachment, ...] | None = None,
+        attachments: tuple[Attachment, ...] | None = None, asked: str | None = None,
     ) -> SendOutcome:
+        """`asked`: the user's own words when `text` wraps them (a RAG context): the log's
+        prompt and the conversation's title."""
         from llmcli.exchange.interactive import run_exchange
         from llmcli.exchange.request import build_request
 
@@ -359,7 +385,7 @@ class ChatSession:
             response = run_exchange(
                 self.app, self.ref, request, writer, ui.display(str(self.ref)), log=self.log,
                 conversation_id=self.conversation_id if self.log else None,
-                template=template.name if template else None,
+                template=template.name if template else None, prompt=asked,
                 on_reasoning=on_reasoning, cache=self.cache, tools=self.tools,
             )
         except (Interrupted, KeyboardInterrupt) as exc:
@@ -391,7 +417,9 @@ class ChatSession:
         self.meter.observe(request.messages, u.input_tokens)
         if u.input_tokens is not None and u.output_tokens is not None:
             self.used = Count(u.input_tokens + u.output_tokens, True, "reported by the provider")
+            self._reported = (self.messages(), self.used)
         else:
+            self._reported = None
             self.recount()
         return SendOutcome("complete", response=response)
 

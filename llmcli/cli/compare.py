@@ -128,9 +128,9 @@ def compare(
         result, grid, log_failed = run_grid(
             app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
             concurrency=jobs or concurrency, machine=bool(machine), no_log=no_log, cache=cache,
-            options=user_options, tools=tools)
+            options=user_options, tools=tools, blind=blind)
     _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
-            markdown=as_markdown)
+            markdown=as_markdown, prompts=[v.text for v in variants])
     if blind and not result.interrupted:
         _vote(app_ctx, result, grid, blind_map)
     _exit_status(env, result, log_failed)
@@ -139,7 +139,7 @@ def compare(
 def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_request: Any,
              row_labels: list[str], column_labels: list[str], *, concurrency: int | None,
              machine: bool, no_log: bool, cache: bool, options: dict[str, Any] | None = None,
-             tools: Any = None) -> tuple[Any, Any, list[LlmcliError]]:
+             tools: Any = None, blind: bool = False) -> tuple[Any, Any, list[LlmcliError]]:
     """Run a grid of cells concurrently with the live view (unless the output is for a
     machine), logging each cell: compare's run, shared with `logs rerun -m A -m B`."""
     from llmcli.compare.comparison import Comparison
@@ -153,10 +153,8 @@ def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_r
         policy=app_ctx.retry_policy, options=options, tools=tools,
         cached=_cache_lookup(app_ctx) if cache else None,
     )
-    grid = Grid(comparison.states, row_labels, column_labels)
-    view = CompareView(app_ctx.env, grid) if not machine else None
-    if view is not None:
-        view.start()
+    grid = Grid(comparison.states, row_labels, column_labels, blind=blind)
+    view = CompareView(app_ctx.env, grid) if not machine else None  # starts at the first tick
     try:
         log_failed: list[LlmcliError] = []
         log = None if no_log else _logger(app_ctx, comparison.comparison_id, log_failed)
@@ -165,6 +163,11 @@ def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_r
     finally:
         if view is not None:
             view.stop()
+    env = app_ctx.env
+    if log is not None and not log_failed and env.stderr_isatty:  # as batch says its id
+        cid = result.comparison_id
+        env.stderr.write(f"comparison {cid} logged: llmcli logs list --comparison {cid}\n")
+        env.stderr.flush()
     return result, grid, log_failed
 
 
@@ -262,11 +265,12 @@ def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):
 
 
 def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int, diff: bool,
-            json_doc: bool, jsonl: bool, markdown: bool) -> None:
+            json_doc: bool, jsonl: bool, markdown: bool, prompts: list[str]) -> None:
     from llmcli.compare import report
     from llmcli.compare.stats import pair_stats
     from llmcli.ui import compare_report as ui
-    from llmcli.ui.compare_view import markdown_report, print_measurements, print_replies
+    from llmcli.ui.compare_table import markdown_report, print_measurements
+    from llmcli.ui.compare_view import print_replies
     from llmcli.ui.tables import print_json, print_jsonl
 
     stats = pair_stats(result.cells) if runs > 1 else None
@@ -281,10 +285,12 @@ def _report(env: Environment, result: ComparisonResult, grid: Any, *, runs: int,
         print_jsonl(env, ({"comparison_id": cid, **s.record()} for s in result.cells))
         return
     if markdown:
-        env.stdout.write(markdown_report(grid))
+        env.stdout.write(markdown_report(grid, prompts))
         env.stdout.flush()
         return
     print_replies(env, grid)
+    if grid.blind:  # the measurements would tell the models apart: shown after the vote
+        return
     ui.print_tool_calls(env, result.cells, titles)
     if stats is None:
         print_measurements(env, grid)
@@ -302,6 +308,8 @@ def _vote(
     from llmcli.cli.vote_input import ask_vote
     from llmcli.store.votes import VoteStore
     from llmcli.ui.compare_report import print_reveal
+    from llmcli.ui.compare_table import print_measurements
+    from llmcli.ui.compare_view import Grid
 
     store = VoteStore(app_ctx.logs)
     labels = list(blind_map)
@@ -318,6 +326,8 @@ def _vote(
             store.add(labels=blind_map, winner=winner, comparison_id=result.comparison_id,
                       prompt=answered[0].cell.variant.prompt)
         print_reveal(app_ctx.env, blind_map, choice)
+    revealed = [blind_map[label] for label in grid.column_labels]  # named, after the reveal
+    print_measurements(app_ctx.env, Grid(grid.states, grid.row_labels, revealed))
 
 
 def _exit_status(env: Environment, result: ComparisonResult,

@@ -21,28 +21,54 @@ def logs_list(
     conversation: str | None = typer.Option(None, "--cid", help="Only this conversation."),
     batch: str | None = typer.Option(None, "--batch", help="Only this batch run."),
     comparison: str | None = typer.Option(None, "--comparison", help="Only this comparison."),
-    model: str | None = typer.Option(None, "-m", "--model", help="Only this model."),
+    model: str | None = typer.Option(
+        None, "-m", "--model", help="Only this model (provider:model, an alias), or every "
+        "model of a provider (-m groq)."),
     schema: str | None = typer.Option(
         None, "--schema", help="Only exchanges asked for this schema (a saved name, a file, "
         "inline JSON or the concise form)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List recent exchanges. Example: llmcli logs list -n 5"""
+    """List recent exchanges. Example: llmcli logs list -n 5 -m groq"""
     from llmcli.cli.schema_input import load_schema, saved
     from llmcli.exchange.schema import stored_form
     from llmcli.ui.logs_view import print_rows
 
     app_ctx = app_context(ctx)
     wanted = load_schema(schema, None, saved(app_ctx))
+    model, provider = _model_filter(app_ctx, model)
+    for column, value, what in (("conversation_id", conversation, "conversation"),
+                                ("batch_id", batch, "batch run"),
+                                ("comparison_id", comparison, "comparison")):
+        if value and not app_ctx.logs.count_with(column, value):
+            from llmcli.core.errors import InvalidInput
+
+            raise InvalidInput(f"no {what} with id '{value}' in the log",
+                               hint="see 'llmcli logs list' for the ids")
     rows = app_ctx.logs.list(
         limit=count,
         conversation_id=conversation,
         batch_id=batch,
         comparison_id=comparison,
         model=model,
+        provider=provider,
         schema=stored_form(wanted) if wanted is not None else None,
     )
     print_rows(app_ctx.env, rows, as_json=as_json)
+
+
+def _model_filter(app_ctx, spec: str | None) -> tuple[str | None, str | None]:
+    """-m as every command takes it: (model, provider) to filter on. A provider (or named
+    endpoint) alone means all its models; an alias means the model it names."""
+    from llmcli.core.registry import provider_names
+
+    if not spec or ":" in spec:
+        return spec, None
+    if spec in provider_names() or spec in app_ctx.settings.endpoints:
+        return None, spec
+    if spec in app_ctx.registry.aliases():
+        return str(app_ctx.registry.resolve(spec)), None
+    return spec, None
 
 
 @logs_app.command("data")

@@ -79,5 +79,5 @@ def _several(app_ctx, refs, requests, logged, *, as_json: bool, no_log: bool,
         app_ctx, cells, refs, lambda cell: by_column[cell.column], [label],
         column_labels(refs), concurrency=None, machine=as_json, no_log=no_log, cache=cache)
     _report(app_ctx.env, result, grid, runs=1, diff=False, json_doc=as_json, jsonl=False,
-            markdown=False)
+            markdown=False, prompts=[logged.prompt])
     _exit_status(app_ctx.env, result, log_failed)

@@ -67,7 +67,7 @@ def run_rag_prompt(app: AppContext, args: PromptArgs, rag: RagArgs) -> None:
         from llmcli.ui.rag_view import print_context
 
         print_context(env, hits, head, rendered.messages)
-    _ask(app, args, ref, rendered, options, hits, template.name or "rag")
+    _ask(app, args, ref, rendered, options, hits, template.name or "rag", question)
 
 
 def context_head(retriever: Retriever, rag: RagArgs, ref: Any = None) -> str:
@@ -91,7 +91,7 @@ def _dry_run(app: AppContext, args: PromptArgs, messages: list[Message], hits: l
 
 
 def _ask(app: AppContext, args: PromptArgs, ref: Any, rendered: Any, options: Any,
-         hits: list[Hit], template: str) -> None:
+         hits: list[Hit], template: str, question: str) -> None:
     from llmcli.exchange.interactive import run_exchange
     from llmcli.exchange.request import build_request
     from llmcli.rag.prompt import Sources
@@ -106,7 +106,7 @@ def _ask(app: AppContext, args: PromptArgs, ref: Any, rendered: Any, options: An
     writer, hooks = args.hooks(env, writer)
     response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
                             stream=not args.no_stream, log=not args.no_log, template=template,
-                            **hooks)
+                            prompt=question, **hooks)  # the log shows the question
     sources = Sources.of(hits, response.text)
     if args.as_json:
         from llmcli.ui.tables import print_json

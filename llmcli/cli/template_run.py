@@ -168,6 +168,20 @@ def make_ask(app: AppContext, ref: ModelRef, *, raw: bool, log: bool, template: 
     return ask
 
 
+def make_ask_all(app: AppContext, ref: ModelRef, *, raw: bool, log: bool, template: str):
+    """`ask_all(calls, on_done) -> [Response]`: independent calls at once, within the
+    provider's concurrency limit (exchange/concurrent.py), each logged as it ends."""
+    from llmcli.exchange.concurrent import provider_jobs, run_concurrently
+    from llmcli.exchange.request import build_request
+
+    def ask_all(calls: list[tuple[list[Message], dict[str, Any]]], on_done: Any) -> list[Response]:
+        requests = [build_request(ref, messages, options, raw=raw) for messages, options in calls]
+        return run_concurrently(app, ref, requests, jobs=provider_jobs(app, ref.provider),
+                                log=log, template=template, on_done=on_done)
+
+    return ask_all
+
+
 def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef) -> None:
     from llmcli.exchange.interactive import run_exchange
     from llmcli.exchange.request import build_request
@@ -183,14 +197,28 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
     if quiet:
         writer = NullWriter()
     elif t.extract is not None:
-        writer = DimWriter(env)
+        writer = DimWriter(env, _markers(t))
     else:
         writer = reply_writer(env, markdown=not args.plain)
+    if rendered.completes_examples:
+        from llmcli.ui.stream import TrimWriter
+
+        writer = TrimWriter(writer)
     writer, hooks = args.hooks(env, writer)
     response = run_exchange(app, ref, request, writer, TerminalDisplay(env, str(ref)),
                             stream=not args.no_stream, log=not args.no_log, template=t.name,
                             **hooks)
-    outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
+    try:
+        outcome = finish(rendered, [Step("call", "reply", rendered.messages, response)])
+    except ProviderError as exc:  # a json template's reply that does not parse: show it
+        env.stderr.write(response.text.rstrip("\n") + "\n")
+        env.stderr.flush()
+        raise ProviderError(f"{exc.message} (the raw reply is on stderr)",
+                            hint="lower the temperature or try a larger model") from None
+    if rendered.completes_examples:
+        outcome.text = outcome.text.strip()
+        if t.extract is None:  # the label is the answer
+            outcome.answer = outcome.text
     if args.as_json:
         from llmcli.ui.tables import print_json
 
@@ -200,13 +228,21 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
             data["data"] = outcome.data
         print_json(env, data)
         return
-    _output(app, args, outcome, t, streamed=not quiet)
+    held = writer.held if isinstance(writer, DimWriter) else []
+    _output(app, args, outcome, t, streamed=not quiet, held=held)
+
+
+def _markers(template: Template) -> list[str]:
+    """The answer markers of a template that extracts by marker (none for a regex)."""
+    spec = template.extract
+    return list(spec.marker or []) if spec is not None and spec.regex is None else []
 
 
 def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Template, *,
-            streamed: bool) -> None:
-    """After the call(s): the JSON object, the bare answer, or the reply and its answer."""
-    from llmcli.ui.templates_view import print_answer, print_dim
+            streamed: bool, held: list[str] | None = None) -> None:
+    """After the call(s): the JSON object, the bare answer, or the reply and its answer.
+    In a terminal the answer is printed once: bold, not also inside the dimmed reasoning."""
+    from llmcli.ui.templates_view import print_answer, print_dim, without_answer_lines
 
     env = app.env
     if outcome.data is not None:
@@ -221,7 +257,10 @@ def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Templ
     extracts = template.extract is not None
     if not streamed:
         if extracts:
-            print_dim(env, outcome.text)
+            shown = outcome.text
+            if outcome.answer and env.stdout_isatty:
+                shown = without_answer_lines(shown, _markers(template))
+            print_dim(env, shown)
         else:
             from llmcli.ui.stream import reply_writer
 
@@ -230,6 +269,8 @@ def _output(app: AppContext, args: PromptArgs, outcome: Outcome, template: Templ
             writer.write(outcome.text)
             writer.finish()
     if extracts and env.stdout_isatty:
+        if held and not outcome.answer:  # the held lines had no answer after all
+            print_dim(env, "".join(held))
         if outcome.answer:
             print_answer(env, outcome.answer)
         else:
@@ -258,6 +299,26 @@ def step_title(step: Step) -> str:
     return step.label
 
 
+def _step_titles(step: Step, asked: int) -> tuple[str, str, str]:
+    """Least-to-most in a terminal: (title, label of the reply, reply) for one step."""
+    if step.kind == "decompose":
+        return "Sub-questions", "", step.response.text
+    if step.kind == "final":
+        return f"Original question: {step.label}", "Reply", step.response.text
+    return f"Sub-question {asked}: {step.label}", "Sub-answer", step.response.text
+
+
+def _no_answer_in_samples(app: AppContext, outcome: Outcome) -> None:
+    """No sample had an answer to vote on: their text on stderr, then a failure."""
+    err = app.env.stderr
+    for step in outcome.steps:
+        err.write(f"--- {step.label} ---\n{step.response.text.strip()}\n")
+    err.flush()
+    raise ProviderError(f"no answer could be read from any of the {len(outcome.steps)} samples",
+                        hint="their replies are above; the template's answer marker or regex "
+                             "did not match them")
+
+
 def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
            samples: int) -> None:
     from llmcli.templates import techniques
@@ -278,17 +339,28 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
                        "try -o temperature=0.8")
     show_steps = env.stdout_isatty and not (args.as_json or args.answer_only)
 
+    asked = 0
+
     def on_step(step: Step) -> None:
+        nonlocal asked
         if step.kind == "sample":
             print_status(env, f"{step.label}: {step.answer or '(no answer)'}")
+            return
+        if step.kind == "subquestion":
+            asked += 1
+        if show_steps and step.kind in ("decompose", "subquestion", "final"):
+            print_step(env, *_step_titles(step, asked))
         elif show_steps:
-            print_step(env, step_title(step), step.response.text)
+            print_step(env, step_title(step), "", step.response.text)
         else:
             label = step_title(step) if step.kind == "evaluate" else step.label
             print_status(env, f"{step.kind}: {label}")
 
     ask = make_ask(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
-    outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step)
+    ask_all = make_ask_all(app, ref, raw=rendered.raw, log=not args.no_log, template=t.name)
+    outcome = techniques.run(rendered, ask, samples=samples, on_step=on_step, ask_all=ask_all)
+    if outcome.vote is not None and outcome.answer is None and not args.as_json:
+        _no_answer_in_samples(app, outcome)
     if args.as_json:
         from llmcli.ui.tables import print_json
 
@@ -309,7 +381,8 @@ def _chain(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef,
                 print_answer(env, outcome.answer, note + (", tied" if vote["tie"] else ""))
     elif show_steps and outcome.data is None:
         if outcome.answer:
-            print_answer(env, outcome.answer)  # the steps, final reply included, are shown
+            # the steps, final reply included, are shown
+            print_answer(env, outcome.answer, label="Final answer")
     elif args.answer_only or outcome.data is not None:
         _output(app, args, outcome, t, streamed=True)
     else:

@@ -36,10 +36,25 @@ def _read_line(env: Environment) -> str | None:
         return line or None
 
 
+def _discard_typeahead(env: Environment) -> None:
+    """Keys pressed while the replies streamed are not a vote."""
+    from llmcli.ui.terminal import discard_typeahead
+
+    if env.stdin_isatty:
+        discard_typeahead(env.stdin)
+        return
+    try:
+        with open("/dev/tty", encoding="utf-8") as tty:
+            discard_typeahead(tty)
+    except OSError:
+        pass
+
+
 def ask_vote(env: Environment, labels: Sequence[str], where: str = "") -> str | None:
     """Ask until the answer is a label, 'tie' or 'skip'; None at end of input."""
     from llmcli.compare.elo import parse_choice
 
+    _discard_typeahead(env)
     choices = "/".join(label.lower() for label in labels)
     question = f"Which reply is better{where}? [{choices}/tie/skip] "
     for _ in range(MAX_TRIES):

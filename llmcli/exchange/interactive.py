@@ -121,13 +121,15 @@ def run_exchange(
     on_reasoning: Callable[[str], None] | None = None,
     cache: bool = False,
     tools: ToolSession | None = None,
+    prompt: str | None = None,
 ) -> Response:
     """Drive the request; the response is logged whatever happens (complete, error, Ctrl-C).
     A failure is raised afterwards, carrying the response (its partial text and log id).
     `on_reasoning` gets the model's reasoning as it streams (the screen shows it apart);
     `cache` answers an identical earlier request from the log without calling the provider.
     With `tools` (and tools in the request) the model's calls are run and the request sent
-    again (exchange/tool_loop.py); one row logs the whole transcript."""
+    again (exchange/tool_loop.py); one row logs the whole transcript. `prompt` is what the
+    log shows as the question (default: the last user message)."""
     from llmcli.exchange.drive import drive
     from llmcli.exchange.record import log_exchange
 
@@ -200,7 +202,8 @@ def run_exchange(
     if log:
         try:
             log_exchange(app.logs, request, response, conversation_id=conversation_id,
-                         batch_id=batch_id, comparison_id=comparison_id, template=template)
+                         batch_id=batch_id, comparison_id=comparison_id, template=template,
+                         prompt=prompt)
         except StorageError as exc:
             if result.error is None:
                 raise

@@ -20,6 +20,7 @@ def log_exchange(
     batch_id: str | None = None,
     comparison_id: str | None = None,
     template: str | None = None,
+    prompt: str | None = None,
 ) -> int:
     """Write one row (whatever the response's status) and return its id; the response keeps
     it as `log_id`. Raises StorageError when the database cannot be written. The row keeps the
@@ -34,6 +35,7 @@ def log_exchange(
         comparison_id=comparison_id,
         template=template,
         cache_key=cache_key(response.provider, request),
+        prompt=prompt,
     )
     response.log_id = log_id
     return log_id

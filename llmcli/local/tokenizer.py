@@ -28,6 +28,7 @@ from typing import Any
 from llmcli.local.tokenizer_special import (
     CONTROL_TEXTS,
     EOG_TEXTS,
+    MEDIA_MARKER,
     partition_reference,
     scan_is_exact,
     trie_regex,
@@ -80,6 +81,10 @@ class Tokenizer:
             self._control.discard(s_id)  # llama.cpp: a normal token in these vocabularies
             self.eot_ids.discard(s_id)
             self.types[s_id] = NORMAL
+        # Not text in a reply: control tokens and the media markers among user-defined ones.
+        self._hidden = self._control | {
+            i for i, t in enumerate(self.types)
+            if t == USER_DEFINED and MEDIA_MARKER.fullmatch(self.tokens[i])}
         # Characters c for which "c▁" occurs inside some piece: no cut before such a ▁.
         glued = {p[p.index(SPACE, 1) - 1] for p in self.tokens if SPACE in p[1:]}
         before = "[^" + "".join(re.escape(c) for c in sorted(glued)) + "]" if glued else r"[\s\S]"
@@ -158,6 +163,10 @@ class Tokenizer:
     def control_ids(self) -> frozenset[int]:
         """Control tokens (end of turn, BOS...): never text, so a grammar never matches them."""
         return frozenset(self._control)
+
+    def is_hidden(self, token_id: int) -> bool:
+        """Not text: left out of a decoded reply (control tokens and media markers)."""
+        return token_id in self._hidden
 
     def is_special(self, token_id: int) -> bool:
         """Control and unknown tokens: never produced from text unless `special=True`."""
@@ -362,8 +371,9 @@ class Tokenizer:
 
     # -- decoding -----------------------------------------------------------------------------
     def token_bytes(self, token_id: int, *, special: bool = True) -> bytes:
-        """The bytes one token stands for; control tokens give their text only if `special`."""
-        if not special and token_id in self._control:
+        """The bytes one token stands for; control tokens (and media markers) give their text
+        only if `special`."""
+        if not special and token_id in self._hidden:
             return b""
         found = self._decoded.get(token_id)
         if found is None:

@@ -30,6 +30,12 @@ CONTROL_TEXTS = EOG_TEXTS | frozenset([
     "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", "<|file_sep|>",
 ])  # fmt: skip
 
+# User-defined tokens that mark where an image, audio or video goes in a multimodal prompt
+# (Gemma 3: `<start_of_image>`, `<end_of_image>`, `[multimodal]`). llama.cpp parses them from
+# text like any user-defined token, so encoding is unchanged; but they are not text, so a
+# reply (decoded without specials) never shows them. HTML tags and whitespace runs, the
+# other user-defined tokens, are text.
+MEDIA_MARKER = re.compile(r"<[a-z_]*(image|audio|video|media|vision)[a-z_]*>|\[multimodal\]")
 
 
 def scan_is_exact(specials: list[str]) -> bool:

@@ -57,13 +57,17 @@ class LogStore:
         comparison_id: str | None = None,
         template: str | None = None,
         cache_key: str | None = None,
+        prompt: str | None = None,
     ) -> int:
         """Store one exchange; returns its id. Keys are scrubbed from every text field.
         Fragments and attachments are kept once each (store/inputs.py); `cache_key` lets a
-        later identical request be answered from this row (--cache)."""
+        later identical request be answered from this row (--cache); `prompt`: what the user
+        asked, when the last user message is more (a RAG context)."""
         from llmcli.store import inputs
 
-        prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        if prompt is None:
+            prompt = next((m.content for m in reversed(request.messages) if m.role == "user"),
+                          "")
         prompt = inputs.compact_text(prompt, request.fragments) or ""
         messages = json.dumps(inputs.compact_messages(request), ensure_ascii=False)
         row = {
@@ -135,9 +139,11 @@ class LogStore:
         comparison_id: str | None = None,
         model: str | None = None,
         schema: str | None = None,
+        provider: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first. `schema`: only exchanges asked for this exact schema text."""
-        where, args = self._filters(conversation_id, batch_id, comparison_id, model)
+        """Newest first. `schema`: only exchanges asked for this exact schema text;
+        `provider`: any model of this provider."""
+        where, args = self._filters(conversation_id, batch_id, comparison_id, model, provider)
         if schema is not None:
             where = f"{where} AND schema = ?" if where else "WHERE schema = ?"
             args.append(schema)
@@ -243,7 +249,15 @@ class LogStore:
     def count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM exchanges", [])[0][0])
 
-    def _filters(self, conversation_id, batch_id, comparison_id, model) -> tuple[str, list[Any]]:
+    def count_with(self, column: str, value: str) -> int:
+        """Exchanges whose conversation_id, batch_id or comparison_id is `value`."""
+        if column not in ("conversation_id", "batch_id", "comparison_id"):
+            raise ValueError(column)
+        rows = self._query(f"SELECT COUNT(*) FROM exchanges WHERE {column} = ?", [value])
+        return int(rows[0][0])
+
+    def _filters(self, conversation_id, batch_id, comparison_id, model,
+                 provider: str | None = None) -> tuple[str, list[Any]]:
         clauses, args = [], []
         for col, val in (
             ("conversation_id", conversation_id),
@@ -256,6 +270,9 @@ class LogStore:
         if model:
             clauses.append("(model = ? OR provider || ':' || model = ?)")
             args.extend([model, model])
+        if provider:
+            clauses.append("provider = ?")
+            args.append(provider)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
     def _query(self, sql: str, args: list[Any]) -> list[sqlite3.Row]:

@@ -25,6 +25,9 @@ from llmcli.templates.sandbox import (
 
 FIELDS = ("system", "prompt", "solve", "evaluate", "conclude", "critique", "revise",
           "required_keys")
+# A completion model continues the Input:/Output: pattern past its answer with the next
+# example; its reply ends where the next example would start.
+EXAMPLE_STOP = "\nInput:"
 # Names the renderer supplies in a field (so they are not template variables).
 SUPPLIED = {
     "system": {"examples"},
@@ -52,6 +55,12 @@ class Rendered:
     variables: dict[str, Any]
     examples: list[Example] = field(default_factory=list)
     system_override: str | None = None
+
+    @property
+    def completes_examples(self) -> bool:
+        """True when a completion model fills in the last 'Output:' of an example block: its
+        reply is a bare label (the space after the colon and the stop's newline trimmed)."""
+        return self.raw and self.messages[-1].content.endswith("\nOutput:")
 
     @property
     def raw(self) -> bool:
@@ -222,7 +231,12 @@ def render(
                      if has_input else ex.input)
             turns.append((shown, ex.output))
     messages = build(system or None, turns, user, mode)
-    return Rendered(template, messages, dict(template.options), mode, values, exs, override)
+    options = dict(template.options)
+    if mode == "completion" and turns:
+        given = options.get("stop") or []
+        given = [given] if isinstance(given, str) else list(given)
+        options["stop"] = [*given, EXAMPLE_STOP] if EXAMPLE_STOP not in given else given
+    return Rendered(template, messages, options, mode, values, exs, override)
 
 
 def build(system: str | None, turns: list[tuple[str, str]], user: str, mode: Mode) -> list[Message]:

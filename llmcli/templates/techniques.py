@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 Ask = Callable[[list["Message"], dict[str, Any]], "Response"]
 OnStep = Callable[["Step"], None]
+# Several calls at once (self-consistency's samples): the calls, and a callback for each
+# response as it arrives (its index); the responses come back in the calls' order.
+AskAll = Callable[[list[tuple[list["Message"], dict[str, Any]]],
+                   Callable[[int, "Response"], None]], list["Response"]]
 
 MAX_SUBQUESTIONS = 8
 # Techniques whose answer takes several calls whatever the samples.
@@ -118,9 +122,11 @@ def multi_call(template: Template, samples: int | None = None) -> bool:
 
 
 def run(
-    rendered: Rendered, ask: Ask, *, samples: int | None = None, on_step: OnStep | None = None
+    rendered: Rendered, ask: Ask, *, samples: int | None = None, on_step: OnStep | None = None,
+    ask_all: AskAll | None = None,
 ) -> Outcome:
-    """Run a rendered template with the technique it calls for."""
+    """Run a rendered template with the technique it calls for. With `ask_all`, independent
+    calls (self-consistency's samples) are made at once."""
     n = samples if samples is not None else rendered.template.default_samples
     technique = rendered.template.technique
     if technique == "least-to-most":
@@ -134,7 +140,7 @@ def run(
 
         return self_refine(rendered, ask, on_step=on_step)
     if n > 1:
-        return self_consistency(rendered, ask, n, on_step=on_step)
+        return self_consistency(rendered, ask, n, on_step=on_step, ask_all=ask_all)
     response = ask(rendered.messages, dict(rendered.options))
     step = Step("call", "reply", rendered.messages, response)
     if on_step:
@@ -158,25 +164,38 @@ def finish(rendered: Rendered, steps: list[Step]) -> Outcome:
 
 
 def self_consistency(
-    rendered: Rendered, ask: Ask, n: int, *, on_step: OnStep | None = None
+    rendered: Rendered, ask: Ask, n: int, *, on_step: OnStep | None = None,
+    ask_all: AskAll | None = None,
 ) -> Outcome:
-    """Sample `n` replies, extract each answer, vote. A fixed seed is varied per sample."""
+    """Sample `n` replies (at once with `ask_all`), extract each answer, vote. A fixed seed is
+    varied per sample."""
     from llmcli.templates.vote import vote
 
     template = rendered.template
     options = dict(rendered.options)
     options.setdefault("temperature", SAMPLING_TEMPERATURE)
-    steps: list[Step] = []
+    calls = []
     for i in range(n):
         opts = dict(options)
         if opts.get("seed") is not None:
             opts["seed"] = int(opts["seed"]) + i  # the same seed would give the same sample
-        response = ask(rendered.messages, opts)
+        calls.append((rendered.messages, opts))
+
+    def sample(i: int, response: Response) -> Step:
         answer = extract(template, response.text) if template.extract else _whole(response.text)
-        step = Step("sample", f"sample {i + 1} of {n}", rendered.messages, response, answer)
-        steps.append(step)
+        return Step("sample", f"sample {i + 1} of {n}", rendered.messages, response, answer)
+
+    def arrived(i: int, response: Response) -> None:
         if on_step:
-            on_step(step)
+            on_step(sample(i, response))
+
+    if ask_all is not None:
+        steps = [sample(i, r) for i, r in enumerate(ask_all(calls, arrived))]
+    else:
+        steps = []
+        for i, (messages, opts) in enumerate(calls):
+            steps.append(sample(i, ask(messages, opts)))
+            arrived(i, steps[-1].response)
     result = vote([s.answer for s in steps], template.vote or "majority")
     best = steps[result.buckets[0].samples[0]] if result.buckets else steps[-1]
     return Outcome(template.technique, steps, best.response.text, result.winner, vote=result)

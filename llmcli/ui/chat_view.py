@@ -115,13 +115,21 @@ class ChatView:
         self.info.print(table)
         self.info.print("/set NAME VALUE sets one, /set NAME unsets it", style="dim")
 
-    def history(self, system: str | None, turns: list[Any], pending: str | None, cid: str) -> None:
+    def resume_hint(self, conversation_id: str) -> None:
+        """On leaving: how to come back to this conversation."""
+        self.note(f"resume with: llmcli chat -c  (or llmcli chat --cid {conversation_id})")
+
+    def history(self, system: str | None, turns: list[Any], pending: str | None, cid: str,
+                skipped: int = 0) -> None:
         from rich.text import Text
 
         if not turns and not system and pending is None:
             self.note("the conversation is empty")
             return
         t = Text(f"conversation {cid}\n", style="dim")
+        if skipped:
+            t.append(f"… {skipped} earlier turn{'s' if skipped > 1 else ''} (/history shows "
+                     "them all)\n", style="dim")
         if system:
             t.append("system: ", style="bold magenta")
             t.append(system + "\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from llmcli.ui.compare_view import fmt_cost
+from llmcli.ui.compare_table import fmt_cost
 
 if TYPE_CHECKING:
     from llmcli.compare.diff import Chunk
@@ -130,7 +130,7 @@ def _table(env: Environment, cols: list[str], rows: list[list[Any]], *, title: s
 
         print_table(env, cols, rows)
         return
-    from llmcli.ui.compare_view import print_rows
+    from llmcli.ui.compare_table import print_rows
     from llmcli.ui.console import stdout_console
 
     print_rows(stdout_console(env), cols, [[str(v) for v in row] for row in rows], title=title)

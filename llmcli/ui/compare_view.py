@@ -1,5 +1,5 @@
 """Rendering a comparison: live side-by-side columns (stacked panels on a narrow terminal),
-the full replies, and the table of measurements with a marker where a cell waited.
+and the full replies (the measurements are in `compare_table.py`).
 
 Works on the cells' live buffers (`CellState`: text, status, response, waited) and labels
 only; it knows nothing about providers.
@@ -10,9 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-from llmcli.core.numbers import COST_DECIMALS, usd
-from llmcli.core.numbers import plain as plain_number
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -29,10 +26,12 @@ class Grid:
     """Where each cell goes: rows are prompt variants, columns are models (or blind labels)."""
 
     def __init__(self, states: Sequence[CellState], row_labels: Sequence[str],
-                 column_labels: Sequence[str]):
+                 column_labels: Sequence[str], *, blind: bool = False):
         self.states = list(states)
         self.row_labels = list(row_labels)
         self.column_labels = list(column_labels)
+        # A blind grid shows no figure that could tell the models apart (time, tokens, cost)
+        self.blind = blind
 
     def current(self, row: int, column: int) -> CellState | None:
         """The run to show for a pair: the first one not finished, else the last."""
@@ -60,9 +59,13 @@ class Grid:
         return n > 1 and (width - (n - 1)) // n >= MIN_COLUMN
 
 
-def status_line(state: CellState) -> str:
-    """What a panel's subtitle says about its cell."""
+def status_line(state: CellState, blind: bool = False) -> str:
+    """What a panel's subtitle says about its cell (blind: only whether it is done)."""
     r = state.response
+    if blind:
+        if r is None:
+            return "queued" if state.status == "queued" else "writing"
+        return "done" if r.status == "complete" else r.status
     if r is None:
         if state.status == "queued":
             return "queued"
@@ -94,11 +97,23 @@ class CompareView:
         self.live: Live | None = None
         self._seen = -1
         self._last = 0.0
+        self._quiet: Any = None
+        self._begun = False
 
     def start(self) -> None:
+        self._begun = True
         if not self.env.stdout_isatty:
             return
+        from contextlib import ExitStack
+
         from rich.live import Live
+
+        from llmcli.ui.terminal import echo
+
+        # keys typed while the replies stream would be echoed into the live region
+        self._quiet = ExitStack()
+        if self.env.stdin_isatty:
+            self._quiet.enter_context(echo(False, self.env.stdin))  # type: ignore[arg-type]
 
         from llmcli.ui.console import stdout_console
 
@@ -109,6 +124,11 @@ class CompareView:
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
+        if self.live is None and not self._begun:
+            # Drawn from the first tick, once every model is warmed up: the local model's
+            # first-use bar has the terminal to itself before that.
+            self._begun = True
+            self.start()
         if self.live is None:
             return
         version = sum(s.version for s in self.grid.states)
@@ -122,6 +142,9 @@ class CompareView:
         if self.live is not None:
             self.live.stop()
             self.live = None
+        if self._quiet is not None:
+            self._quiet.close()
+            self._quiet = None
 
 
 def live_renderable(console: Console, grid: Grid) -> RenderableType:
@@ -157,7 +180,8 @@ def live_renderable(console: Console, grid: Grid) -> RenderableType:
         tall = max(len(texts[(row, c)]) for c in range(cols)) if side else len(texts[(row, col)])
         body = Text("\n").join(texts[(row, col)])
         return Panel(body, title=grid.title(state), title_align="left",
-                     subtitle=status_line(state), subtitle_align="right", height=max(1, tall) + 2,
+                     subtitle=status_line(state, grid.blind), subtitle_align="right",
+                     height=max(1, tall) + 2,
                      border_style=_border(state))
 
     if side:
@@ -218,7 +242,8 @@ def print_replies(env: Environment, grid: Grid) -> None:
         from rich.console import Group
 
         return Panel(Group(*parts), title=grid.title(s), title_align="left",
-                     subtitle=status_line(s), subtitle_align="right", border_style=_border(s))
+                     subtitle=status_line(s, grid.blind), subtitle_align="right",
+                     border_style=_border(s))
 
     cols = len(grid.column_labels)
     if grid.side_by_side(console.width):
@@ -232,179 +257,3 @@ def print_replies(env: Environment, grid: Grid) -> None:
     else:
         for s in states:
             console.print(panel(s))
-
-
-# -- measurements -----------------------------------------------------------------------------
-
-COLUMNS = ["model", "prompt", "ttft", "total", "in", "out", "tok/s", "cost", "finish", "waited"]
-
-
-def fmt_s(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f} s"
-
-
-def fmt_cost(v: float | None) -> str:
-    return usd(v)
-
-
-def fmt_num(v: float | int | None, digits: int = 1) -> str:
-    if v is None:
-        return "-"
-    return str(v) if isinstance(v, int) else f"{v:.{digits}f}"
-
-
-def waited_text(state: CellState) -> str:
-    """'-' when the cell went straight through; else how long, and why."""
-    if state.waited < WAIT_NOTICE_S:
-        return "-"
-    why = []
-    if state.held >= WAIT_NOTICE_S:
-        why.append(f"queued {state.held:.1f} s")
-    if state.backoff >= WAIT_NOTICE_S:
-        why.append(f"{state.backoff_cause or 'retry'} {state.backoff:.1f} s")
-    return ", ".join(why) or f"{state.waited:.1f} s"
-
-
-PLAIN_COLUMNS = ["model", "prompt", "ttft_s", "total_s", "in", "out", "tok_s", "cost_usd",
-                 "finish", "waited"]
-
-
-def has_reasoning(grid: Grid) -> bool:
-    """Whether any cell reported reasoning tokens: only then is there a `reason` column."""
-    return any(s.response is not None and s.response.usage.reasoning_tokens is not None
-               for s in grid.states)
-
-
-def columns(grid: Grid, *, plain: bool = False) -> list[str]:
-    """The measurement columns for this grid (`reason`: reasoning tokens, part of `out`)."""
-    cols = list(PLAIN_COLUMNS if plain else COLUMNS)
-    if has_reasoning(grid):
-        cols.insert(cols.index("out") + 1, "reason")
-    return cols
-
-
-def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
-    """One row per cell; `plain` gives bare numbers (seconds, USD) for a pipe. A cell
-    answered from the log (--cache) says so in its finish column."""
-    secs = (lambda v: "-" if v is None else f"{v:.3f}") if plain else fmt_s
-    cost = (lambda v: "-" if v is None else plain_number(round(v, COST_DECIMALS))) if plain \
-        else fmt_cost
-    rows = []
-    for s in grid.states:
-        r = s.response
-        finish = "-"
-        if r is not None:
-            finish = r.finish_reason or "-"
-            if r.status == "error":
-                finish = f"error: {r.error}"
-            elif r.status == "interrupted":
-                finish = "interrupted"
-            if r.cached:
-                finish += " (cached)"
-        title = grid.column_labels[s.cell.column]
-        prompt = grid.row_labels[s.cell.row] + (f" #{s.cell.run + 1}" if _runs(grid) > 1 else "")
-        rows.append([
-            title, prompt,
-            secs(r.timings.ttft if r else None), secs(r.timings.total if r else None),
-            fmt_num(r.usage.input_tokens if r else None),
-            fmt_num(r.usage.output_tokens if r else None),
-            fmt_num(s.tokens_per_second), cost(r.cost if r else None),
-            finish, waited_text(s),
-        ])
-        if has_reasoning(grid):
-            rows[-1].insert(6, fmt_num(r.usage.reasoning_tokens if r else None))
-    return rows
-
-
-def _runs(grid: Grid) -> int:
-    return len({s.cell.run for s in grid.states})
-
-
-def print_measurements(env: Environment, grid: Grid, *, title: str | None = None) -> None:
-    """One row per cell (a card per cell on a narrow terminal); TSV with bare numbers in a
-    pipe."""
-    plain = not env.stdout_isatty
-    rows = measurement_rows(grid, plain=plain)
-    cols = columns(grid, plain=plain)
-    if len(grid.row_labels) == 1 and _runs(grid) == 1:
-        cols.remove("prompt")
-        rows = [r[:1] + r[2:] for r in rows]
-    if not env.stdout_isatty:
-        from llmcli.ui.tables import print_table
-
-        print_table(env, cols, rows)
-        return
-    from llmcli.ui.console import stdout_console
-
-    console = stdout_console(env)
-    print_rows(console, cols, rows, title=title)
-    if any(s.waited >= WAIT_NOTICE_S for s in grid.states):
-        console.print("[dim]waited: held back by the per-provider concurrency limit (queued) "
-                      "or backing off before a retry (its cause: rate limit, server error, "
-                      "timeout)[/dim]")
-
-
-NUMERIC = ("ttft", "total", "in", "out", "reason", "tok/s", "cost", "runs", "ttft s",
-           "total s", "#", "elo", "votes", "wins", "ties", "losses")
-
-
-def print_rows(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]], *,
-               title: str | None = None) -> None:
-    """A table when it fits the terminal without folding; else one card per row, titled by
-    its first column."""
-    from rich.panel import Panel
-    from rich.table import Table
-
-    table = Table(title=title, header_style="bold", expand=False)
-    for name in cols:
-        table.add_column(name, justify="right" if name in NUMERIC else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*(_styled(n, v) for n, v in zip(cols, row, strict=True)))
-    from rich.measure import Measurement
-
-    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if natural <= console.width:
-        console.print(table)
-        return
-    if title:
-        console.print(f"[italic]{title}[/italic]")
-    for row in rows:
-        card = Table.grid(padding=(0, 1))
-        card.add_column(style="bold", no_wrap=True)
-        card.add_column(overflow="fold")
-        for name, value in zip(cols[1:], row[1:], strict=True):
-            card.add_row(name, _styled(name, value))
-        console.print(Panel(card, title=row[0], title_align="left", expand=False))
-
-
-def _styled(name: str, value: str) -> Any:
-    from rich.text import Text
-
-    if name == "finish" and value.startswith("error"):
-        return Text(value, style="red")
-    if name == "finish" and value == "interrupted":
-        return Text(value, style="magenta")
-    if name == "waited" and value != "-":
-        return Text("⏳ " + value, style="yellow")
-    return value
-
-
-def markdown_report(grid: Grid) -> str:
-    """A Markdown table of measurements, then each reply under its own heading."""
-    rows = measurement_rows(grid)
-    cols = columns(grid)
-    if len(grid.row_labels) == 1 and _runs(grid) == 1:
-        cols.remove("prompt")
-        rows = [r[:1] + r[2:] for r in rows]
-
-    def cell(v: str) -> str:
-        return v.replace("|", "\\|").replace("\n", " ")
-
-    numeric = ("ttft", "total", "in", "out", "reason", "tok/s", "cost")
-    lines = ["| " + " | ".join(cols) + " |",
-             "|" + "|".join("---:" if c in numeric else "---" for c in cols) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    for s in grid.states:
-        text = s.response.text if s.response else s.text
-        lines += ["", f"### {grid.title(s)}", "", text.strip() or "_(no reply)_"]
-    return "\n".join(lines) + "\n"

@@ -17,25 +17,30 @@ def _short(text: str | None, n: int = 60) -> str:
 
 
 def print_rows(env: Environment, rows: list[dict[str, Any]], *, as_json: bool) -> None:
+    """In a pipe the texts are cut at 40 characters; in a terminal once, to the width left."""
     if as_json:
         print_json(env, rows)
         return
+    # A terminal cuts the texts itself, to fit; a bound keeps a huge reply cheap to measure.
+    n = 200 if env.stdout_isatty else 40
+    when = (lambda c: c[5:16]) if env.stdout_isatty else (lambda c: c[:19])  # MM-DD HH:MM
     print_table(
         env,
         ["id", "when", "model", "status", "prompt", "reply", "tokens", "s"],
         [
             (
                 r["id"],
-                (r["created"] or "")[:19].replace("T", " "),
+                when(r["created"] or "").replace("T", " "),
                 f"{r['provider']}:{r['model']}",
                 r["status"],
-                _short(r["prompt"], 40),
-                _short(r["reply"], 40),
+                _short(r["prompt"], n),
+                _short(r["reply"], n),
                 f"{r['input_tokens'] or '-'}/{r['output_tokens'] or '-'}",
                 round(r["duration"], 2) if r["duration"] is not None else None,
             )
             for r in rows
         ],
+        cut=("prompt", "reply"),
     )
 
 

@@ -53,6 +53,32 @@ class NullWriter:
         pass
 
 
+class TrimWriter:
+    """Passes pieces on without the reply's leading and trailing whitespace (a completion that
+    fills in 'Output:' starts with a space and ends at the next example's newline)."""
+
+    def __init__(self, inner: ReplyWriter):
+        self.inner = inner
+        self._started = False
+        self._held = ""
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def write(self, piece: str) -> None:
+        if not self._started:
+            piece = piece.lstrip()
+            self._started = bool(piece)
+        text = self._held + piece
+        body = text.rstrip()
+        self._held = text[len(body):]
+        if body:
+            self.inner.write(body)
+
+    def finish(self, interrupted: bool = False) -> None:
+        self.inner.finish(interrupted)
+
+
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
 
@@ -64,6 +90,11 @@ class MarkdownWriter:
     a reply taller than the screen scrolls like normal output. Refreshes are spaced by at least
     ten times the last render's cost, so a long open block never makes rendering, rather than
     the provider, the limit on a fast stream.
+
+    The live region never grows taller than the terminal: a block taller than the screen is
+    shown by its last lines (under a dim marker) and printed whole once it is finished. A live
+    region that overflows the screen cannot be erased, and every redraw would leave a partial
+    copy of the reply in the scrollback.
     """
 
     min_interval = 0.06
@@ -110,7 +141,9 @@ class MarkdownWriter:
             return
         self._commit_finished_blocks()
         tail = self.text[self.committed :]
-        self.live.update(self._markdown(tail) if tail.strip() else "", refresh=True)
+        self.live.update("", refresh=True)
+        if tail.strip():
+            self.live.console.print(self._markdown(tail))
         self.live.stop()
         self.live = None
 
@@ -138,12 +171,33 @@ class MarkdownWriter:
     def _refresh(self) -> None:
         if self.live is not None:
             tail = self.text[self.committed :]
-            self.live.update(self._markdown(tail), refresh=True)
+            self.live.update(_Tail(self._markdown(tail)), refresh=True)
 
     def _markdown(self, text: str):
         from rich.markdown import Markdown
 
         return Markdown(text, code_theme=self.code_theme)
+
+
+class _Tail:
+    """The last lines of a renderable that fit the terminal (all of it when it fits)."""
+
+    def __init__(self, renderable):
+        self.renderable = renderable
+
+    def __rich_console__(self, console, options):
+        from rich.segment import Segment
+        from rich.text import Text
+
+        room = max(2, console.size.height - 1)  # one row for the cursor below the region
+        lines = console.render_lines(self.renderable, options, pad=False, new_lines=False)
+        if len(lines) > room:
+            hidden = len(lines) - room + 1
+            yield Text(f"⋮ {hidden} more lines above", style="dim", no_wrap=True, overflow="crop")
+            lines = lines[hidden:]
+        for line in lines:
+            yield from line
+            yield Segment.line()
 
 
 def reply_writer(env: Environment, *, markdown: bool) -> ReplyWriter:

@@ -15,8 +15,11 @@ def print_table(
     rows: Iterable[Sequence[Any]],
     *,
     title: str | None = None,
+    cut: Sequence[str] = (),
 ) -> None:
-    """A rich table in a terminal; tab-separated lines with a header row in a pipe."""
+    """A rich table in a terminal; tab-separated lines with a header row in a pipe.
+    Columns named in `cut` stay on one line in a terminal, cut to fit with '…'; the others
+    fold."""
     rows = list(rows)
     if not env.stdout_isatty:
         env.stdout.write("\t".join(columns) + "\n")
@@ -28,12 +31,33 @@ def print_table(
 
     from llmcli.ui.console import stdout_console
 
+    console = stdout_console(env)
+    cells = [[_plain(c) for c in row] for row in rows]
+    room = _room_for_cut(console.width, columns, cells, cut)
     table = Table(title=title, header_style="bold", expand=False)
     for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*(_plain(c) for c in row))
-    stdout_console(env).print(table)
+        if col in cut:
+            table.add_column(col, overflow="ellipsis", no_wrap=True, max_width=room)
+        else:
+            table.add_column(col, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _room_for_cut(width: int, columns: Sequence[str], cells: list[list[str]],
+                  cut: Sequence[str]) -> int | None:
+    """The width each `cut` column gets: what the other columns (at their natural width)
+    leave of the terminal, shared; at least 8."""
+    if not cut:
+        return None
+    from rich.cells import cell_len
+
+    others = sum(max([cell_len(col)] + [cell_len(r[i]) for r in cells])
+                 for i, col in enumerate(columns) if col not in cut)
+    frame = 3 * len(columns) + 1  # a border and two spaces of padding per column
+    n = sum(1 for col in columns if col in cut)
+    return max(8, (width - others - frame) // n)
 
 
 def _plain(value: Any) -> str:

@@ -7,6 +7,7 @@ answer (or reply) goes to stdout so the output can feed another command.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmcli.core.numbers import usd
@@ -42,13 +43,37 @@ def print_messages(env: Environment, messages: list[Message], header: list[str])
                             border_style=styles.get(m.role, "white")))
 
 
-class DimWriter:
-    """Streams reasoning dimmed in a terminal (plain in a pipe); the answer is printed after."""
+_LEAD = " \t*_`#>-"  # Markdown a model puts before an answer line: **Answer:**, > Answer:
 
-    def __init__(self, env: Environment):
+
+def is_answer_line(line: str, markers: Sequence[str]) -> bool:
+    """True for a line that starts (after Markdown marks) with one of the answer markers."""
+    s = line.lstrip(_LEAD).casefold()
+    return any(s.startswith(m.casefold()) for m in markers if m)
+
+
+def without_answer_lines(text: str, markers: Sequence[str]) -> str:
+    """The reasoning without its answer line(s): the answer is printed once, bold, after it."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not is_answer_line(line, markers))
+
+
+class DimWriter:
+    """Streams reasoning dimmed in a terminal (plain in a pipe); the answer is printed after.
+
+    In a terminal a line that starts with an answer marker is held back (it may be the answer
+    line, which is printed bold after the reply): the answer appears once. Held lines are kept
+    in `held`, for a caller that finds no answer in them.
+    """
+
+    def __init__(self, env: Environment, markers: Sequence[str] = ()):
         self.env = env
+        self.markers = [m for m in markers if m]
         self.last = ""
+        self.held: list[str] = []
         self._console = None
+        self._line = ""  # the current line, while it could still be an answer line
+        self._released = False  # the current line is not an answer line: streamed as it comes
 
     def start(self) -> None:
         if self.env.stdout_isatty:
@@ -57,14 +82,48 @@ class DimWriter:
             self._console = stdout_console(self.env)
 
     def write(self, piece: str) -> None:
-        if self._console is not None:
-            self._console.print(piece, style="dim", end="", markup=False, highlight=False)
+        if self._console is None or not self.markers:
+            self._emit(piece)
+            return
+        while piece:
+            head, newline, piece = piece.partition("\n")
+            if self._released:
+                self._emit(head + newline)
+            else:
+                self._line += head + newline
+                if newline:
+                    self._settle_line()
+                elif not self._could_be_answer(self._line):
+                    self._released = True
+                    self._emit(self._line)
+                    self._line = ""
+            if newline:
+                self._released = False
+
+    def _could_be_answer(self, partial: str) -> bool:
+        s = partial.lstrip(_LEAD).casefold()
+        return any(m.casefold().startswith(s) or s.startswith(m.casefold()) for m in self.markers)
+
+    def _settle_line(self) -> None:
+        if is_answer_line(self._line, self.markers):
+            self.held.append(self._line)
         else:
-            self.env.stdout.write(piece)
+            self._emit(self._line)
+        self._line = ""
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        if self._console is not None:
+            self._console.print(text, style="dim", end="", markup=False, highlight=False)
+        else:
+            self.env.stdout.write(text)
         self.env.stdout.flush()
-        self.last = piece
+        self.last = text
 
     def finish(self, interrupted: bool = False) -> None:
+        if self._line:
+            self._settle_line()
         if self.last and not self.last.endswith("\n"):
             self.env.stdout.write("\n")
         self.env.stdout.flush()
@@ -81,7 +140,7 @@ def print_dim(env: Environment, text: str) -> None:
         env.stdout.flush()
 
 
-def print_answer(env: Environment, answer: str, note: str = "") -> None:
+def print_answer(env: Environment, answer: str, note: str = "", label: str = "Answer") -> None:
     """The final answer: bold after a label in a terminal, the bare answer in a pipe."""
     if not env.stdout_isatty:
         env.stdout.write(answer + "\n")
@@ -91,22 +150,25 @@ def print_answer(env: Environment, answer: str, note: str = "") -> None:
 
     from llmcli.ui.console import stdout_console
 
-    line = Text("Answer: ", style="bold")
+    line = Text(f"{label}: ", style="bold")
     line.append(answer, style="bold green")
     if note:
         line.append(f"  {note}", style="dim")
     stdout_console(env).print(line)
 
 
-def print_step(env: Environment, title: str, text: str) -> None:
-    """One step of a chain (least-to-most), in a terminal: a bold title then dim text."""
+def print_step(env: Environment, title: str, label: str, text: str) -> None:
+    """One step of a chain (least-to-most), in a terminal: a bold title, then the reply dim
+    after its label (Sub-answer, Reply)."""
     from rich.text import Text
 
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
     console.print(Text(title, style="bold"))
-    console.print(Text(text.strip(), style="dim"))
+    body = Text(f"{label}: ", style="italic") if label else Text()
+    body.append(text.strip(), style="dim")
+    console.print(body)
     console.print()
 
 

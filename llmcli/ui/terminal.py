@@ -36,3 +36,15 @@ def echo(on: bool, stream: TextIO | None = None) -> Iterator[None]:
             termios.tcsetattr(fd, termios.TCSANOW, saved)
         except (OSError, termios.error):
             pass
+
+
+def discard_typeahead(stream: object | None = None) -> None:
+    """Throw away what was typed but not yet read (keys pressed while a reply streamed), so
+    the next question is answered by what is typed after it is asked. Only on a terminal."""
+    try:
+        import termios
+
+        fd = (stream or sys.stdin).fileno()  # type: ignore[attr-defined]
+        termios.tcflush(fd, termios.TCIFLUSH)
+    except (ImportError, OSError, ValueError, AttributeError):
+        pass

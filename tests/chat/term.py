@@ -38,7 +38,7 @@ def paste(text: str) -> str:
 class Term:
     def __init__(
         self, *args: str, env: dict[str, str] | None = None, rows: int = 24, cols: int = 80,
-        timeout: float = 20.0,
+        timeout: float = 20.0, command: str = "chat",
     ):
         environ = dict(os.environ)
         environ.update(env or {})
@@ -51,7 +51,7 @@ class Term:
         self.prompts = 0  # prompts seen so far
         self._waited_prompts = 0
         self.child = pexpect.spawn(
-            sys.executable, ["-m", "llmcli", "chat", *args], env=environ, cwd=str(ROOT),
+            sys.executable, ["-m", "llmcli", *command.split(), *args], env=environ, cwd=str(ROOT),
             dimensions=(rows, cols), encoding="utf-8", codec_errors="replace", timeout=timeout,
         )
         self.screen.write_process_input = self._answer  # cursor position reports and the like

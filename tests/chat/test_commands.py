@@ -83,7 +83,7 @@ def test_undo_retry_clear_tokens(scripted):
     dispatch("/retry", ctx)
     assert [t.reply for t in s.turns] == ["reply 2"]
     dispatch("/tokens", ctx)
-    assert "estimate, chars/4" in err(app) and "100,000 tokens" in err(app)
+    assert "reported by the provider" in err(app) and "100,000 tokens" in err(app)
     dispatch("/undo", ctx)
     assert s.turns == [] and "dropped: one" in err(app)
     s.send("two", ctx.ui)

@@ -129,7 +129,7 @@ def test_exact_counts_learn_what_the_provider_adds_around_the_messages(app, ui, 
     s.send("a b c", ui)
     # history: "a b c" (3 + 4) and "reply 1" (2 + 4); the provider reported 3 + 30 for a
     # request the meter counts as 7, so 26 more come with every request
-    count = s.count_exact()
+    count = s.meter.count(s.messages(), exact=True)
     assert count.exact and count.tokens == 13 + 26
     ui.answers = [False]
     assert s.send("x " * 60, ui).status == "not_sent"  # 13 + 64 = 77 would fit 100; +26 not

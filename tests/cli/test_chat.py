@@ -75,7 +75,8 @@ def test_a_conversation_with_slash_commands_and_the_status_line(openai_server, t
     ]
     t.line("/tokens")
     t.expect_prompt()
-    assert "128,000 tokens" in t.text() and "estimate, chars/4" in t.text()
+    # the figure the provider reported for the last exchange, the same as the status line's
+    assert "128,000 tokens" in t.text() and "reported by the provider" in t.text()
     t.line("/bogus")
     t.expect_prompt()
     assert "unknown command '/bogus'" in t.text()
@@ -355,7 +356,8 @@ def test_a_short_chat_with_the_local_model(term):
     t.expect_prompt()
     t.line("/tokens")
     t.expect_prompt()
-    assert "tokenizer" in t.text() or "count_tokens" in t.text()  # counted, not estimated
+    # counted, not estimated: the provider's own figure for the exchange
+    assert "reported by the provider" in t.text() and "~" not in t.lines()[-1]
     t.send(CTRL_D)
     assert t.exit_code() == 0
     rows = log_rows()
@@ -379,3 +381,62 @@ def test_sigterm_or_sighup_mid_reply_logs_the_partial_reply_and_ends(openai_serv
     assert t.exit_code() == code
     (row,) = log_rows()
     assert row["status"] == "interrupted" and row["reply"].startswith("word0 word1 word2 word3")
+
+
+def _status_tokens(t) -> str:
+    import re
+
+    t.wait(lambda: re.search(r"(~?[\d,]+) / 128k tokens", t.lines()[-1]) is not None,
+           "the status line's token count")
+    return re.search(r"(~?[\d,]+) / 128k tokens", t.lines()[-1]).group(1)
+
+
+def _tokens_command(t) -> str:
+    import re
+
+    t.line("/tokens")
+    t.expect_prompt()
+    found = re.findall(r"history\s+(~?[\d,]+) tokens", t.text())
+    return found[-1]
+
+
+def test_status_line_and_tokens_agree_and_a_system_prompt_never_lowers_the_count(
+        openai_server, term):
+    openai_server.prompt_tokens = 500  # the provider's figure is far above chars/4
+    t = term(*MODEL)
+    t.expect_prompt()
+    t.line("hi")
+    t.expect_prompt()
+    assert _status_tokens(t) == "502"  # 500 in + 2 out, as reported
+    assert _tokens_command(t) == "502"
+    t.line("/system Answer briefly and in Portuguese, please.")
+    t.expect_prompt()
+    after = _status_tokens(t)
+    assert after.startswith("~") and int(after[1:].replace(",", "")) > 502  # marked, not lower
+    assert _tokens_command(t) == after == _status_tokens(t)
+    t.send(CTRL_D)
+    assert t.exit_code() == 0
+
+
+def test_multi_toggles_off_and_leaving_says_how_to_resume_which_shows_the_last_turns(
+        openai_server, term):
+    t = term(*MODEL)
+    t.expect_prompt()
+    t.line("/multi")
+    t.expect_prompt()
+    assert "multi-line mode on" in t.text()
+    t.line("/multi")  # Enter runs a command line even in multi-line mode
+    t.expect_prompt()
+    assert "multi-line mode off" in t.text()
+    t.line("remember the number 42")
+    t.expect_prompt()
+    t.send(CTRL_D)
+    assert t.exit_code() == 0
+    assert "resume with: llmcli chat -c" in t.text()
+    t2 = term("-c")
+    t2.expect_prompt()
+    screen = t2.text()
+    assert "continuing conversation" in screen
+    assert "you: remember the number 42" in screen and "Hello from the stub." in screen
+    t2.send(CTRL_D)
+    assert t2.exit_code() == 0

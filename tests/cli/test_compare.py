@@ -244,12 +244,14 @@ def test_rendering_fits_the_terminal(cli, two_models, width):
     side_by_side = "openai:model-b" in lines[title_a]
     assert side_by_side == (width >= 2 * 28 + 1)
     assert "alpha reply" in screen and "beta reply" in screen
-    table = any(ln.split() == ["┃", "model", "┃", "ttft", "┃", "total", "┃", "in", "┃", "out",
-                               "┃", "tok/s", "┃", "cost", "┃", "finish", "┃", "waited", "┃"]
-                for ln in lines)
-    cards = sum(1 for ln in lines if ln.strip("│ ").startswith("ttft"))  # one card per cell
-    assert table != (cards == 2)
-    assert table == (width >= 80)  # the table fits from 80 columns here; narrower, cards
+    full = any(ln.split() == ["┃", "model", "┃", "ttft", "┃", "total", "┃", "in", "┃", "out",
+                              "┃", "tok/s", "┃", "cost", "┃", "finish", "┃", "waited", "┃"]
+               for ln in lines)
+    header = [ln for ln in lines if ln.startswith("┃ model")]
+    assert len(header) == 1  # a table at every width, never cards
+    assert sum(1 for ln in lines if ln.startswith("│ model-") or ln.startswith("│ openai:")) == 2
+    assert full == (width >= 80)  # every column from 80 here; narrower, some are left out
+    assert ("left out to fit" in screen) == (not full)
 
 
 def test_three_columns_stack_at_80_and_sit_side_by_side_at_160(cli, two_models):
@@ -280,7 +282,8 @@ def test_waited_marker_in_the_terminal_table(cli, openai_server, groq_server):
     row = next(ln for ln in screen.splitlines() if "openai:gpt-4o-mini" in ln and "│" in ln
                and "stop" in ln)
     assert "⏳ rate limit 0.2 s" in row
-    assert "waited: held back" in screen
+    assert "waited: backing off before a retry" in screen
+    assert "queued" not in screen  # no concurrency limit held anything back (#15)
 
 
 # -- blind votes and the leaderboard ---------------------------------------------------------------
@@ -449,3 +452,86 @@ def pexpect_eof():
     import pexpect
 
     return pexpect.EOF
+
+
+def test_blind_hides_the_figures_and_ignores_keys_typed_while_replies_stream(two_models):
+    """Before the vote nothing tells the columns apart (no time, tokens, cost, no table);
+    a key pressed while the replies stream is not taken as the vote."""
+    import sys
+    import time
+
+    slow = {"chunk_delay": 0.05, "prompt_tokens": 79}
+    per_model(two_models, {
+        "model-a": {**slow, "chunks": [f"alpha{i} " for i in range(30)]},
+        "model-b": {**slow, "chunks": [f"beta{i} " for i in range(30)]},
+    })
+    child = _spawn(sys.executable, "-m", "llmcli", "compare", "hi", *AB, "--blind")
+    deadline = time.monotonic() + 20
+    while len(two_models.requests_for("chat")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send("a\r")  # typed while both replies are still streaming (30 x 50 ms each)
+    child.expect(r"Which reply is better\? \[a/b/tie/skip\] ")
+    before_vote = strip_ansi(child.before)
+    for figure in ("$", " tok", "79", "ttft", "cost", "model-a", "model-b"):
+        assert figure not in before_vote, figure
+    child.sendline("b")
+    child.expect(r"B = (openai:model-[ab])  ← your pick")
+    picked = child.match.group(1)
+    child.expect(pexpect_eof())
+    after_vote = strip_ansi(child.before)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows("votes")[0]["winner"] == picked  # "b", typed after the question; not "a"
+    table = after_vote[after_vote.index("ttft"):]  # the figures, revealed after the vote
+    assert "openai:model-a" in table and "openai:model-b" in table and "stop" in table
+
+
+def test_compare_says_its_comparison_id_on_stderr(cli, two_models):
+    res = cli("compare", "hi", *AB, stderr_tty=True)
+    assert res.exit_code == 0, res.stderr
+    cid = rows()[0]["comparison_id"]
+    assert f"comparison {cid} logged: llmcli logs list --comparison {cid}" in res.stderr
+    listed = json.loads(cli("logs", "list", "--comparison", cid, "--json").stdout)
+    assert len(listed) == 2
+
+
+def test_three_providers_at_80_columns_keep_one_row_per_model(cli, three):
+    res = cli("compare", "hello", *THREE, stdout_tty=True, width=80)
+    assert res.exit_code == 0, res.stderr
+    lines = final_screen(res.stdout).splitlines()
+    assert all(len(ln) <= 80 for ln in lines)
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("┃ model"))
+    end = next(i for i, ln in enumerate(lines) if i > start and ln.startswith("└"))
+    body = lines[start + 2 : end]
+    assert len(body) == 3  # one line per model: nothing folded, no cards
+    assert [ln.split("│")[1].strip() for ln in body] == [
+        "gpt-4o-mini", "openai/gpt-oss-20b", "gemini-3.5-flash-lite"]  # provider dropped
+    note = next(ln for ln in lines if ln.startswith("left out to fit 80 columns"))
+    assert note.split(": ")[1].startswith("waited")  # the stated order: waited goes first
+
+
+def test_markdown_names_each_prompt(cli, two_models):
+    res = cli("compare", "-p", "Qual é a capital?", "-p", "E a do Peru?", *AB, "--markdown")
+    assert res.exit_code == 0, res.stderr
+    assert "- **p1**: Qual é a capital?\n- **p2**: E a do Peru?" in res.stdout
+
+
+def test_ctrl_c_leaves_no_stray_border_row(two_models):
+    """Ctrl-C mid-stream: the live region is cleared and only whole panels stay."""
+    from tests.chat.term import CTRL_C, Term
+
+    two_models.table["model-a"].update(chunk_delay=0.1, chunks=[f"alpha{i} " for i in range(200)])
+    two_models.table["model-b"].update(chunk_delay=0.1, chunks=[f"beta{i} " for i in range(200)])
+    t = Term("hi", *AB, rows=20, cols=80, command="compare")
+    try:
+        t.wait(lambda: "alpha3" in t.text(), "the replies to stream")
+        t.send(CTRL_C)
+        assert t.exit_code() == 130
+        lines = t.lines()
+        tops = sum(ln.count("╭") for ln in lines)
+        bottoms = sum(ln.count("╰") for ln in lines)
+        assert tops == bottoms == 2, t.text()  # the two reply panels, closed; no stray border
+        assert sum("openai:model-a" in ln for ln in lines if "╭" in ln) == 1
+        assert "^C" not in t.text()
+    finally:
+        t.close()

@@ -74,3 +74,40 @@ def test_corrupt_db_is_reported_not_replaced(cli, home):
     res = cli("logs", "list")
     assert res.exit_code == 12 and "unreadable" in res.stderr
     assert db.read_bytes() == b"garbage" * 1000
+
+
+def test_a_provider_alone_lists_all_its_models(cli, home):
+    from llmcli.core.response import Response
+
+    store = LogStore(Paths.from_env().logs_db)
+    for provider, model in (("groq", "llama-3.1-8b-instant"), ("groq", "openai/gpt-oss-20b"),
+                            ("local", "gemma-3-270m")):
+        req, resp = exchange()
+        store.log(req.model_copy(update={"model": model}),
+                  Response(**{**resp.model_dump(), "provider": provider, "model": model}))
+    store.close()
+    for spec, want in (("groq", 2), ("local", 1), ("groq:openai/gpt-oss-20b", 1),
+                       ("openai/gpt-oss-20b", 1)):
+        rows = json.loads(cli("logs", "list", "-m", spec, "--json").stdout)
+        assert len(rows) == want, spec
+
+
+def test_an_unknown_comparison_or_batch_id_is_an_error(cli, seeded):
+    for flag in ("--comparison", "--batch", "--cid"):
+        res = cli("logs", "list", flag, "nosuchid")
+        assert res.exit_code == 2 and "with id 'nosuchid'" in res.stderr, flag
+        assert res.stdout == ""
+
+
+def test_a_cell_is_cut_once_in_a_terminal(cli, home):
+    store = LogStore(Paths.from_env().logs_db)
+    store.log(*exchange(prompt="uma pergunta bem comprida " * 20, reply="resposta longa " * 30))
+    store.close()
+    res = cli("logs", "list", stdout_tty=True, width=80)
+    import re
+
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in res.stdout.splitlines()]
+    body = [ln for ln in lines if ln.startswith("│")]
+    assert len(body) == 1  # one row: nothing folded onto a second line
+    assert "uma per" in body[0] and "…" in body[0] and "respost" in body[0]
+    assert all(len(ln) <= 80 for ln in lines)

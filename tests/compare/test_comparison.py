@@ -133,7 +133,7 @@ def test_rate_limited_then_success_backs_off_and_counts_as_waiting():
 
 def test_a_500_back_off_is_labelled_by_its_cause_not_as_a_rate_limit():
     from llmcli.core.errors import ProviderError
-    from llmcli.ui.compare_view import waited_text
+    from llmcli.ui.compare_table import waited_text
 
     clock = FakeClock()
     err = ProviderError("server error", status=500, retryable=True)

@@ -196,7 +196,7 @@ def test_prompt_rag_json_and_top(cli, indexed, embed_server):
     assert [s["cited"] for s in data["sources"]] == [False, True]
     rows = sqlite3.connect(Paths.from_env().logs_db).execute(
         "SELECT template, prompt FROM exchanges").fetchall()
-    assert rows[-1][0] == "rag" and rows[-1][1].startswith("Context:")
+    assert rows[-1][0] == "rag" and rows[-1][1] == "frango grelhado"  # the question (#15)
 
 
 def test_show_context_goes_to_stderr(cli, indexed, embed_server):
@@ -328,3 +328,14 @@ def test_batch_rag_dry_run_embeds_nothing(cli, indexed, embed_server, tmp_path):
     assert len(embed_server.requests_for("embeddings")) == n
     assert not chat_requests(embed_server)
     assert "line 2" in res.stderr
+
+
+def test_the_log_shows_the_question_not_the_context(cli, indexed, embed_server):
+    assert cli("prompt", "--rag", "notas", "quanta água beber por quilo", *CHAT).exit_code == 0
+    res = cli("chat", *CHAT, input="/rag notas 2\nquantas horas dormir\n")
+    assert res.exit_code == 0, res.stderr
+    rows = json.loads(cli("logs", "list", "--json").stdout)
+    assert [r["prompt"] for r in rows] == ["quantas horas dormir", "quanta água beber por quilo"]
+    assert "Context:" in json.loads(rows[0]["messages"])[-1]["content"]  # what was sent
+    titles = json.loads(cli("logs", "conversations", "--json").stdout)
+    assert [c["title"] for c in titles] == ["quantas horas dormir"]

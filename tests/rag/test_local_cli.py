@@ -39,6 +39,8 @@ def test_offline_index_search_and_ask(cli, tmp_path):
     assert [c["source"] for c in data["context"]] == ["receitas.md", "receitas.md"]
     assert len(data["sources"]) == 2
     conn = sqlite3.connect(Paths.from_env().logs_db)
-    prompt, template = conn.execute("SELECT prompt, template FROM exchanges").fetchone()
+    prompt, template, messages = conn.execute(
+        "SELECT prompt, template, messages FROM exchanges").fetchone()
     conn.close()
-    assert template == "rag" and prompt.startswith("Context:\n[1] (receitas.md:")
+    assert template == "rag" and prompt == "Quanto tempo grelhar o frango?"  # the question
+    assert json.loads(messages)[-1]["content"].startswith("Context:\n[1] (receitas.md:")

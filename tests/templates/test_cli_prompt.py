@@ -56,7 +56,7 @@ def test_terminal_shows_reasoning_dimmed_then_the_answer(cli, openai_server):
 
     assert "\x1b[2mreasoning" in res.stdout  # dim
     plain = re.sub(r"\x1b\[[0-9;]*m", "", res.stdout)
-    assert plain == "reasoning here\nAnswer: 51\nAnswer: 51\n"
+    assert plain == "reasoning here\nAnswer: 51\n"  # the answer once, bold (#15)
     assert "\x1b[1mAnswer: \x1b[0m\x1b[1;32m51" in res.stdout  # the extracted answer, bold
 
 
@@ -169,7 +169,9 @@ def test_json_template_refuses_a_reply_missing_keys(cli, openai_server):
     queue(openai_server, '{"nome": "Maria"}')
     res = cli("prompt", "-t", "json", "-v", "fields=nome, idade", "Maria, 34", *M)
     assert res.exit_code == 10 and res.stdout == ""
-    assert "lacks key: idade" in res.stderr and res.stderr.count("\n") == 1
+    raw, error = res.stderr.splitlines()  # the raw reply, then the one error line (#15)
+    assert raw == '{"nome": "Maria"}'
+    assert "lacks key: idade (the raw reply is on stderr)" in error
 
 
 def test_show_prompt_sends_nothing(cli, openai_server):
