@@ -200,6 +200,7 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
         writer = DimWriter(env, _markers(t))
     else:
         writer = reply_writer(env, markdown=not args.plain)
+    dim = writer if isinstance(writer, DimWriter) else None  # before any wrapper below
     if rendered.completes_examples:
         from llmcli.ui.stream import TrimWriter
 
@@ -228,7 +229,7 @@ def _single(app: AppContext, args: PromptArgs, rendered: Rendered, ref: ModelRef
             data["data"] = outcome.data
         print_json(env, data)
         return
-    held = writer.held if isinstance(writer, DimWriter) else []
+    held = dim.held if dim is not None else []
     _output(app, args, outcome, t, streamed=not quiet, held=held)
 
 

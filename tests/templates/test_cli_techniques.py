@@ -62,7 +62,8 @@ def test_tree_of_thoughts_on_a_terminal_titles_each_step(cli, openai_server):
     assert "Step 1 of 3: thoughts proposed" in out
     assert "Step 1, thought 1: 4 x 5 = 20 reais · score 9" in out
     assert "Answer from the best path" in out
-    assert out.rstrip().endswith("Answer: 26")
+    # the conclusion is shown with the other steps, then the extracted answer, labelled
+    assert out.rstrip().endswith("Answer: 26\n\nFinal answer: 26")
 
 
 def test_self_refine_in_a_pipe(cli, openai_server):
