@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -27,6 +27,12 @@ JOB_COMMANDS = ("jobs", "status", "fetch", "cancel")
 
 jobs_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _timeout() -> float | None:
+    """`--timeout`, the same option (and meaning) as on every command that calls a provider."""
+    return typer.Option(None, "--timeout", min=0.001, max=3600, help=TIMEOUT_HELP)
+
 
 # Tests replace this to poll on an injected clock; `--poll 0` also never sleeps.
 sleep: Callable[[float], None] = time.sleep
@@ -208,24 +214,25 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
 
 
 @jobs_app.command("jobs")
-def list_jobs(ctx: typer.Context) -> int:
+def list_jobs(ctx: typer.Context, timeout: float | None = _timeout()) -> int:
     """List provider batch jobs, newest first."""
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_jobs
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     print_jobs(app_ctx.env, BatchJobStore(app_ctx.logs).all())
     return 0
 
 
 @jobs_app.command("status")
-def status(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB")) -> int:
+def status(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB"),
+           timeout: float | None = _timeout()) -> int:
     """Ask the provider where a job stands and show it."""
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.refresh(service, BatchJobStore(app_ctx.logs), job)
@@ -240,20 +247,22 @@ def fetch(
     output: Path | None = typer.Option(None, "-O", "--output", help="Write records to this file."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Resubmit the failed requests as a new part."),
+    timeout: float | None = _timeout(),
 ) -> int:
     """Download a job's results: one record per input, as a synchronous batch writes them."""
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed)
 
 
 @jobs_app.command("cancel")
-def cancel(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB")) -> int:
+def cancel(ctx: typer.Context, job_id: str = typer.Argument(..., metavar="JOB"),
+           timeout: float | None = _timeout()) -> int:
     """Cancel a job's unfinished provider jobs (answers already made can still be fetched)."""
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.cancel(service, BatchJobStore(app_ctx.logs), job)
