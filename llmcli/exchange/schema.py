@@ -124,6 +124,21 @@ def validate_reply(text: str, schema: dict[str, Any]) -> Any:
     return document
 
 
+def check_response(request: Any, response: Any) -> SchemaMismatch | None:
+    """Validate a complete reply against the request's `--schema` or `--regex`: the document
+    goes on `response.data`; a mismatch marks the response as an error and is returned."""
+    try:
+        if request.regex is not None:
+            validate_regex(response.text, request.regex)
+        if request.json_schema is not None:
+            response.data = validate_reply(response.text, request.json_schema)
+    except SchemaMismatch as exc:
+        response.status = "error"
+        response.error = exc.message  # the hint (raw reply on stderr) is for a terminal only
+        return exc
+    return None
+
+
 def stored_form(schema: dict[str, Any]) -> str:
     """The schema as the log stores it (store/logs.py), so a lookup can match it exactly."""
     return json.dumps(schema, ensure_ascii=False)

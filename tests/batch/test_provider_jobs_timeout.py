@@ -1,5 +1,6 @@
 """`--timeout` on `batch jobs|status|fetch|cancel`: the same flag, with the same meaning, as on
-every command that calls a provider (seconds a silent server is given before giving up). The loopback stub hangs for 30 s; the test allows 0.5 s."""
+every command that calls a provider (seconds a silent server is given before giving up). The
+loopback stub hangs for 30 s; the test allows 0.5 s."""
 
 from __future__ import annotations
 
