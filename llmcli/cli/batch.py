@@ -117,6 +117,7 @@ def batch(
         return _provider_batch(app_ctx, source, targets, builder, in_fmt=in_fmt, strict=strict,
                                dry_run=dry_run, wait=wait, poll=poll, output=output,
                                needs_prompt=template is None, template_spec=template,
+                               no_log=no_log,
                                refused=resume or retry_failed or rag is not None)
 
     answered = None

@@ -8,6 +8,7 @@ an input: `./jobs` or the file wins). That keeps `llmcli batch FILE` exactly as 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,12 +41,14 @@ sleep: Callable[[float], None] = time.sleep
 
 def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *,
            in_fmt: str, needs_prompt: bool, strict: bool, dry_run: bool, wait: bool,
-           poll: float, output: Path | None, template_spec: str | None) -> int:
+           poll: float, output: Path | None, template_spec: str | None,
+           no_log: bool = False) -> int:
     """Build the request files, then (unless --dry-run) upload them and create the jobs."""
     from llmcli.batch import inputs, jobs
     from llmcli.batch.jobs_build import Limits, write_request_files
     from llmcli.batch.summary import plural
     from llmcli.core.errors import InvalidInput
+    from llmcli.exchange.schema import stored_form
     from llmcli.store.batch_jobs import BatchJobStore, Job
     from llmcli.store.logs import new_id, now_iso
     from llmcli.ui.console import warn_line
@@ -85,7 +88,9 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     store = BatchJobStore(app_ctx.logs)
     job = Job(id=job_id, created=now_iso(), provider=target.provider_name, model=target.model,
               source=source, template=_template_ref(template_spec), extracts=builder.extracts,
-              requests=built.requests, status="validating", cost=estimate)
+              requests=built.requests, status="validating", cost=estimate,
+              schema=None if target.schema is None else stored_form(target.schema),
+              options=json.dumps(target.options.set_values(), ensure_ascii=False))
     store.add(job)
     try:
         jobs.submit(service, store, job, [f.path for f in built.files])
@@ -104,7 +109,7 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
         env.stdout.flush()
         code = 0
     else:
-        code = _wait_and_fetch(app_ctx, job, poll=poll, output=output)
+        code = _wait_and_fetch(app_ctx, job, poll=poll, output=output, no_log=no_log)
     if built.bad:  # like a synchronous batch: malformed lines make the exit status 2
         from llmcli.batch.plan import BatchIncomplete
 
@@ -124,7 +129,8 @@ def _template_ref(spec: str | None) -> str | None:
     return str(path.resolve()) if path.is_file() else spec
 
 
-def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path | None) -> int:
+def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path | None,
+                    no_log: bool = False) -> int:
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import progress_line
@@ -133,7 +139,7 @@ def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path 
     store = BatchJobStore(app_ctx.logs)
     jobs.wait(service, store, job, interval=poll, sleep=lambda s: sleep(s) if s else None,
               progress=lambda j: progress_line(app_ctx.env, j))
-    return _fetch(app_ctx, job, output, retry_failed=False)
+    return _fetch(app_ctx, job, output, retry_failed=False, no_log=no_log)
 
 
 def _open(source: str):
@@ -156,7 +162,8 @@ def _store_job(app_ctx: AppContext, ident: str) -> Job:
     return BatchJobStore(app_ctx.logs).get(ident)
 
 
-def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: bool) -> int:
+def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: bool,
+           no_log: bool = False) -> int:
     from llmcli.batch import jobs
     from llmcli.batch.plan import BatchIncomplete
     from llmcli.batch.summary import plural
@@ -176,7 +183,15 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
 
         extract = TemplateBuilder(load_template(job.template, app_ctx.paths)).extract
     dest = output if output is not None else folder / "stdout.jsonl"
-    got = jobs.fetch(service, store, job, folder, dest, model_info(provider, job.model), extract)
+    log = None
+    if not no_log:
+        from llmcli.batch.jobs_log import ResultLog
+
+        ref = app_ctx.registry.resolve(f"{job.provider}:{job.model}")
+        name = job.template and (Path(job.template).stem if "/" in job.template else job.template)
+        log = ResultLog(app_ctx.logs, store, job, ref, folder, template=name)
+    got = jobs.fetch(service, store, job, folder, dest, model_info(provider, job.model), extract,
+                     log)
     if output is None:
         with dest.open(encoding="utf-8") as fh:
             for line in fh:
@@ -248,10 +263,13 @@ def fetch(
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Resubmit the failed requests as a new part."),
     timeout: float | None = _timeout(),
+    no_log: bool = typer.Option(False, "--no-log", help="Do not record the results."),
 ) -> int:
-    """Download a job's results: one record per input, as a synchronous batch writes them."""
+    """Download a job's results: one record per input, as a synchronous batch writes them.
+    Each result is also written to the log once (llmcli logs list --batch JOB)."""
     app_ctx = app_context(ctx, timeout=timeout)
-    return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed)
+    return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed,
+                  no_log=no_log)
 
 
 @jobs_app.command("cancel")

@@ -178,6 +178,19 @@ MIGRATIONS: list[str] = [
         created TEXT NOT NULL
     );
     """,
+    # 6: provider batch jobs with --schema (#17/#22): the schema and options every request was
+    # sent with, and which provider results were written to the log (fetching twice, once).
+    """
+    ALTER TABLE batch_jobs ADD COLUMN schema TEXT;
+    ALTER TABLE batch_jobs ADD COLUMN options TEXT;
+    CREATE TABLE batch_job_logged (
+        job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        log_id INTEGER NOT NULL,
+        PRIMARY KEY (job_id, custom_id, part)
+    );
+    """,
 ]
 
 EMBEDDING_CACHE_MIGRATIONS: list[str] = [
