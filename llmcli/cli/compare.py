@@ -8,6 +8,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
+from llmcli.cli.schema_input import SCHEMA_HELP, SCHEMA_MULTI_HELP
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -55,6 +56,8 @@ def compare(
         None, "--rag", help="Ask with passages from this index (the same for every model)."
     ),
     rag_top: int = typer.Option(4, "--rag-top", min=1, max=50, help="Passages to retrieve."),
+    schema: str | None = typer.Option(None, "--schema", help=SCHEMA_HELP),
+    schema_multi: str | None = typer.Option(None, "--schema-multi", help=SCHEMA_MULTI_HELP),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -93,13 +96,15 @@ def compare(
     blind_map: dict[str, str] = {}
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
-    make_request = setup.request_builder(variants, refs, parse_pairs(option))
+    json_schema = _schema(app_ctx, refs, schema, schema_multi)
+    make_request = setup.request_builder(variants, refs, parse_pairs(option), json_schema)
     cells = build_grid(variants, refs, runs)
     per_provider, budgets = _limits(app_ctx, refs, concurrency)
     comparison = Comparison(
         cells, providers=_providers(app_ctx, refs), make_request=make_request,
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
         policy=app_ctx.retry_policy,
+        stream=json_schema is None,  # a document is checked whole, as prompt --schema does
     )
     grid = Grid(comparison.states, [v.label for v in variants], labels)
     view = CompareView(env, grid) if not machine else None
@@ -118,6 +123,23 @@ def compare(
     if blind and not result.interrupted:
         _vote(app_ctx, result, grid, blind_map)
     _exit_status(env, result, log_failed)
+
+
+def _schema(app_ctx: AppContext, refs: list[ModelRef], schema: str | None,
+            multi: str | None) -> dict[str, Any] | None:
+    """`--schema`/`--schema-multi` as prompt reads them; a model without a native mode is
+    named once (its cells are asked in the prompt, then validated)."""
+    from llmcli.cli.schema_input import load_schema, saved
+    from llmcli.exchange.request import schema_native
+    from llmcli.ui.console import warn_line
+
+    json_schema = load_schema(schema, multi, saved(app_ctx))
+    if json_schema is not None:
+        for ref in dict.fromkeys(refs):
+            if not schema_native(ref):
+                warn_line(app_ctx.env, f"{ref.provider}:{ref.model} has no native structured "
+                          "output; asking for JSON in the prompt and validating the reply")
+    return json_schema
 
 
 def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> None:

@@ -90,9 +90,10 @@ def request_builder(
     variants: Sequence[PromptVariant],
     refs: Sequence[ModelRef],
     user_options: dict[str, Any],
+    schema: dict[str, Any] | None = None,
 ) -> Callable[[Cell], ChatRequest]:
     """Validate every (row, model) pair's options now, so a bad option fails before any
-    request; returns the function that builds a cell's request."""
+    request; returns the function that builds a cell's request (with `schema`: --schema)."""
     from llmcli.exchange.request import build_request, validate_options
 
     validated: dict[tuple[int, int], Options] = {}
@@ -102,7 +103,8 @@ def request_builder(
             validated[(r, c)] = validate_options(ref, {**v.options, **user_options})
 
     def make(cell: Cell) -> ChatRequest:
-        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)])
+        return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)],
+                             schema=schema)
 
     return make
 

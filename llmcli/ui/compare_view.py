@@ -291,7 +291,18 @@ def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
             fmt_num(s.tokens_per_second), cost(r.cost if r else None),
             finish, waited_text(s),
         ])
+        if _schema(grid):
+            rows[-1].append("-" if s.valid is None else ("yes" if s.valid else "no"))
     return rows
+
+
+def _schema(grid: Grid) -> bool:
+    """--schema was given: the table gets a 'valid' column."""
+    return any(s.request is not None and s.request.json_schema is not None for s in grid.states)
+
+
+def _columns(grid: Grid, base: Sequence[str]) -> list[str]:
+    return [*base, "valid"] if _schema(grid) else list(base)
 
 
 def _runs(grid: Grid) -> int:
@@ -303,7 +314,7 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
     pipe."""
     plain = not env.stdout_isatty
     rows = measurement_rows(grid, plain=plain)
-    cols = list(PLAIN_COLUMNS if plain else COLUMNS)
+    cols = _columns(grid, PLAIN_COLUMNS if plain else COLUMNS)
     if len(grid.row_labels) == 1 and _runs(grid) == 1:
         cols.remove("prompt")
         rows = [r[:1] + r[2:] for r in rows]
@@ -370,7 +381,7 @@ def _styled(name: str, value: str) -> Any:
 def markdown_report(grid: Grid) -> str:
     """A Markdown table of measurements, then each reply under its own heading."""
     rows = measurement_rows(grid)
-    cols = list(COLUMNS)
+    cols = _columns(grid, COLUMNS)
     if len(grid.row_labels) == 1 and _runs(grid) == 1:
         cols.remove("prompt")
         rows = [r[:1] + r[2:] for r in rows]
