@@ -59,6 +59,8 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     most_requests, most_bytes = service.limits
     limits = Limits(int(cfg.get("batch_max_requests", most_requests)),
                     int(cfg.get("batch_max_bytes", most_bytes)))
+    if "batch_inline_max_bytes" in cfg and hasattr(service, "inline_max_bytes"):
+        service.inline_max_bytes = int(cfg["batch_inline_max_bytes"])  # Gemini's file route
     job_id = new_id()
     if output is not None and not dry_run:
         jobs.check_dest(output, job_id)  # before anything is sent, not after the wait
