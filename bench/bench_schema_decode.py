@@ -95,7 +95,8 @@ def main() -> None:
             for label, schema in (order if r % 2 == 0 else order[::-1]):
                 runs[name][label].append(one_run(tok, make(), schema, args.tokens))
     out: dict[str, object] = {
-        "cpu": next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
+        "cpu": next((ln.split(":", 1)[1].strip()
+                     for ln in Path("/proc/cpuinfo").read_text().splitlines()
                      if ln.startswith("model name")), "?"),
         "cores": os.cpu_count(), "rounds": args.rounds, "tokens": args.tokens,
         "load_before": [round(x, 2) for x in load_before],

@@ -111,7 +111,7 @@ def validate_reply(text: str, schema: dict[str, Any]) -> Any:
         document = json.loads(body)
     except json.JSONDecodeError as exc:
         raise SchemaMismatch(f"the reply is not JSON: {exc.msg} at line {exc.lineno} column "
-                             f"{exc.colno}", hint="the raw reply is on stderr") from None
+                             f"{exc.colno}") from None
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
@@ -119,8 +119,7 @@ def validate_reply(text: str, schema: dict[str, Any]) -> Any:
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the top level"
         raise SchemaMismatch(f"the reply does not match the schema at {where}: "
-                             f"{error.validator} rule: {error.message}",
-                             hint="the raw reply is on stderr")
+                             f"{error.validator} rule: {error.message}")
     return document
 
 
@@ -134,7 +133,7 @@ def check_response(request: Any, response: Any) -> SchemaMismatch | None:
             response.data = validate_reply(response.text, request.json_schema)
     except SchemaMismatch as exc:
         response.status = "error"
-        response.error = exc.message  # the hint (raw reply on stderr) is for a terminal only
+        response.error = exc.message
         return exc
     return None
 
@@ -202,11 +201,9 @@ def validate_regex(text: str, pattern: str) -> None:
     data = text.encode("utf-8")
     for i, byte in enumerate(data):
         if not matcher.consume_token(byte):
-            raise SchemaMismatch(f"the reply does not match --regex from byte {i + 1}",
-                                 hint="the raw reply is on stderr")
+            raise SchemaMismatch(f"the reply does not match --regex from byte {i + 1}")
     if not matcher.is_accepting():
-        raise SchemaMismatch("the reply stops before matching --regex (max_tokens?)",
-                             hint="the raw reply is on stderr")
+        raise SchemaMismatch("the reply stops before matching --regex (max_tokens?)")
 
 
 _BYTES: Any = None
