@@ -6,6 +6,7 @@ import typer
 
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
+from llmcli.cli.schema_input import SCHEMA_HELP, SCHEMA_MULTI_HELP
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -62,13 +63,8 @@ def prompt(
     show_context: bool = typer.Option(
         False, "--show-context", help="With --rag: print what was retrieved and sent (stderr)."
     ),
-    schema: str | None = typer.Option(
-        None, "--schema", help="Reply as JSON valid against this schema: a file, inline JSON, "
-        "or 'name, age int, bio'."
-    ),
-    schema_multi: str | None = typer.Option(
-        None, "--schema-multi", help="As --schema, for an array of such items ({\"items\": [...]})."
-    ),
+    schema: str | None = typer.Option(None, "--schema", help=SCHEMA_HELP),
+    schema_multi: str | None = typer.Option(None, "--schema-multi", help=SCHEMA_MULTI_HELP),
     regex: str | None = typer.Option(
         None, "--regex", help="Local model: the whole reply matches this regular expression."
     ),
