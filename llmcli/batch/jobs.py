@@ -213,16 +213,15 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
     with out:
         for path, is_err, part_no in files:
             for cid, line in _results(path):
+                rec, rec_cost = _record(line, cid, label, job, info, extract, schema)
                 if log is not None:  # every provider result, even one a later part answered
-                    log.add(cid, part_no, _record(line, cid, label, job, info, extract,
-                                                  schema)[0])
+                    log.add(cid, part_no, rec)
                 # An answer from a later part (a resubmission: one that failed or did not
                 # match --schema) wins over an earlier one.
                 if cid in written or (is_err and cid in answered) or \
                         (not is_err and answered[cid] > part_no):
                     continue
                 written.add(cid)
-                rec, rec_cost = _record(line, cid, label, job, info, extract, schema)
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 if rec["status"] == "ok":
                     result.ok += 1
