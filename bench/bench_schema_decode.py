@@ -5,8 +5,11 @@ same prompt greedily on each engine twice, once free and once under a JSON Schem
 must run past the token budget (`minLength`), so both decode every step of the budget; the
 order alternates round by round (free first, then schema first) so drift in the machine's load
 falls on both alike. Figures per run: tokens per second after the first token (prefill left
-out) and CPU seconds per token (all threads; less sensitive than wall time to other processes
-on a shared machine). Reported: the median over rounds, and the schema/free ratio of medians.
+out), CPU seconds per token (all threads; less sensitive than wall time to other processes on
+a shared machine, but llama.cpp's idle threads spin, so its CPU figure also counts their
+waiting while Python samples), and the wall time spent inside the grammar stage itself
+(`GrammarStage.apply` and `advance`, timed around the real calls). Reported: the median over
+rounds, and the schema/free ratio of medians.
 
 Run from the repository root (the llamacpp extra installed for the second engine):
     LLMCLI_TEST_CACHE=/work/.test-cache .venv/bin/python bench/bench_schema_decode.py \\
@@ -52,8 +55,30 @@ def sessions(engines: list[str], tokens: int):
     return out
 
 
-def one_run(tok, session, schema, tokens: int) -> tuple[float, float, int]:
-    """(tokens/s after the first, CPU s per token after the first, tokens decoded)."""
+GRAMMAR_SECONDS = [0.0]  # wall time inside the grammar stage (mask and advance), this run
+
+
+def time_the_grammar_stage() -> None:
+    """Wrap GrammarStage.apply/advance to add their wall time to GRAMMAR_SECONDS (the stage
+    runs for real; only a clock is read around it)."""
+    from llmcli.local.grammar import GrammarStage
+
+    for name in ("apply", "advance"):
+        real = getattr(GrammarStage, name)
+
+        def timed(self, *a, _real=real):
+            t = time.perf_counter()
+            try:
+                return _real(self, *a)
+            finally:
+                GRAMMAR_SECONDS[0] += time.perf_counter() - t
+
+        setattr(GrammarStage, name, timed)
+
+
+def one_run(tok, session, schema, tokens: int) -> tuple[float, float, int, float]:
+    """(tokens/s after the first, CPU s per token after the first, tokens decoded, grammar
+    stage's wall seconds per token)."""
     from llmcli.core.events import Usage
     from llmcli.core.messages import ChatRequest, Message
     from llmcli.core.options import Options
@@ -64,6 +89,7 @@ def one_run(tok, session, schema, tokens: int) -> tuple[float, float, int]:
                           json_schema=schema, raw=True)
     first = last = 0.0
     cpu_first = cpu_last = 0.0
+    GRAMMAR_SECONDS[0] = 0.0
     n = 0
     for event in run_chat(request, tok, session, defaults={}, max_tokens=tokens):
         last, cpu_last = time.perf_counter(), time.process_time()
@@ -72,7 +98,7 @@ def one_run(tok, session, schema, tokens: int) -> tuple[float, float, int]:
         if isinstance(event, Usage):
             n = event.output_tokens or 0
     steps = max(1, n - 1)
-    return steps / (last - first), (cpu_last - cpu_first) / steps, n
+    return steps / (last - first), (cpu_last - cpu_first) / steps, n, GRAMMAR_SECONDS[0] / n
 
 
 def main() -> None:
@@ -82,6 +108,7 @@ def main() -> None:
     ap.add_argument("--engines", default="numpy,llamacpp")
     args = ap.parse_args()
     load_before = os.getloadavg()
+    time_the_grammar_stage()
     engines = sessions(args.engines.split(","), args.tokens)
     # one warm-up of each (grammar adapter built once per process, caches filled)
     for _, make, tok in engines:
@@ -111,6 +138,8 @@ def main() -> None:
                 "median_cpu_ms_per_tok": round(1000 * statistics.median(v[1] for v in vals), 2),
                 "tok_s_runs": [round(v[0], 2) for v in vals],
                 "tokens": sorted({v[2] for v in vals}),
+                "median_grammar_ms_per_tok": round(1000 * statistics.median(v[3] for v in vals),
+                                                   3),
             }
         f, s = res["free"], res["schema"]
         res["schema_over_free_tok_s"] = round(s["median_tok_s"] / f["median_tok_s"], 3)  # type: ignore[index]
