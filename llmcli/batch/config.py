@@ -29,6 +29,8 @@ class Target:
     provider: Provider
     info: ModelInfo | None = None
     options: Options = field(default_factory=Options)
+    # --schema: every reply must be a JSON document valid against it (its record carries it)
+    schema: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
     @property
     def ref(self) -> ModelRef:

@@ -246,7 +246,7 @@ class BatchRunner:
         item_no = self.stats.read
         self.stats.agreement.expect(item_no, len(targets))
         for t in targets:
-            request = build_request(t.ref, messages, t.options)
+            request = build_request(t.ref, messages, t.options, schema=t.schema)
             unit = Unit(self._seq, item_no, item, t, request, self._estimate(request, t))
             if self.builder.chained:  # a multi-call template: the unit runs its technique
                 unit.chain = self.builder.chain(item, t.options.set_values())  # type: ignore[union-attr]
@@ -331,6 +331,10 @@ class BatchRunner:
         unit.requests += out.response.attempts
         # One row per item, its final outcome, with every request it took (not a row a retry).
         response = out.response.model_copy(update={"attempts": max(1, unit.requests)})
+        if response.status == "complete" and unit.target.schema is not None:
+            from llmcli.exchange.schema import check_response
+
+            out.error = check_response(unit.request, response) or out.error  # logged as such
         if out.cancelled:
             self._log(unit, response, out)
             self._drop(unit)
@@ -380,6 +384,8 @@ class BatchRunner:
             status="ok" if ok else "error",
             reply=r.text,
             answer=answer,
+            data=r.data if ok else None,
+            with_data=unit.target.schema is not None,
             with_answer=self.builder.extracts,
             input_tokens=r.usage.input_tokens,
             output_tokens=r.usage.output_tokens,

@@ -24,6 +24,7 @@ from llmcli.core.numbers import dumps
 
 if TYPE_CHECKING:
     from llmcli.batch.jobs_build import Built
+    from llmcli.batch.jobs_log import ResultLog
     from llmcli.core.batch_jobs import BatchService, RemoteJob
     from llmcli.core.provider import ModelInfo, Provider
     from llmcli.store.batch_jobs import BatchJobStore, Job
@@ -167,14 +168,16 @@ def check_dest(dest: Path, job_id: str) -> None:
 
 
 def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, dest: Path,
-          info: ModelInfo | None, extract: Callable[[str], str | None] | None) -> Fetched:
-    """Download the ended parts' result files and write one record per input to `dest`."""
+          info: ModelInfo | None, extract: Callable[[str], str | None] | None,
+          log: ResultLog | None = None) -> Fetched:
+    """Download the ended parts' result files and write one record per input to `dest`; each
+    provider result goes to the log once (`log`), however many times the job is fetched."""
     from llmcli.core.batch_jobs import ENDED
 
     check_dest(dest, job.id)
     refresh(service, store, job)
     result = Fetched()
-    files: list[tuple[Path, bool]] = []  # (downloaded file, holds errors)
+    files: list[tuple[Path, bool, int]] = []  # (downloaded file, holds errors, part)
     for part in job.parts:
         if part.status not in ENDED:
             result.pending_parts += 1
@@ -191,8 +194,13 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
                 tmp = local.with_suffix(".part")
                 service.download(file_id, tmp)
                 os.replace(tmp, local)
-            files.append((local, is_error))
-    answered = {cid for path, is_err in files if not is_err for cid, _ in _results(path)}
+            files.append((local, is_error, part.part))
+    answered: dict[str, int] = {}  # custom_id -> the latest part that answered it
+    for path, is_err, part_no in files:
+        if not is_err:
+            for cid, _ in _results(path):
+                answered[cid] = max(answered.get(cid, 0), part_no)
+    schema = json.loads(job.schema) if job.schema else None
     label = f"{job.provider}:{job.model}"
     tmp_out = dest.with_name(f".{dest.name}.fetching")
     cost = 0.0
@@ -204,12 +212,17 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
     except OSError as exc:
         raise StorageError(f"cannot write {dest}: {exc.strerror or exc}") from None
     with out:
-        for path, is_err in files:
+        for path, is_err, part_no in files:
             for cid, line in _results(path):
-                if cid in written or (is_err and cid in answered):
+                rec, rec_cost = _record(line, cid, label, job, info, extract, schema)
+                if log is not None:  # every provider result, even one a later part answered
+                    log.add(cid, part_no, rec)
+                # An answer from a later part (a resubmission: one that failed or did not
+                # match --schema) wins over an earlier one.
+                if cid in written or (is_err and cid in answered) or \
+                        (not is_err and answered[cid] > part_no):
                     continue
                 written.add(cid)
-                rec, rec_cost = _record(line, cid, label, job, info, extract)
                 out.write(dumps(rec, ensure_ascii=False) + "\n")
                 if rec["status"] == "ok":
                     result.ok += 1
@@ -228,7 +241,7 @@ def fetch(service: BatchService, store: BatchJobStore, job: Job, folder: Path, d
                     written.add(cid)
                     line = {"error": {"message": f"no result: the job ended {part.status} "
                                                  "before this request ran"}}
-                    rec, _ = _record(line, cid, label, job, info, extract)
+                    rec, _ = _record(line, cid, label, job, info, extract, schema)
                     out.write(dumps(rec, ensure_ascii=False) + "\n")
                     result.failed[cid] = rec["error"]
     os.replace(tmp_out, dest)
@@ -253,7 +266,8 @@ def _results(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _record(line: dict[str, Any], cid: str, label: str, job: Job, info: ModelInfo | None,
-            extract: Callable[[str], str | None] | None) -> tuple[dict[str, Any], float | None]:
+            extract: Callable[[str], str | None] | None,
+            schema: dict[str, Any] | None = None) -> tuple[dict[str, Any], float | None]:
     number, ident = parse_custom_id(cid)
     response = line.get("response") or {}
     body = response.get("body") or {}
@@ -273,9 +287,19 @@ def _record(line: dict[str, Any], cid: str, label: str, job: Job, info: ModelInf
         err = line.get("error") or body.get("error") or {}
         code = err.get("code") or response.get("status_code")
         error = f"{err.get('message') or 'failed'}" + (f" ({code})" if code else "")
+    data = None
+    if ok and schema is not None:  # validated as a synchronous reply is (exchange/schema.py)
+        from llmcli.core.errors import SchemaMismatch
+        from llmcli.exchange.schema import validate_reply
+
+        try:
+            data = validate_reply(reply, schema)
+        except SchemaMismatch as exc:
+            ok, error = False, exc.message
     rec = make_record(
         id=ident, model=label, status="ok" if ok else "error", reply=reply,
         answer=extract(reply) if ok and extract else None, with_answer=job.extracts,
+        data=data, with_data=schema is not None,
         input_tokens=tokens_in, output_tokens=tokens_out, cost=cost, error=error,
         line=number, batch=job.id,
     )

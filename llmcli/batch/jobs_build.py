@@ -73,6 +73,11 @@ def part_path(folder: Path, part: int) -> Path:
     return folder / f"part-{part}.jsonl"
 
 
+def messages_path(request_file: Path) -> Path:
+    """Beside `part-N.jsonl`: each line's messages as built, before any provider shaped them."""
+    return request_file.with_name(request_file.stem + ".messages.jsonl")
+
+
 def write_request_files(
     records: Iterable[Record],
     builder: Builder,
@@ -90,6 +95,7 @@ def write_request_files(
     folder.mkdir(parents=True, exist_ok=True)
     built = Built()
     out: BinaryIO | None = None
+    sent: BinaryIO | None = None  # the messages of each line, to log the fetched exchanges
     current: RequestFile | None = None
     try:
         for rec in records:
@@ -105,7 +111,7 @@ def write_request_files(
                     raise InvalidInput(f"line {rec.line}: {exc.message}") from None
                 built.bad.append(BadLine(rec.line, exc.message))
                 continue
-            request = build_request(target.ref, messages, target.options)
+            request = build_request(target.ref, messages, target.options, schema=target.schema)
             line = json.dumps(
                 {"custom_id": custom_id(rec), "method": "POST", "url": service.endpoint,
                  "body": service.request_body(request)},
@@ -118,17 +124,25 @@ def write_request_files(
                                    or current.size + len(line) > limits.max_bytes):
                 if out is not None:
                     out.close()
+                if sent is not None:
+                    sent.close()
                 current = RequestFile(part_path(folder, first_part + len(built.files)))
                 built.files.append(current)
                 out = current.path.open("wb")
-            assert out is not None
+                sent = messages_path(current.path).open("wb")
+            assert out is not None and sent is not None
             out.write(line)
+            sent.write(json.dumps({"custom_id": custom_id(rec),
+                                   "messages": [m.model_dump(mode="json") for m in messages]},
+                                  ensure_ascii=False).encode() + b"\n")
             current.requests += 1
             current.size += len(line)
             built.prompt_chars += sum(len(m.content) for m in messages)
     finally:
         if out is not None:
             out.close()
+        if sent is not None:
+            sent.close()
     return built
 
 

@@ -33,6 +33,8 @@ def make_record(
     reply: str,
     answer: str | None = None,
     with_answer: bool = False,
+    data: Any = None,
+    with_data: bool = False,
     input_tokens: int | None = None,
     output_tokens: int | None = None,
     cost: float | None = None,
@@ -44,11 +46,14 @@ def make_record(
     line: int | None = None,
     batch: str | None = None,
 ) -> dict[str, Any]:
-    """The JSONL shape of one result. `answer` appears only when a template extracts one."""
+    """The JSONL shape of one result. `answer` appears only when a template extracts one,
+    `data` (the parsed JSON document; null for a failed record) only with --schema."""
     rec: dict[str, Any] = {"id": id, "model": model, "status": status}
     if with_answer:
         rec["answer"] = answer
     rec["reply"] = reply
+    if with_data:
+        rec["data"] = data
     rec["usage"] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
     rec["cost"] = cost  # USD; written to ten decimals by core.numbers.dumps
     rec["timings"] = {"ttft": _secs(ttft), "total": _secs(total), "waited": _secs(waited)}

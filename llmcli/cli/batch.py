@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
 from typer.core import TyperCommand
@@ -12,6 +12,7 @@ from typer.core import TyperCommand
 from llmcli.cli.app import app
 from llmcli.cli.context import TIMEOUT_HELP, app_context
 from llmcli.cli.flags import dry_run_option, jobs_option, key_option
+from llmcli.cli.schema_input import SCHEMA_HELP, SCHEMA_MULTI_HELP
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -81,6 +82,8 @@ def batch(
     provider_batch: bool = typer.Option(False, "--provider-batch", help=PROVIDER_BATCH_HELP),
     wait: bool = typer.Option(False, "--wait", help="With --provider-batch: wait, then fetch."),
     poll: float = typer.Option(30.0, "--poll", min=0, help="Seconds between polls with --wait."),
+    schema: str | None = typer.Option(None, "--schema", help=SCHEMA_HELP),
+    schema_multi: str | None = typer.Option(None, "--schema-multi", help=SCHEMA_MULTI_HELP),
 ) -> int:
     """Run every input through the model(s); one JSON (or CSV) record per input per model.
 
@@ -111,11 +114,13 @@ def batch(
                              dry_run=dry_run)
     else:
         builder = _builder(app_ctx, template, system)
-    targets = _targets(app_ctx, model or [None], option, builder)
+    json_schema = _schema(app_ctx, schema, schema_multi, template, builder)
+    targets = _targets(app_ctx, model or [None], option, builder, json_schema)
     if provider_batch:
         return _provider_batch(app_ctx, source, targets, builder, in_fmt=in_fmt, strict=strict,
                                dry_run=dry_run, wait=wait, poll=poll, output=output,
                                needs_prompt=template is None, template_spec=template,
+                               no_log=no_log,
                                refused=resume or retry_failed or rag is not None)
 
     answered = None
@@ -142,6 +147,7 @@ def batch(
         jobs=jobs, rpm=rpm, tpm=tpm, ordered=ordered, strict=strict, policy=policy,
         retries=policy.max_retries if retries is None else retries,
         per_provider=_limits(app_ctx, targets, jobs),
+        stream=json_schema is None,  # a document is checked whole, as prompt --schema does
     )
     log = None
     if not (no_log or dry_run):
@@ -236,14 +242,39 @@ def _builder(app_ctx: AppContext, template: str | None, system: str | None) -> B
     return TemplateBuilder(load_template(template, app_ctx.paths))
 
 
+def _schema(app_ctx: AppContext, schema: str | None, multi: str | None,
+            template: str | None, builder: object) -> dict[str, Any] | None:
+    """`--schema`/`--schema-multi` read as `prompt` reads them (file, saved name, inline), or
+    the schema a `-t` template declares."""
+    from llmcli.cli.schema_input import load_schema, saved
+    from llmcli.core.errors import InvalidInput
+
+    if schema is None and multi is None:
+        declared = getattr(getattr(builder, "template", None), "json_schema", None)
+        if declared is None:
+            return None
+        from llmcli.exchange.schema import check_schema, parse_schema
+
+        if isinstance(declared, str):
+            return parse_schema(declared)
+        check_schema(declared)
+        return declared
+
+    if template is not None:
+        raise InvalidInput("--schema does not combine with -t yet",
+                           hint="declare 'schema:' in the template instead")
+    return load_schema(schema, multi, saved(app_ctx))
+
+
 def _targets(
-    app_ctx: AppContext, models: list[str | None], option: list[str] | None, builder: Builder
+    app_ctx: AppContext, models: list[str | None], option: list[str] | None, builder: Builder,
+    schema: dict[str, Any] | None = None,
 ) -> list[Target]:
     """Resolve every model before reading a line: a missing key or a typo fails at once."""
     from llmcli.batch.dispatch import Target
     from llmcli.core.options import parse_pairs
     from llmcli.exchange.drive import model_info
-    from llmcli.exchange.request import validate_options
+    from llmcli.exchange.request import schema_native, validate_options
 
     given = parse_pairs(option)
     out: dict[str, Target] = {}
@@ -255,8 +286,13 @@ def _targets(
         options = validate_options(ref, {**builder.options, **given})
         out[str(ref)] = Target(
             label=str(ref), provider_name=ref.provider, model=ref.model, provider=provider,
-            info=model_info(provider, ref.model), options=options,
+            info=model_info(provider, ref.model), options=options, schema=schema,
         )
+        if schema is not None and not schema_native(ref):
+            from llmcli.ui.console import warn_line
+
+            warn_line(app_ctx.env, f"{ref.provider}:{ref.model} has no native structured "
+                      "output; asking for JSON in the prompt and validating each reply")
     return list(out.values())
 
 

@@ -8,6 +8,7 @@ an input: `./jobs` or the file wins). That keeps `llmcli batch FILE` exactly as 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from llmcli.cli.context import app_context
+from llmcli.cli.context import TIMEOUT_HELP, app_context
 from llmcli.cli.flags import key_option
 from llmcli.core.numbers import usd
 
@@ -31,18 +32,26 @@ JOB_HELP = "The job id from 'llmcli batch jobs'."
 jobs_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        context_settings={"help_option_names": ["-h", "--help"]})
 
+
+def _timeout() -> float | None:
+    """`--timeout`, the same option (and meaning) as on every command that calls a provider."""
+    return typer.Option(None, "--timeout", min=0.001, max=3600, help=TIMEOUT_HELP)
+
+
 # Tests replace this to poll on an injected clock; `--poll 0` also never sleeps.
 sleep: Callable[[float], None] = time.sleep
 
 
 def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *,
            in_fmt: str, needs_prompt: bool, strict: bool, dry_run: bool, wait: bool,
-           poll: float, output: Path | None, template_spec: str | None) -> int:
+           poll: float, output: Path | None, template_spec: str | None,
+           no_log: bool = False) -> int:
     """Build the request files, then (unless --dry-run) upload them and create the jobs."""
     from llmcli.batch import inputs, jobs
     from llmcli.batch.jobs_build import Limits, write_request_files
     from llmcli.batch.summary import plural
     from llmcli.core.errors import InvalidInput
+    from llmcli.exchange.schema import stored_form
     from llmcli.store.batch_jobs import BatchJobStore, Job
     from llmcli.store.logs import new_id, now_iso
     from llmcli.ui.console import warn_line
@@ -53,6 +62,8 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     most_requests, most_bytes = service.limits
     limits = Limits(int(cfg.get("batch_max_requests", most_requests)),
                     int(cfg.get("batch_max_bytes", most_bytes)))
+    if "batch_inline_max_bytes" in cfg and hasattr(service, "inline_max_bytes"):
+        service.inline_max_bytes = int(cfg["batch_inline_max_bytes"])  # Gemini's file route
     job_id = new_id()
     if output is not None and not dry_run:
         jobs.check_dest(output, job_id)  # before anything is sent, not after the wait
@@ -82,7 +93,9 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
     store = BatchJobStore(app_ctx.logs)
     job = Job(id=job_id, created=now_iso(), provider=target.provider_name, model=target.model,
               source=source, template=_template_ref(template_spec), extracts=builder.extracts,
-              requests=built.requests, status="validating", cost=estimate)
+              requests=built.requests, status="validating", cost=estimate,
+              schema=None if target.schema is None else stored_form(target.schema),
+              options=json.dumps(target.options.set_values(), ensure_ascii=False))
     store.add(job)
     try:
         jobs.submit(service, store, job, [f.path for f in built.files])
@@ -101,7 +114,7 @@ def submit(app_ctx: AppContext, source: str, target: Target, builder: Builder, *
         env.stdout.flush()
         code = 0
     else:
-        code = _wait_and_fetch(app_ctx, job, poll=poll, output=output)
+        code = _wait_and_fetch(app_ctx, job, poll=poll, output=output, no_log=no_log)
     if built.bad:  # like a synchronous batch: malformed lines make the exit status 2
         from llmcli.batch.plan import BatchIncomplete
 
@@ -121,7 +134,8 @@ def _template_ref(spec: str | None) -> str | None:
     return str(path.resolve()) if path.is_file() else spec
 
 
-def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path | None) -> int:
+def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path | None,
+                    no_log: bool = False) -> int:
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import progress_line
@@ -130,7 +144,7 @@ def _wait_and_fetch(app_ctx: AppContext, job: Job, *, poll: float, output: Path 
     store = BatchJobStore(app_ctx.logs)
     jobs.wait(service, store, job, interval=poll, sleep=lambda s: sleep(s) if s else None,
               progress=lambda j: progress_line(app_ctx.env, j))
-    return _fetch(app_ctx, job, output, retry_failed=False)
+    return _fetch(app_ctx, job, output, retry_failed=False, no_log=no_log)
 
 
 def _open(source: str):
@@ -153,7 +167,8 @@ def _store_job(app_ctx: AppContext, ident: str) -> Job:
     return BatchJobStore(app_ctx.logs).get(ident)
 
 
-def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: bool) -> int:
+def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: bool,
+           no_log: bool = False) -> int:
     from llmcli.batch import jobs
     from llmcli.batch.plan import BatchIncomplete
     from llmcli.batch.summary import plural
@@ -173,7 +188,15 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
 
         extract = TemplateBuilder(load_template(job.template, app_ctx.paths)).extract
     dest = output if output is not None else folder / "stdout.jsonl"
-    got = jobs.fetch(service, store, job, folder, dest, model_info(provider, job.model), extract)
+    log = None
+    if not no_log:
+        from llmcli.batch.jobs_log import ResultLog
+
+        ref = app_ctx.registry.resolve(f"{job.provider}:{job.model}")
+        name = job.template and (Path(job.template).stem if "/" in job.template else job.template)
+        log = ResultLog(app_ctx.logs, store, job, ref, folder, template=name)
+    got = jobs.fetch(service, store, job, folder, dest, model_info(provider, job.model), extract,
+                     log)
     if output is None:
         with dest.open(encoding="utf-8") as fh:
             for line in fh:
@@ -211,12 +234,12 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
 
 
 @jobs_app.command("jobs")
-def list_jobs(ctx: typer.Context) -> int:
+def list_jobs(ctx: typer.Context, timeout: float | None = _timeout()) -> int:
     """List provider batch jobs, newest first. Example: llmcli batch jobs"""
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_jobs
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, timeout=timeout)
     print_jobs(app_ctx.env, BatchJobStore(app_ctx.logs).all())
     return 0
 
@@ -224,13 +247,13 @@ def list_jobs(ctx: typer.Context) -> int:
 @jobs_app.command("status")
 def status(ctx: typer.Context,
            job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
-           key: str | None = key_option()) -> int:
+           key: str | None = key_option(), timeout: float | None = _timeout()) -> int:
     """Ask the provider where a job stands and show it. Example: llmcli batch status JOB"""
     from llmcli.batch import jobs
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx, key)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.refresh(service, BatchJobStore(app_ctx.logs), job)
@@ -246,19 +269,23 @@ def fetch(
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Resubmit the failed requests as a new part."),
     key: str | None = key_option(),
+    timeout: float | None = _timeout(),
+    no_log: bool = typer.Option(False, "--no-log", help="Do not record the results."),
 ) -> int:
     """Download a job's results: one record per input, as a synchronous batch writes them.
+    Each result is also written to the log once (llmcli logs list --batch JOB).
 
     Example: llmcli batch fetch JOB -O answers.jsonl
     """
-    app_ctx = app_context(ctx, key)
-    return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed)
+    app_ctx = app_context(ctx, key, timeout=timeout)
+    return _fetch(app_ctx, _store_job(app_ctx, job_id), output, retry_failed=retry_failed,
+                  no_log=no_log)
 
 
 @jobs_app.command("cancel")
 def cancel(ctx: typer.Context,
            job_id: str = typer.Argument(..., metavar="JOB", help=JOB_HELP),
-           key: str | None = key_option()) -> int:
+           key: str | None = key_option(), timeout: float | None = _timeout()) -> int:
     """Cancel a job's unfinished provider jobs (answers already made can still be fetched).
 
     Example: llmcli batch cancel JOB
@@ -267,7 +294,7 @@ def cancel(ctx: typer.Context,
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_status
 
-    app_ctx = app_context(ctx, key)
+    app_ctx = app_context(ctx, key, timeout=timeout)
     job = _store_job(app_ctx, job_id)
     _, service = _service(app_ctx, job)
     jobs.cancel(service, BatchJobStore(app_ctx.logs), job)

@@ -14,6 +14,7 @@ from llmcli.cli.context import TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option
 from llmcli.cli.flags import PROMPT_ARG_HELP, jobs_option, key_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
+from llmcli.cli.schema_input import SCHEMA_HELP, SCHEMA_MULTI_HELP
 
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
@@ -69,6 +70,8 @@ def compare(
     functions: list[Path] | None = tf.functions_option(),
     chain_limit: int = tf.chain_limit_option(),
     tools_timeout: float = tf.timeout_option(),
+    schema: str | None = typer.Option(None, "--schema", help=SCHEMA_HELP),
+    schema_multi: str | None = typer.Option(None, "--schema-multi", help=SCHEMA_MULTI_HELP),
 ) -> None:
     """Ask several models at once and compare the replies, with time to first token, total
     time, tokens, tokens/s and cost per model.
@@ -109,6 +112,7 @@ def compare(
     if blind:
         refs, labels, blind_map = _blind_columns(refs)
     user_options = parse_pairs(option)
+    json_schema = _schema(app_ctx, refs, schema, schema_multi)
     targs = tf.ToolArgs(tool, functions, chain_limit, timeout=tools_timeout)
     if targs.wanted:
         from llmcli.exchange.request import check_tools
@@ -123,12 +127,14 @@ def compare(
             tools = ToolSession(tool_set.toolbox, chain_limit=chain_limit)
         make_request = setup.request_builder(
             variants, refs, user_options, fragments=inputs.fragments,
-            attachments=inputs.attachments, tools=tool_set.toolbox.specs if tool_set else None)
+            attachments=inputs.attachments, tools=tool_set.toolbox.specs if tool_set else None,
+            schema=json_schema)
         cells = build_grid(variants, refs, runs)
         result, grid, log_failed = run_grid(
             app_ctx, cells, refs, make_request, [v.label for v in variants], labels,
             concurrency=jobs or concurrency, machine=bool(machine), no_log=no_log, cache=cache,
-            options=user_options, tools=tools, blind=blind)
+            options=user_options, tools=tools, blind=blind,
+            stream=json_schema is None)  # a document is checked whole, as prompt --schema does
     _report(env, result, grid, runs=runs, diff=diff, json_doc=as_json, jsonl=as_jsonl,
             markdown=as_markdown, prompts=[v.text for v in variants])
     if blind and not result.interrupted:
@@ -139,7 +145,8 @@ def compare(
 def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_request: Any,
              row_labels: list[str], column_labels: list[str], *, concurrency: int | None,
              machine: bool, no_log: bool, cache: bool, options: dict[str, Any] | None = None,
-             tools: Any = None, blind: bool = False) -> tuple[Any, Any, list[LlmcliError]]:
+             tools: Any = None, blind: bool = False,
+             stream: bool = True) -> tuple[Any, Any, list[LlmcliError]]:
     """Run a grid of cells concurrently with the live view (unless the output is for a
     machine), logging each cell: compare's run, shared with `logs rerun -m A -m B`."""
     from llmcli.compare.comparison import Comparison
@@ -152,6 +159,7 @@ def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_r
         comparison_id=new_id(), per_provider=per_provider, budgets=budgets,
         policy=app_ctx.retry_policy, options=options, tools=tools,
         cached=_cache_lookup(app_ctx) if cache else None,
+        stream=stream,
     )
     grid = Grid(comparison.states, row_labels, column_labels, blind=blind)
     view = CompareView(app_ctx.env, grid) if not machine else None  # starts at the first tick
@@ -169,6 +177,23 @@ def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_r
         env.stderr.write(f"comparison {cid} logged: llmcli logs list --comparison {cid}\n")
         env.stderr.flush()
     return result, grid, log_failed
+
+
+def _schema(app_ctx: AppContext, refs: list[ModelRef], schema: str | None,
+            multi: str | None) -> dict[str, Any] | None:
+    """`--schema`/`--schema-multi` as prompt reads them; a model without a native mode is
+    named once (its cells are asked in the prompt, then validated)."""
+    from llmcli.cli.schema_input import load_schema, saved
+    from llmcli.exchange.request import schema_native
+    from llmcli.ui.console import warn_line
+
+    json_schema = load_schema(schema, multi, saved(app_ctx))
+    if json_schema is not None:
+        for ref in dict.fromkeys(refs):
+            if not schema_native(ref):
+                warn_line(app_ctx.env, f"{ref.provider}:{ref.model} has no native structured "
+                          "output; asking for JSON in the prompt and validating the reply")
+    return json_schema
 
 
 def _check_blind(env: Environment, n_models: int, runs: int, machine: int) -> None:

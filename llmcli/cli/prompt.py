@@ -12,7 +12,9 @@ from llmcli.cli import tool_flags as tf
 from llmcli.cli.app import app
 from llmcli.cli.context import KEY_HELP, TIMEOUT_HELP, app_context
 from llmcli.cli.exchange_flags import cache_option, hide_reasoning_option
+from llmcli.cli.flags import PROMPT_ARG_HELP, dry_run_option
 from llmcli.cli.input_options import attach_option, fragment_option, system_fragment_option
+from llmcli.cli.schema_input import SCHEMA_HELP, SCHEMA_MULTI_HELP
 
 if TYPE_CHECKING:
     from llmcli.cli.context import AppContext
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
     from llmcli.core.messages import ChatRequest
     from llmcli.core.registry import ModelRef
     from llmcli.exchange.tool_loop import ToolSession
-from llmcli.cli.flags import PROMPT_ARG_HELP, dry_run_option
 
 MODEL_HELP = "Model as provider:model, a provider, an alias or a named endpoint."
 
@@ -77,13 +78,8 @@ def prompt(
     show_context: bool = typer.Option(
         False, "--show-context", help="With --rag: print what was retrieved and sent (stderr)."
     ),
-    schema: str | None = typer.Option(
-        None, "--schema", help="Reply as JSON valid against this schema: a file, inline JSON, "
-        "or 'name, age int, bio'."
-    ),
-    schema_multi: str | None = typer.Option(
-        None, "--schema-multi", help="As --schema, for an array of such items ({\"items\": [...]})."
-    ),
+    schema: str | None = typer.Option(None, "--schema", help=SCHEMA_HELP),
+    schema_multi: str | None = typer.Option(None, "--schema-multi", help=SCHEMA_MULTI_HELP),
     regex: str | None = typer.Option(
         None, "--regex", help="Local model: the whole reply matches this regular expression."
     ),

@@ -11,6 +11,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from llmcli.app_context import AppContext
 
+# One wording for --schema / --schema-multi on every command that takes them.
+SCHEMA_HELP = ("Reply as JSON valid against this schema: a file, a saved schema's name, "
+               "inline JSON, or 'name, age int, bio'.")
+SCHEMA_MULTI_HELP = "As --schema, for an array of such items ({\"items\": [...]})."
+
 _NAME = re.compile(r"^[\w][\w.-]{0,63}$")
 Lookup = Callable[[str], "dict[str, Any] | None"]
 

@@ -83,6 +83,7 @@ class CellState:
     error: LlmcliError | None = None
     answer: str | None = None  # what the template's extract found in the reply
     log_id: int | None = None
+    valid: bool | None = None  # --schema: the reply is a document valid against it
     version: int = 0  # bumped on every change, so a view redraws only when needed
     chain: Chain | None = None  # a multi-call technique's calls, each logged
 
@@ -164,6 +165,9 @@ class CellState:
         if r is not None and r.tool_calls:
             rec["tool_calls"] = [t.model_dump() for t in r.tool_calls]
             rec["round_trips"] = r.round_trips
+        if self.valid is not None:  # --schema
+            rec["valid"] = self.valid
+            rec["data"] = r.data if r is not None else None
         return rec
 
 
@@ -443,13 +447,19 @@ class Comparison:
 
     def _finish(self, state: CellState, response: Response, error: LlmcliError | None,
                 log: LogFn | None) -> None:
+        if state.request is None:
+            state.request = self.make_request(state.cell)
+        if state.request.json_schema is not None:  # --schema: checked as prompt checks it
+            if response.status == "complete":
+                from llmcli.exchange.schema import check_response
+
+                error = check_response(state.request, response) or error
+            state.valid = response.status == "complete"
         state.response = response
         state.error = error if response.status != "complete" else None
         state.status = response.status
         state.note = None
         state.ended = self.clock() - self._t0
-        if state.request is None:
-            state.request = self.make_request(state.cell)
         extract = state.cell.variant.extract
         if extract is not None and response.text:
             try:

@@ -110,11 +110,12 @@ def request_builder(
     fragments: Sequence[Fragment] = (),
     attachments: Sequence[Attachment] = (),
     tools: Sequence[ToolSpec] | None = None,
+    schema: dict[str, Any] | None = None,
 ) -> Callable[[Cell], ChatRequest]:
     """Validate every (row, model) pair's options now, so a bad option fails before any
     request; returns the function that builds a cell's request. `fragments` and
     `attachments` (-f, --sf, -a) go with every cell; a model that cannot read an attachment,
-    or call `tools`, is refused now too."""
+    or call `tools`, is refused now too. `schema`: --schema."""
     from llmcli.exchange.request import build_request, check_tools, validate_options
 
     if tools:
@@ -135,7 +136,8 @@ def request_builder(
 
     def make(cell: Cell) -> ChatRequest:
         return build_request(cell.ref, cell.variant.messages, validated[(cell.row, cell.column)],
-                             fragments=fragments, attachments=attachments, tools=tools)
+                             fragments=fragments, attachments=attachments, tools=tools,
+                             schema=schema)
 
     return make
 

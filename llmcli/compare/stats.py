@@ -75,6 +75,12 @@ class PairStats:
     agreement: Agreement
     waited_runs: int = 0  # runs held back by a limit or a 429
     waited_max: float = 0.0
+    valid: int | None = None  # --schema: runs whose reply validated
+
+    @property
+    def adherence(self) -> float | None:
+        """--schema: the share of runs whose reply validated (valid / runs)."""
+        return None if self.valid is None else self.valid / self.runs
 
     def as_dict(self) -> dict[str, Any]:
         def d(s: Spread | None) -> dict[str, Any] | None:
@@ -88,6 +94,8 @@ class PairStats:
             "output_tokens": d(self.output_tokens), "cost": self.cost,
             "agreement": self.agreement.as_dict(),
             "waited_runs": self.waited_runs, "waited_max": round(self.waited_max, 4),
+            **({"valid": self.valid, "adherence": self.adherence}
+               if self.valid is not None else {}),
         }
 
 
@@ -140,5 +148,6 @@ def pair_stats(states: Sequence[CellState]) -> list[PairStats]:
             agreement=agreement(answers, extracted=extracted),
             waited_runs=sum(1 for s in group if s.was_held),
             waited_max=max(s.waited for s in group),
+            valid=(sum(1 for s in group if s.valid) if group[0].valid is not None else None),
         ))
     return out

@@ -91,18 +91,11 @@ class _SpinnerPaused:
 def check_structured(request: ChatRequest, result: ExchangeResult) -> None:
     """Validate a finished reply against the request's schema: the document goes on the
     response, a mismatch becomes the exchange's error (logged with the row)."""
-    from llmcli.core.errors import SchemaMismatch
-    from llmcli.exchange.schema import validate_regex, validate_reply
+    from llmcli.exchange.schema import check_response
 
-    try:
-        if request.regex is not None:
-            validate_regex(result.response.text, request.regex)
-        if request.json_schema is not None:
-            result.response.data = validate_reply(result.response.text, request.json_schema)
-    except SchemaMismatch as exc:
-        result.response.status = "error"
-        result.response.error = exc.one_line()
-        result.error = exc
+    error = check_response(request, result.response)
+    if error is not None:
+        result.error = error
 
 
 def run_exchange(

@@ -341,7 +341,8 @@ class GeminiProvider(SdkProvider):
         return int(resp.total_tokens)
 
     def batch_service(self) -> Any:
-        """Batch mode with inline requests (providers/gemini_batch.py)."""
+        """Batch mode: inline requests, or an uploaded file past the inline limit
+        (providers/gemini_batch.py)."""
         from llmcli.providers.gemini_batch import GeminiBatchService
 
         return GeminiBatchService(self)

@@ -48,6 +48,8 @@ class Job:
     status: str
     cost: float | None = None
     cost_known: bool = False  # False: an estimate of the input alone
+    schema: str | None = None  # --schema, as JSON text: fetched replies are validated
+    options: str | None = None  # the options sent (JSON), to log the fetched exchanges
     parts: list[JobPart] = field(default_factory=list)
 
     @property
@@ -90,7 +92,8 @@ class BatchJobStore:
     def add(self, job: Job) -> None:
         """Record a job with the parts submitted so far (more may be added with `add_part`)."""
         row = {k: getattr(job, k) for k in ("id", "provider", "model", "source", "template",
-                                            "requests", "status", "cost")}
+                                            "requests", "status", "cost", "schema",
+                                            "options")}
         row.update(created=job.created or now_iso(), extracts=int(job.extracts),
                    cost_known=int(job.cost_known))
         stmts = [(f"INSERT INTO batch_jobs ({', '.join(row)}) "
@@ -122,6 +125,21 @@ class BatchJobStore:
         """The cost of the results fetched (None: the model has no known price)."""
         self._write([("UPDATE batch_jobs SET cost=:cost, cost_known=1 WHERE id=:id",
                       {"id": job_id, "cost": cost})])
+
+    def logged(self, job_id: str) -> set[tuple[str, int]]:
+        """(custom_id, part) of the provider results already written to the log."""
+        try:
+            rows = self.logs.conn.execute(
+                "SELECT custom_id, part FROM batch_job_logged WHERE job_id=?", (job_id,))
+            return {(r[0], r[1]) for r in rows}
+        except sqlite3.Error as exc:
+            raise StorageError(f"could not read {self.logs.path}: {exc}") from None
+
+    def mark_logged(self, job_id: str, custom_id: str, part: int, log_id: int) -> None:
+        self._write([("INSERT OR IGNORE INTO batch_job_logged (job_id, custom_id, part, log_id) "
+                      "VALUES (:job_id, :custom_id, :part, :log_id)",
+                      {"job_id": job_id, "custom_id": custom_id, "part": part,
+                       "log_id": log_id})])
 
     def get(self, ident: str) -> Job:
         """A job by its id, a unique prefix of it, or the id of one of its provider jobs."""

@@ -272,11 +272,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE exchanges ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX exchanges_cache_key ON exchanges(cache_key, id);
     """,
-    # tools (#18): every tool call of the exchange with its result, as JSON text (a list of
+    # 9: tools (#18): every tool call of the exchange with its result, as JSON text (a list of
     # core.tools.ToolRun), and how many requests the tool loop sent.
     """
     ALTER TABLE exchanges ADD COLUMN tool_calls TEXT;
     ALTER TABLE exchanges ADD COLUMN round_trips INTEGER;
+    """,
+    # 10: provider batch jobs with --schema (#17/#22): the schema and options every request was
+    # sent with, and which provider results were written to the log (fetching twice, once).
+    """
+    ALTER TABLE batch_jobs ADD COLUMN schema TEXT;
+    ALTER TABLE batch_jobs ADD COLUMN options TEXT;
+    CREATE TABLE batch_job_logged (
+        job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        log_id INTEGER NOT NULL,
+        PRIMARY KEY (job_id, custom_id, part)
+    );
     """,
 ]
 

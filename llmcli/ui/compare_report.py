@@ -40,6 +40,9 @@ def agreement_text(p: PairStats, limit: int | None = 18) -> str:
 def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bool) -> None:
     cols = ["model"] + (["prompt"] if show_prompt else []) + [
         "runs", "ttft s", "total s", "tok/s", "cost", "answers agree", "waited"]
+    schema = any(p.valid is not None for p in stats)
+    if schema:
+        cols.append("valid")
     rows = []
     for p in stats:
         ok = f"{p.runs - p.failed}/{p.runs}"
@@ -47,6 +50,8 @@ def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bo
             ok, spread_text(p.ttft, unit=""), spread_text(p.total, unit=""),
             spread_text(p.tokens_per_second, unit="", digits=1), fmt_cost(p.cost),
             agreement_text(p, 18 if env.stdout_isatty else None), _waited(p)]
+        if schema:  # adherence to --schema: valid replies / runs
+            row.append(f"{p.valid}/{p.runs} ({p.adherence:.0%})" if p.valid is not None else "-")
         rows.append(row)
     _table(env, cols, rows, title="over runs: median (min–max)")
     if env.stdout_isatty:

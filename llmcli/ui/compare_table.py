@@ -66,7 +66,14 @@ def columns(grid: Grid, *, plain: bool = False) -> list[str]:
     cols = list(PLAIN_COLUMNS if plain else COLUMNS)
     if has_reasoning(grid):
         cols.insert(cols.index("out") + 1, "reason")
+    if has_schema(grid):
+        cols.append("valid")
     return cols
+
+
+def has_schema(grid: Grid) -> bool:
+    """--schema was given: the table gets a 'valid' column."""
+    return any(s.request is not None and s.request.json_schema is not None for s in grid.states)
 
 
 def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
@@ -99,6 +106,8 @@ def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
         ])
         if has_reasoning(grid):
             rows[-1].insert(6, fmt_num(r.usage.reasoning_tokens if r else None))
+        if has_schema(grid):
+            rows[-1].append("-" if s.valid is None else ("yes" if s.valid else "no"))
     return rows
 
 

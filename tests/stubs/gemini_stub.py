@@ -81,8 +81,8 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         return req.route_path.endswith(":streamGenerateContent")
 
     def check_auth(self, req: Recorded) -> AnyReply | None:
-        if self.expected_key is None:
-            return None
+        if self.expected_key is None or req.route == "files.upload_chunk":
+            return None  # an upload URL is its own credential (its upload id)
         given = req.headers.get("x-goog-api-key")
         if not given:
             return self.error(
@@ -95,7 +95,7 @@ class GeminiStub(GeminiBatchEndpoints, StubServer):
         return None
 
     def default(self, route: str, req: Recorded) -> AnyReply:
-        if route.startswith("batches."):
+        if route.startswith(("batches.", "files.")):
             return self.batch_default(route, req)
         names = [m[0] for m in self.models]
         routes = ("chat", "embeddings", "count_tokens", "model")
