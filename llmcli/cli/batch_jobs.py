@@ -234,12 +234,14 @@ def _fetch(app_ctx: AppContext, job: Job, output: Path | None, *, retry_failed: 
 
 
 @jobs_app.command("jobs")
-def list_jobs(ctx: typer.Context, timeout: float | None = _timeout()) -> int:
-    """List provider batch jobs, newest first. Example: llmcli batch jobs"""
+def list_jobs(ctx: typer.Context) -> int:
+    """List provider batch jobs, newest first (from the log; no provider is asked).
+
+    Example: llmcli batch jobs"""
     from llmcli.store.batch_jobs import BatchJobStore
     from llmcli.ui.batch_jobs_view import print_jobs
 
-    app_ctx = app_context(ctx, timeout=timeout)
+    app_ctx = app_context(ctx)
     print_jobs(app_ctx.env, BatchJobStore(app_ctx.logs).all())
     return 0
 
