@@ -393,7 +393,7 @@ class Comparison:
         def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
             state.status = "retrying"
             state.backoff_cause = backoff_cause(err)
-            state.note = f"{err.one_line()}; retrying in {delay:.1f} s"
+            state.note = f"{err.retry_note()}; retrying in {delay:.1f} s"
             state.touch()
 
         chain = Chain(provider, cell.ref, policy=self.policy, stream=self.stream,
