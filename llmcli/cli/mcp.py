@@ -39,7 +39,9 @@ def mcp_add(
     if len(words) == 1 and words[0].startswith(("http://", "https://")):
         server = mcp_config.McpServer(name=name, url=words[0])
     else:
-        server = mcp_config.McpServer(name=name, command=words)
+        import os
+
+        server = mcp_config.McpServer(name=name, command=words, cwd=os.getcwd())
     config_dir = app_ctx.env.paths.config_dir
     servers = mcp_config.load(config_dir)
     replaced = name in servers

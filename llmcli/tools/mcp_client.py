@@ -70,7 +70,8 @@ class McpConnection:
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         command = self.server.command or []
-        return stdio_client(StdioServerParameters(command=command[0], args=command[1:]),
+        return stdio_client(StdioServerParameters(command=command[0], args=command[1:],
+                                                  cwd=self.server.cwd),
                             errlog=errlog)
 
     def _run(self, coro: Any, timeout: float) -> Any:

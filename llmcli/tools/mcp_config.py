@@ -20,6 +20,9 @@ class McpServer(BaseModel):
 
     name: str
     command: list[str] | None = None
+    # The folder `mcp add` ran in: a stdio server starts there, so `-- python server.py`
+    # works from any folder later.
+    cwd: str | None = None
     url: str | None = None
 
     @property

@@ -74,3 +74,18 @@ def test_an_unreachable_server_is_exit_18(cli, openai_server, closed_port: int) 
     assert r.exit_code == 18
     assert "MCP server 'off' could not be reached" in r.stderr
     assert openai_server.requests_for("chat") == []
+
+
+def test_a_server_added_by_a_relative_path_starts_from_any_folder(cli, monkeypatch,
+                                                                  tmp_path) -> None:
+    import sys
+
+    from tests.tools.conftest import SERVER
+
+    monkeypatch.chdir(SERVER.parent)
+    added = cli("mcp", "add", "near", "--", sys.executable, SERVER.name)
+    assert added.exit_code == 0, added.stderr
+    monkeypatch.chdir(tmp_path)  # elsewhere: the relative path alone would not be found
+    tools = cli("mcp", "tools", "near", "--json")
+    assert tools.exit_code == 0, tools.stderr
+    assert "shout" in {t["name"] for t in json.loads(tools.stdout)}
