@@ -139,6 +139,10 @@ def compare(
             markdown=as_markdown, prompts=[v.text for v in variants])
     if blind and not result.interrupted:
         _vote(app_ctx, result, grid, blind_map)
+    if not no_log and not log_failed and env.stderr_isatty:  # last, as batch says its id
+        cid = result.comparison_id
+        env.stderr.write(f"comparison {cid} logged: llmcli logs list --comparison {cid}\n")
+        env.stderr.flush()
     _exit_status(env, result, log_failed)
 
 
@@ -171,11 +175,6 @@ def run_grid(app_ctx: AppContext, cells: list[Any], refs: list[ModelRef], make_r
     finally:
         if view is not None:
             view.stop()
-    env = app_ctx.env
-    if log is not None and not log_failed and env.stderr_isatty:  # as batch says its id
-        cid = result.comparison_id
-        env.stderr.write(f"comparison {cid} logged: llmcli logs list --comparison {cid}\n")
-        env.stderr.flush()
     return result, grid, log_failed
 
 

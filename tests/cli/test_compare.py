@@ -484,6 +484,7 @@ def test_blind_hides_the_figures_and_ignores_keys_typed_while_replies_stream(two
     assert rows("votes")[0]["winner"] == picked  # "b", typed after the question; not "a"
     table = after_vote[after_vote.index("ttft"):]  # the figures, revealed after the vote
     assert "openai:model-a" in table and "openai:model-b" in table and "stop" in table
+    assert "logs list --comparison" in table  # the id comes last, after the vote
 
 
 def test_compare_says_its_comparison_id_on_stderr(cli, two_models):
