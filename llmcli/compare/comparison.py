@@ -87,6 +87,13 @@ class CellState:
     version: int = 0  # bumped on every change, so a view redraws only when needed
     chain: Chain | None = None  # a multi-call technique's calls, each logged
 
+    def retrying(self, delay: float, attempt: int, err: LlmcliError) -> None:
+        """`drive`'s on_wait: the cell backs off before another attempt, saying why."""
+        self.status = "retrying"
+        self.backoff_cause = backoff_cause(err)
+        self.note = f"{err.retry_note()}; retrying in {delay:.1f} s"
+        self.touch()
+
     @property
     def calls(self) -> list[Call]:
         """The exchanges of a multi-call cell, in order (empty for a one-call cell)."""
@@ -349,16 +356,10 @@ class Comparison:
             state.pieces.append(piece)
             state.touch()
 
-        def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
-            state.status = "retrying"
-            state.backoff_cause = backoff_cause(err)
-            state.note = f"{err.retry_note()}; retrying in {delay:.1f} s"
-            state.touch()
-
         def once(req: ChatRequest) -> ExchangeResult:
             return drive(provider, req, cell.ref.provider, policy=self.policy,
                          stream=self.stream, on_start=on_start, on_piece=on_piece,
-                         on_wait=on_wait, should_stop=self._stop.is_set, clock=self.clock,
+                         on_wait=state.retrying, should_stop=self._stop.is_set, clock=self.clock,
                          sleep=self.sleep)
 
         if self.tools is not None and request.tools:
@@ -390,15 +391,9 @@ class Comparison:
             state.pieces.append(piece)
             state.touch()
 
-        def on_wait(delay: float, attempt: int, err: LlmcliError) -> None:
-            state.status = "retrying"
-            state.backoff_cause = backoff_cause(err)
-            state.note = f"{err.retry_note()}; retrying in {delay:.1f} s"
-            state.touch()
-
         chain = Chain(provider, cell.ref, policy=self.policy, stream=self.stream,
                       should_stop=self._stop.is_set, on_call=on_call, on_piece=on_piece,
-                      on_wait=on_wait, clock=self.clock, sleep=self.sleep,
+                      on_wait=state.retrying, clock=self.clock, sleep=self.sleep,
                       budget=self.budgets.get(cell.ref.provider))
         state.chain = chain
         technique = cell.variant.chain
