@@ -4,6 +4,7 @@ runs and a diff of two runs."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
 REFRESH_S = 0.2
 FAILURES_SHOWN = 10
 COMPARISONS_SHOWN = 12  # beyond this the terminal lists the significant ones only
+_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 class Progress:
@@ -101,30 +103,31 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
     for p in prompts:
         table.add_row(p, *(_arm(arms[(p, m)]) for m in models))
     console.print(table)
+    say = _say(env, console)
     comps = report.comparisons(records, prompts, models)
     if comps:
-        console.print(f"\nPaired differences on the same cases (McNemar's exact test; "
-                      f"* marks p < {report.ALPHA:g}):", highlight=False)
+        say(f"\nPaired differences on the same cases (McNemar's exact test; "
+            f"* marks p < {report.ALPHA:g}):")
         shown = comps if len(comps) <= COMPARISONS_SHOWN else [
             c for c in comps if c.test.significant]
         for c in shown:
             mark = "[bold]*[/bold] " if c.test.significant else "  "
-            console.print(mark + _escape(report.comparison_text(c)), highlight=False)
+            say(mark + _escape(report.comparison_text(c)))
         if len(shown) < len(comps):
-            console.print(f"  {len(comps) - len(shown):,} other pairs could be noise "
-                          f"(each in --json or --markdown)", highlight=False)
+            say(f"  {len(comps) - len(shown):,} other pairs could be noise "
+                f"(each in --json or --markdown)")
     order = {(p, m): i for i, (p, m) in enumerate((p, m) for p in prompts for m in models)}
     failed = sorted(report.failures(records), key=lambda r: (
         order.get((r["prompt"], r["model"]), 0), r["case_index"], r["repeat"]))
     if failed:
-        console.print(f"\nFailures ({len(failed):,}):", highlight=False)
+        say(f"\nFailures ({len(failed):,}):")
         for r in failed[:FAILURES_SHOWN]:
             rep = f" #{r['repeat'] + 1}" if run.get("repeat", 1) > 1 else ""
-            console.print(_escape(f"  {r['prompt']} · {r['model']} · {r['case_title']}{rep}: "
-                                  f"{report.why(r)}"), highlight=False)
+            say(_escape(f"  {r['prompt']} · {r['model']} · {r['case_title']}{rep}: "
+                        f"{report.why(r)}"))
         if len(failed) > FAILURES_SHOWN:
-            console.print(f"  … and {len(failed) - FAILURES_SHOWN:,} more "
-                          f"(llmcli eval show {run['id']} --json)", highlight=False)
+            say(f"  … and {len(failed) - FAILURES_SHOWN:,} more "
+                f"(llmcli eval show {run['id']} --json)")
 
 
 def _arm(arm: Any) -> str:
@@ -134,6 +137,19 @@ def _arm(arm: Any) -> str:
     if arm.errors:
         text += f" ({arm.errors} errors)"
     return _escape(text)
+
+
+def _say(env: Environment, console: Any) -> Any:
+    """`console.print` for one line of the report (a failure, a comparison): its own
+    newlines become spaces; in a pipe it is never hard-wrapped (one failure per line, for
+    grep and cut), in a terminal it wraps between words."""
+    soft = not env.stdout_isatty
+
+    def say(text: str) -> None:
+        head, body = text[: len(text) - len(text.lstrip("\n"))], text.lstrip("\n")
+        console.print(head + _NEWLINES.sub(" ", body), highlight=False, soft_wrap=soft)
+
+    return say
 
 
 def _escape(text: str) -> str:
@@ -160,21 +176,20 @@ def print_diff(env: Environment, a: dict[str, Any], b: dict[str, Any], diffs: li
     from llmcli.eval.report import ALPHA
     from llmcli.ui.console import stdout_console
 
-    console = stdout_console(env)
-    console.print(f"eval diff {a['id']} → {b['id']} (cases both runs have; McNemar's exact "
-                  f"test, * p < {ALPHA:g})", highlight=False)
+    say = _say(env, stdout_console(env))
+    say(f"eval diff {a['id']} → {b['id']} (cases both runs have; McNemar's exact "
+        f"test, * p < {ALPHA:g})")
     if not diffs:
-        console.print("no prompt x model in common", highlight=False)
+        say("no prompt x model in common")
     for d in diffs:
         t = d.test
         mark = "*" if t.significant else " "
-        console.print(_escape(
+        say(_escape(
             f"{mark} {d.prompt} · {d.model}: {t.a_passed}/{t.n} → {t.b_passed}/{t.n} "
-            f"({len(d.fixed)} fixed, {len(d.broken)} broken, p = {t.p_value:.3g})"),
-            highlight=False)
+            f"({len(d.fixed)} fixed, {len(d.broken)} broken, p = {t.p_value:.3g})"))
         for r in d.fixed[:FAILURES_SHOWN]:
-            console.print(_escape(f"    + {r['case_title']}"), highlight=False)
+            say(_escape(f"    + {r['case_title']}"))
         for r in d.broken[:FAILURES_SHOWN]:
             from llmcli.eval.report import why
 
-            console.print(_escape(f"    - {r['case_title']}: {why(r)}"), highlight=False)
+            say(_escape(f"    - {r['case_title']}: {why(r)}"))

@@ -356,3 +356,34 @@ def test_live_progress_on_a_terminal_only(cli, server):
     assert re.search(r"━ 8/8 · 6 passed · 2 failed · \d+s", shown), shown
     piped = cli("eval", GETTING_STARTED, "--pass-rate", "0.5")
     assert piped.stderr == ""  # nothing on a pipe but errors
+
+
+def test_failures_in_a_pipe_one_per_line_never_wrapped(cli, openai_server, tmp_path):
+    long = "Onde fica a biblioteca municipal mais próxima da estação de comboios? 📚 " * 2
+    suite = tmp_path / "s.yaml"
+    suite.write_text(f"""
+prompts: ['Traduz para {{{{language}}}}: {{{{input}}}}']
+tests:
+  - description: uma pergunta longa que nenhum modelo traduz como a suite espera, de propósito
+    vars: {{language: inglês, input: '{long.strip()}'}}
+    assert:
+      - {{type: contains, value: "Where is the nearest\\nmunicipal library? {'x' * 40}"}}
+  - description: a segunda
+    vars: {{language: francês, input: olá}}
+    assert:
+      - {{type: icontains, value: 'bonjour tout le monde, comment allez-vous aujourd hui'}}
+""", encoding="utf-8")
+    answer(openai_server, lambda model, prompt: "não sei")
+    for width in (None, 80, 60):  # a pipe has no width: Rich would assume 80 and wrap
+        res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini", "-m", "openai:gpt-4.1",
+                  width=width)
+        assert res.exit_code == 17, res.stderr
+        tail = res.stdout.split("\nFailures (4):\n")[1].splitlines()
+        assert len(tail) == 4, res.stdout  # one line per failure, nothing after
+        first = tail[0]
+        assert first.startswith("  Traduz para {{language}}: {{input}} · openai:gpt-4o-mini · "
+                                "uma pergunta longa que nenhum modelo traduz como a suite")
+        assert first.endswith(r"contains: none of ['Where is the nearest\nmunicipal library? "
+                              + "x" * 40 + "'] in 'não sei'")
+        assert tail[1].endswith(
+            "['bonjour tout le monde, comment allez-vous aujourd hui'] in 'não sei'")
