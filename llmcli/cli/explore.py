@@ -66,18 +66,25 @@ def explore(
     explorer = Explorer(local_model(registry, ref), local_tokenizer(registry, ref), prompt,
                         params, top)
     if env.stdin_isatty and env.stdout_isatty:
-        _full_screen(explorer, TEXT[language], language, str(ref), shown)
+        _full_screen(env, explorer, TEXT[language], language, str(ref), shown)
     else:
         _scripted(env, explorer, language, str(ref), shown)
 
 
-def _full_screen(explorer: Any, words: Any, lang: str, model: str,
+def _full_screen(env: Environment, explorer: Any, words: Any, lang: str, model: str,
                  options: dict[str, Any]) -> None:
+    import shutil
+
     from llmcli.learn.explore_commands import run_command
     from llmcli.ui.explore_screen import run_screen
+    from llmcli.ui.explore_view import final_state
 
     run_screen(explorer, words, lambda line: run_command(explorer, line, lang), model=model,
                options=options)
+    # q: the full screen is gone with the alternate screen; the text and candidates stay
+    width = max(40, env.width or shutil.get_terminal_size().columns)
+    env.stdout.write(final_state(explorer, words, width, model=model, options=options) + "\n")
+    env.stdout.flush()
 
 
 def _scripted(env: Environment, explorer: Any, lang: str, model: str,

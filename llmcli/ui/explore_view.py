@@ -216,6 +216,14 @@ def plain_step(ex: Explorer, words: Words, width: int) -> str:
     return plain(text) + "\n" + plain(candidate_lines(ex, words, width, rows))
 
 
+def final_state(ex: Explorer, words: Words, width: int, *, model: str,
+                options: dict[str, Any]) -> str:
+    """What stays in the terminal after quitting the full screen (which leaves nothing of
+    itself): the settings, the text as it ended and the last step's candidates, at any size."""
+    head = clip(f"{tr(words, 'title')} · {settings_line(ex, words, model, options)}", width)
+    return head + "\n" + plain_step(ex, words, width)
+
+
 # -- beam search in `next --beam` --------------------------------------------------------------
 def render_beam(env: Environment, view: Any) -> None:
     """Per step the beams kept and the extensions pruned (cumulative log p), then the best

@@ -7,12 +7,14 @@ branch, compare side by side, quit; at 80x20 and at 50x160, in English and Portu
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pyte
@@ -23,10 +25,35 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "The capital of France is"
 
 
+class AltScreen(pyte.Screen):
+    """pyte with the alternate screen (private mode 1049, as xterm and tmux have it): what a
+    full-screen program draws there is gone when it leaves, and the screen it found comes back.
+    Plain pyte ignores the mode, so a full screen's last frame would seem to stay."""
+
+    ALT = 1049
+
+    def set_mode(self, *modes: int, **kwargs: Any) -> None:
+        if kwargs.get("private") and self.ALT in modes:
+            self._saved = (copy.deepcopy(self.buffer), copy.copy(self.cursor))
+            self.erase_in_display(2)
+            modes = tuple(m for m in modes if m != self.ALT)
+        super().set_mode(*modes, **kwargs)
+
+    def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+        if kwargs.get("private") and self.ALT in modes and getattr(self, "_saved", None):
+            buffer, self.cursor = self._saved
+            self.buffer.clear()
+            self.buffer.update(buffer)
+            self.dirty.update(range(self.lines))
+            self._saved = None
+            modes = tuple(m for m in modes if m != self.ALT)
+        super().reset_mode(*modes, **kwargs)
+
+
 class Screen:
     def __init__(self, *args: str, rows: int, cols: int, lang: str = "en_US.UTF-8"):
         env = dict(os.environ, TERM="xterm-256color", LANG=lang, LC_ALL=lang)
-        self.screen = pyte.Screen(cols, rows)
+        self.screen = AltScreen(cols, rows)
         self.stream = pyte.Stream(self.screen)
         self.child = pexpect.spawn(sys.executable, ["-m", "llmcli", "explore", *args], env=env,
                                    cwd=str(ROOT), dimensions=(rows, cols), encoding="utf-8",
@@ -149,6 +176,37 @@ def test_portuguese_from_the_locale_and_typed_text() -> None:
         assert "O gato subiu no telhado 🐱" in typed.replace("\n", "")
         term.press("\x03")
         assert term.close() == 130
+    finally:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(20, 80), (45, 160)])
+def test_quitting_leaves_the_text_and_the_last_candidates(rows: int, cols: int) -> None:
+    """The full screen goes with the alternate screen; what stays is the same at any size."""
+    term = Screen(PROMPT, "--seed", "3", "-n", "6", rows=rows, cols=cols)
+    try:
+        term.wait(lambda s: "entropy" in s and "q quit" in s, "first step")
+        term.press("n")
+        drawn = term.wait(lambda s: "(sampled" in s, "the sampled token")
+        shown = candidates(drawn)
+        term.press("q")
+        deadline = time.monotonic() + 30
+        while term.pump(0.2) and time.monotonic() < deadline:  # everything up to the exit
+            pass
+        assert term.close() == 0
+        left = term.text()
+        lines = [line for line in left.splitlines() if line]
+        assert lines, "quitting left nothing in the terminal"
+        assert lines[0] == "llmcli explore · local:gemma-3-270m · temperature 1, no filters " \
+            "· seed 3"
+        text = lines[1]
+        assert text.startswith(PROMPT) and len(text) > len(PROMPT)  # the generated token too
+        assert lines[2].startswith("next token · entropy")
+        assert candidates(left) == shown  # the last step's table, as it was drawn
+        assert "← sampled" in left
+        assert "q quit" not in left and "(sampled" not in left  # nothing of the full screen
+        assert len(lines) == 3 + len(shown) + ("→" in left)
     finally:
         if term.child.isalive():
             term.child.terminate(force=True)
