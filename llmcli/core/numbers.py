@@ -1,7 +1,9 @@
 """How numbers are written for people and for machines, in one place.
 
 Costs are plain decimal dollars (never `7.8e-06`); in JSON, durations are rounded to the
-millisecond and costs to a fixed ten decimals, and a model is always `provider:model`.
+millisecond and costs to a fixed ten decimals, and a model is always `provider:model`. A
+pipe's tables follow JSON's rule with bare numbers: `*_s` columns in seconds to the
+millisecond, `cost_usd` in dollars to ten decimals.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def usd(value: float | None) -> str:
 def plain(value: float) -> str:
     """A float without an exponent (7.8e-06 -> 0.0000078)."""
     return format(Decimal(repr(value)), "f")
+
+
+def usd_bare(value: float | None) -> str:
+    """Dollars for a machine (a pipe's table): a bare decimal to COST_DECIMALS, `-` unknown."""
+    return "-" if value is None else plain(round(value, COST_DECIMALS))
+
+
+def seconds_bare(value: float | None) -> str:
+    """Seconds for a machine (a pipe's table): to the millisecond, `-` unknown."""
+    return "-" if value is None else f"{value:.{SECONDS_DECIMALS}f}"
 
 
 def json_ready(data: Any) -> Any:

@@ -3,9 +3,10 @@ Elo leaderboard. Rich in a terminal, plain text in a pipe."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from llmcli.core.numbers import seconds_bare, usd_bare
 from llmcli.ui.compare_table import fmt_cost
 
 if TYPE_CHECKING:
@@ -38,18 +39,33 @@ def agreement_text(p: PairStats, limit: int | None = 18) -> str:
 
 
 def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bool) -> None:
-    cols = ["model"] + (["prompt"] if show_prompt else []) + [
-        "runs", "ttft s", "total s", "tok/s", "cost", "answers agree", "waited"]
+    """Each (prompt, model) pair over its runs. In a terminal the columns of the one-run table
+    (`ttft`, `total`, `tok/s`, `cost`), each figure a median with its range; in a pipe the
+    one-run table's bare numbers and names, the median then `_min` and `_max` columns."""
+    pipe = not env.stdout_isatty
     schema = any(p.valid is not None for p in stats)
+    if pipe:
+        spreads = [f"{name}{end}" for name in ("ttft_s", "total_s", "tok_s")
+                   for end in ("", "_min", "_max")]
+        cols = ["model"] + (["prompt"] if show_prompt else []) + [
+            "runs", *spreads, "cost_usd", "answers_agree", "waited"]
+    else:
+        cols = ["model"] + (["prompt"] if show_prompt else []) + [
+            "runs", "ttft", "total", "tok/s", "cost", "answers agree", "waited"]
     if schema:
         cols.append("valid")
     rows = []
     for p in stats:
         ok = f"{p.runs - p.failed}/{p.runs}"
+        if pipe:
+            figures = [*_bare_spread(p.ttft, seconds_bare), *_bare_spread(p.total, seconds_bare),
+                       *_bare_spread(p.tokens_per_second, lambda v: f"{v:.1f}"),
+                       usd_bare(p.cost)]
+        else:
+            figures = [spread_text(p.ttft), spread_text(p.total),
+                       spread_text(p.tokens_per_second, unit="", digits=1), fmt_cost(p.cost)]
         row = [p.model] + ([p.prompt_label] if show_prompt else []) + [
-            ok, spread_text(p.ttft, unit=""), spread_text(p.total, unit=""),
-            spread_text(p.tokens_per_second, unit="", digits=1), fmt_cost(p.cost),
-            agreement_text(p, 18 if env.stdout_isatty else None), _waited(p)]
+            ok, *figures, agreement_text(p, None if pipe else 18), _waited(p)]
         if schema:  # adherence to --schema: valid replies / runs
             row.append(f"{p.valid}/{p.runs} ({p.adherence:.0%})" if p.valid is not None else "-")
         rows.append(row)
@@ -59,6 +75,13 @@ def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bo
             if len(p.agreement.counts) > 1:
                 counts = ", ".join(f"{a!r} ×{n}" for a, n in p.agreement.counts[:6])
                 _line(env, f"[dim]{p.model} {p.prompt_label}: {counts}[/dim]")
+
+
+def _bare_spread(s: Spread | None, fmt: Callable[[float], str]) -> list[str]:
+    """median, min, max as bare numbers (`-` each when nothing was measured)."""
+    if s is None:
+        return ["-"] * 3
+    return [fmt(s.median), fmt(s.low), fmt(s.high)]
 
 
 def _waited(p: PairStats) -> str:

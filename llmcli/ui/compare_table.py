@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from llmcli.core.numbers import COST_DECIMALS, usd
-from llmcli.core.numbers import plain as plain_number
+from llmcli.core.numbers import seconds_bare, usd, usd_bare
 from llmcli.ui.compare_view import WAIT_NOTICE_S, Grid
 
 if TYPE_CHECKING:
@@ -79,9 +78,8 @@ def has_schema(grid: Grid) -> bool:
 def measurement_rows(grid: Grid, *, plain: bool = False) -> list[list[str]]:
     """One row per cell; `plain` gives bare numbers (seconds, USD) for a pipe. A cell
     answered from the log (--cache) says so in its finish column."""
-    secs = (lambda v: "-" if v is None else f"{v:.3f}") if plain else fmt_s
-    cost = (lambda v: "-" if v is None else plain_number(round(v, COST_DECIMALS))) if plain \
-        else fmt_cost
+    secs = seconds_bare if plain else fmt_s
+    cost = usd_bare if plain else fmt_cost
     rows = []
     for s in grid.states:
         r = s.response
@@ -200,8 +198,8 @@ def _table(cols: Sequence[str], rows: Sequence[Sequence[str]], title: str | None
     return table
 
 
-NUMERIC = ("ttft", "total", "in", "out", "reason", "tok/s", "cost", "runs", "ttft s", "total s",
-           "#", "elo", "votes", "wins", "ties", "losses")
+NUMERIC = ("ttft", "total", "in", "out", "reason", "tok/s", "cost", "runs", "#", "elo", "votes",
+           "wins", "ties", "losses")
 
 
 def print_rows(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]], *,

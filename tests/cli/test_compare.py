@@ -4,6 +4,8 @@ loopback stubs, with scripted latencies, token counts, failures and 429s."""
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
 
 import pytest
 
@@ -191,6 +193,46 @@ def test_runs_report_median_and_spread_in_a_table(cli, openai_server):
     _header, *lines = res.stdout.split("model\truns")[1].splitlines()
     assert lines[0].startswith("openai:gpt-4o-mini\t3/3\t")
     assert "3/3 'Hello from the stub.'" in lines[0]
+
+
+def test_runs_table_in_a_pipe_has_the_one_run_tables_names_and_bare_numbers(cli,
+                                                                           openai_server):
+    per_model(openai_server, {"gpt-4o-mini": {"delay": 0.05, "prompt_tokens": 7,
+                                              "completion_tokens": 3}})
+    one = cli("compare", "hi", "-m", "openai:gpt-4o-mini")
+    head, row = [line.split("\t") for line in one.stdout.splitlines()[-2:]]
+    single = dict(zip(head, row, strict=True))
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "--runs", "3")
+    assert res.exit_code == 0, res.stderr
+    head, row = [line.split("\t") for line in res.stdout.splitlines()[-2:]]
+    runs = dict(zip(head, row, strict=True))
+    for name in ("ttft_s", "total_s", "tok_s", "cost_usd"):  # the one-run table's names
+        assert name in single and name in runs
+    assert head == ["model", "runs", "ttft_s", "ttft_s_min", "ttft_s_max", "total_s",
+                    "total_s_min", "total_s_max", "tok_s", "tok_s_min", "tok_s_max",
+                    "cost_usd", "answers_agree", "waited"]
+    assert "$" not in res.stdout and " s" not in "".join(row[2:12])
+    seconds = [runs[f"{m}{end}"] for m in ("ttft_s", "total_s") for end in ("", "_min", "_max")]
+    assert all(re.fullmatch(r"\d+\.\d{3}", v) for v in seconds), seconds  # as ttft_s is
+    assert float(runs["ttft_s_min"]) <= float(runs["ttft_s"]) <= float(runs["ttft_s_max"])
+    assert float(runs["ttft_s_min"]) >= 0.05
+    assert re.fullmatch(r"0\.\d+", single["cost_usd"]) and "e-" not in runs["cost_usd"]
+    assert Decimal(runs["cost_usd"]) == 3 * Decimal(single["cost_usd"])  # summed over runs
+    assert runs["answers_agree"] == "3/3 'Hello from the stub.'" and runs["runs"] == "3/3"
+
+
+def test_runs_table_in_a_terminal_names_its_columns_as_the_one_run_table(cli, openai_server):
+    res = cli("compare", "hi", "-m", "openai:gpt-4o-mini", "--runs", "2", stdout_tty=True,
+              width=160)
+    assert res.exit_code == 0, res.stderr
+    screen = strip_ansi(res.stdout)
+    header = next(line for line in screen.splitlines() if "answers agree" in line)
+    assert [c.strip() for c in header.strip("┃ ").split("┃")] == [
+        "model", "runs", "ttft", "total", "tok/s", "cost", "answers agree", "waited"]
+    row = next(line for line in screen.splitlines() if line.startswith("│ openai:gpt-4o-mini"))
+    ttft = row.split("│")[3].strip()
+    assert re.fullmatch(r"\d\.\d\d s \(\d\.\d\d–\d\.\d\d\)", ttft), ttft  # as `0.16 s`
+    assert re.fullmatch(r"\$0\.0+\d\d?", row.split("│")[6].strip())
 
 
 def test_jsonl_has_one_record_per_cell_with_every_measurement(cli, two_models):

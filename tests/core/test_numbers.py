@@ -37,3 +37,13 @@ def test_a_model_already_qualified_is_left_alone():
     done = {"model": "ollama:qwen2.5", "provider": "ollama"}
     assert json_ready(done)["model"] == "ollama:qwen2.5"
     assert json_ready({"model": "local:gemma"})["model"] == "local:gemma"
+
+
+def test_bare_numbers_for_a_pipe_follow_the_json_rule():
+    from llmcli.core.numbers import seconds_bare, usd_bare
+
+    assert [usd_bare(v) for v in (None, 0.0, 7.8e-06, 3.0000000000000004e-06, 1.25)] == [
+        "-", "0.0", "0.0000078", "0.000003", "1.25"]
+    assert usd_bare(1.23456789012345e-05) == "0.0000123457"  # ten decimals, no exponent
+    assert [seconds_bare(v) for v in (None, 0.0, 0.1234567, 2.0)] == [
+        "-", "0.000", "0.123", "2.000"]
