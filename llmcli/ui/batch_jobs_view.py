@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from llmcli.core.numbers import usd
+from llmcli.core.numbers import usd, usd_bare
 
 if TYPE_CHECKING:
     from llmcli.environment import Environment
@@ -38,23 +38,33 @@ def counts(job: Job) -> str:
 
 
 def print_jobs(env: Environment, jobs: list[Job]) -> None:
-    """The table of `llmcli batch jobs` (tab-separated lines in a pipe)."""
-    headers = ["id", "provider", "model", "status", "done", "failed", "requests", "parts",
-               "created", "expires", "cost (batch price)"]
-    rows = [[j.id, j.provider, j.model, j.status, f"{j.completed:,}", f"{j.failed:,}",
-             f"{j.requests:,}", str(len(j.parts)), j.created[:16].replace("T", " "),
-             _when(j.expires_at), _cost(j)] for j in jobs]
+    """The table of `llmcli batch jobs`; in a pipe tab-separated lines with bare numbers, as
+    every pipe table has them (`cost_usd` a plain decimal, `cost_basis` saying whether it is
+    the results' cost or the input-only estimate, both at the batch price)."""
     if not env.stdout_isatty:
+        headers = ["id", "provider", "model", "status", "done", "failed", "requests", "parts",
+                   "created", "expires", "cost_usd", "cost_basis"]
         env.stdout.write("\t".join(headers) + "\n")
-        for r in rows:
-            env.stdout.write("\t".join(r) + "\n")
+        for j in jobs:
+            basis = "-" if j.cost is None else ("results" if j.cost_known else "input-estimate")
+            row = [j.id, j.provider, j.model, j.status, str(j.completed), str(j.failed),
+                   str(j.requests), str(len(j.parts)), j.created[:16].replace("T", " "),
+                   _when(j.expires_at), usd_bare(j.cost), basis]
+            env.stdout.write("\t".join(row) + "\n")
+        env.stdout.flush()
         return
     from rich.table import Table
 
     from llmcli.ui.console import stdout_console
 
+    headers = ["id", "provider", "model", "status", "done", "failed", "requests", "parts",
+               "created", "expires", "cost (batch price)"]
+    rows = [[j.id, j.provider, j.model, j.status, f"{j.completed:,}", f"{j.failed:,}",
+             f"{j.requests:,}", str(len(j.parts)), j.created[:16].replace("T", " "),
+             _when(j.expires_at), _cost(j)] for j in jobs]
+    console = stdout_console(env)  # its width is the terminal's (env.width only in tests)
     table = Table(box=None, pad_edge=False)
-    if (env.width or 80) < _NARROW:  # one column per fact would fold every cell at 80
+    if console.width < _NARROW:  # one column per fact would fold every cell at 80
         headers = ["id", "model", "status", "done", "created", "cost"]
         rows = [[j.id, f"{j.provider}:{j.model}", j.status, _done(j),
                  j.created[5:16].replace("T", " "), _cost(j)] for j in jobs]
@@ -62,7 +72,7 @@ def print_jobs(env: Environment, jobs: list[Job]) -> None:
         table.add_column(h, overflow="fold")
     for r in rows:
         table.add_row(*r)
-    stdout_console(env).print(table)
+    console.print(table)
 
 
 def print_status(env: Environment, job: Job) -> None:

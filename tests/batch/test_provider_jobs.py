@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from llmcli.core.numbers import usd
+from llmcli.core.numbers import usd, usd_bare
 from tests.cli.test_batch import prompts_file, records
 
 OPENAI = ["-m", "openai:gpt-4o-mini"]
@@ -67,7 +67,7 @@ def test_returns_at_once_with_the_job_id_and_any_later_process_sees_it(
     listing = cli("batch", "jobs")
     row = [ln.split("\t") for ln in listing.stdout.splitlines()][1]
     assert row[:8] == [job, "openai", "gpt-4o-mini", "validating", "0", "0", "3", "1"]
-    assert row[10].startswith("~$") and row[10].endswith(" in")  # input-only estimate
+    assert float(row[10]) > 0 and row[11] == "input-estimate"  # until results are fetched
     openai_server.advance("batch_0001", "in_progress", done=1)
     status = cli_proc("batch", "status", job)  # another process, the same SQLite file
     assert status.exit_code == 0, status.stderr
@@ -110,7 +110,7 @@ def test_fetch_twice_never_duplicates_and_works_from_another_process(
     assert len(openai_server.requests_for("files.content")) == 1  # kept after the first fetch
     cost = sum(r["cost"] for r in records(out.read_text(encoding="utf-8")))
     assert cost > 0  # the listing's cost is now that of the results, at the batch price
-    assert cli("batch", "jobs").stdout.splitlines()[1].endswith(f"\t{usd(cost)}")
+    assert cli("batch", "jobs").stdout.splitlines()[1].endswith(f"\t{usd_bare(cost)}\tresults")
 
 
 def test_failed_lines_are_reported_by_input_id_and_resubmitted(cli, openai_server, tmp_path):
@@ -286,6 +286,44 @@ def test_jobs_table_fits_80_columns_and_subcommand_help_names_itself(cli, openai
     assert "gpt-4o-mini" in wide and "cost (batch price)" in wide
     res = cli("batch", "fetch")
     assert res.exit_code == 2 and "(see 'llmcli batch fetch --help')" in res.stderr
+
+
+def test_jobs_costs_by_the_shared_formatters_in_a_terminal_and_a_pipe(cli, openai_server,
+                                                                      tmp_path):
+    openai_server.echo = True
+    job = submit(cli, three(tmp_path))
+    head, row = [ln.split("\t") for ln in cli("batch", "jobs").stdout.splitlines()]
+    assert head[-2:] == ["cost_usd", "cost_basis"] and row[-1] == "input-estimate"
+    for width in (80, 200):  # the short table and the full one
+        shown = _plain(cli("batch", "jobs", stdout_tty=True, width=width).stdout)
+        assert f"~{usd(float(row[-2]))} in" in shown
+    openai_server.finish("batch_0001")
+    out = tmp_path / "out.jsonl"
+    assert cli("batch", "fetch", job, "-O", str(out)).exit_code == 0
+    cost = sum(r["cost"] for r in records(out.read_text(encoding="utf-8")))
+    assert usd(cost) == "$0.0000021"  # 2.1e-06: two significant digits, as logs and compare
+    for width in (80, 200):
+        shown = _plain(cli("batch", "jobs", stdout_tty=True, width=width).stdout)
+        line = next(ln for ln in shown.splitlines() if ln.startswith(job))
+        assert line.rstrip().endswith(" $0.0000021"), line  # not $0.000002 (six decimals)
+    head, row = [ln.split("\t") for ln in cli("batch", "jobs").stdout.splitlines()]
+    assert dict(zip(head, row, strict=True)) | {"created": "", "expires": ""} == {
+        "id": job, "provider": "openai", "model": "gpt-4o-mini", "status": "completed",
+        "done": "3", "failed": "0", "requests": "3", "parts": "1", "created": "",
+        "expires": "", "cost_usd": "0.0000021", "cost_basis": "results"}
+
+
+def test_jobs_table_follows_the_terminals_own_width(cli, openai_server, tmp_path,
+                                                    monkeypatch):
+    """A real terminal's width comes from the terminal (Rich reads it), not from the
+    environment object the tests fill in: 200 columns get the full table."""
+    submit(cli, three(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = _plain(cli("batch", "jobs", stdout_tty=True, width=None).stdout)
+    assert "cost (batch price)" in wide and "gpt-4o-mini" in wide
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = _plain(cli("batch", "jobs", stdout_tty=True, width=None).stdout)
+    assert "cost (batch price)" not in narrow and "openai:gpt-4o-mi" in narrow
 
 
 def _plain(text: str) -> str:
