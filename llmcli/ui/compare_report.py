@@ -69,12 +69,24 @@ def print_stats(env: Environment, stats: Sequence[PairStats], *, show_prompt: bo
         if schema:  # adherence to --schema: valid replies / runs
             row.append(f"{p.valid}/{p.runs} ({p.adherence:.0%})" if p.valid is not None else "-")
         rows.append(row)
-    _table(env, cols, rows, title="over runs: median (min–max)")
-    if env.stdout_isatty:
-        for p in stats:
-            if len(p.agreement.counts) > 1:
-                counts = ", ".join(f"{a!r} ×{n}" for a, n in p.agreement.counts[:6])
-                _line(env, f"[dim]{p.model} {p.prompt_label}: {counts}[/dim]")
+    if pipe:
+        from llmcli.ui.tables import print_table
+
+        print_table(env, cols, rows)
+        return
+    from llmcli.ui.compare_table import dropped_note, print_fitted
+    from llmcli.ui.console import stdout_console
+
+    console = stdout_console(env)  # one row per model where the one-run table has one
+    dropped = print_fitted(console, cols, [[str(v) for v in r] for r in rows],
+                           title="over runs: median (min–max)")
+    if dropped:
+        console.print(dropped_note(console, dropped), style="dim", markup=False,
+                      highlight=False)
+    for p in stats:
+        if len(p.agreement.counts) > 1:
+            counts = ", ".join(f"{a!r} ×{n}" for a, n in p.agreement.counts[:6])
+            _line(env, f"[dim]{p.model} {p.prompt_label}: {counts}[/dim]")
 
 
 def _bare_spread(s: Spread | None, fmt: Callable[[float], str]) -> list[str]:

@@ -130,8 +130,7 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
-    cols, rows, dropped = fit_columns(console, cols, rows)
-    print_rows(console, cols, rows, title=title)
+    dropped = print_fitted(console, cols, rows, title=title)
     notes = []
     if "waited" in cols and any(s.held >= WAIT_NOTICE_S for s in grid.states):
         notes.append("queued: held back by the per-provider concurrency limit (-j/--jobs or "
@@ -140,10 +139,23 @@ def print_measurements(env: Environment, grid: Grid, *, title: str | None = None
         notes.append("waited: backing off before a retry (its cause: rate limit, server "
                      "error, timeout)")
     if dropped:
-        notes.append(f"left out to fit {console.width} columns: {', '.join(dropped)} "
-                     "(--json has every figure)")
+        notes.append(dropped_note(console, dropped))
     for note in notes:
         console.print(note, style="dim", markup=False, highlight=False)
+
+
+def print_fitted(console: Console, cols: Sequence[str], rows: Sequence[Sequence[str]], *,
+                 title: str | None = None) -> list[str]:
+    """The table one row per model as `fit_columns` makes it (cards if it still does not
+    fit); returns the names of the columns left out."""
+    cols, rows, dropped = fit_columns(console, cols, rows)
+    print_rows(console, cols, rows, title=title)
+    return dropped
+
+
+def dropped_note(console: Console, dropped: Sequence[str]) -> str:
+    return (f"left out to fit {console.width} columns: {', '.join(dropped)} "
+            "(--json has every figure)")
 
 
 # Which columns go first when the table is wider than the terminal (after the model names are

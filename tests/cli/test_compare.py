@@ -235,6 +235,20 @@ def test_runs_table_in_a_terminal_names_its_columns_as_the_one_run_table(cli, op
     assert re.fullmatch(r"\$0\.0+\d\d?", row.split("│")[6].strip())
 
 
+def test_runs_table_keeps_one_row_per_model_in_a_narrower_terminal(cli, openai_server,
+                                                                   groq_server):
+    models = ["-m", "openai:gpt-4o-mini", "-m", "groq:openai/gpt-oss-20b"]
+    res = cli("compare", "hi", *models, "--runs", "2", stdout_tty=True, width=100)
+    assert res.exit_code == 0, res.stderr
+    screen = strip_ansi(res.stdout)
+    table = screen[screen.index("over runs"):]
+    assert "╭─" not in table  # no cards: a table, as the one-run table at this width
+    assert all(len(line) <= 100 for line in table.splitlines())
+    assert len([ln for ln in table.splitlines() if ln.startswith("│ ")]) == 2  # a row a model
+    assert "│ gpt-4o-mini " in table and "│ openai/gpt-oss-20b " in table
+    assert "left out to fit 100 columns: waited, ttft (--json has every figure)" in table
+
+
 def test_jsonl_has_one_record_per_cell_with_every_measurement(cli, two_models):
     res = cli("compare", "hi", *AB, "--jsonl")
     records = [json.loads(line) for line in res.stdout.splitlines()]
