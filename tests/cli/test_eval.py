@@ -101,6 +101,19 @@ def test_machine_outputs(cli, server, tmp_path):
     assert cli("eval", GETTING_STARTED, "--json", "--markdown").exit_code == 2
 
 
+def test_in_a_pipe_each_comparison_and_failure_stays_one_line(cli, server):
+    # Rich would wrap them at the pipe's 80 columns, leaving a space at each break (README #15)
+    lines = cli("eval", GETTING_STARTED, width=80).stdout.splitlines()
+    comparisons = [line for line in lines if "discordant" in line]
+    failures = [line for line in lines if line.startswith("  ") and " · openai:" in line]
+    assert len(comparisons) == 4 and len(failures) == 2
+    assert all(line.endswith(("could be noise", "significant")) for line in comparisons)
+    assert all(line.endswith("in 'No sé'") for line in failures)
+    tty = cli("eval", GETTING_STARTED, width=80, stdout_tty=True).stdout
+    below = re.sub(r"\x1b\[[0-9;]*m", "", tty).split("Paired differences")[1]
+    assert max(map(len, below.splitlines())) <= 80  # a terminal wraps them, between words
+
+
 def test_the_cache_and_no_cache(cli, server):
     cli("eval", GETTING_STARTED)
     assert chats(server) == 8
