@@ -165,6 +165,7 @@ def print_diff(env: Environment, a: dict[str, Any], b: dict[str, Any], diffs: li
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
+    console.soft_wrap = not env.stdout_isatty  # in a pipe one line each, for grep
     console.print(f"eval diff {a['id']} → {b['id']} (cases both runs have; McNemar's exact "
                   f"test, * p < {ALPHA:g})", highlight=False)
     if not diffs:

@@ -146,6 +146,8 @@ def test_runs_show_diff_and_filter_failing(cli, server):
     assert "Translate to {{language}}: {{input}} · openai:o4-mini: 0/1 → 1/1 (1 fixed, " \
         "0 broken, p = 1)" in diff.stdout
     assert "+ language=Spanish, input=Where is the library?" in diff.stdout
+    piped = cli("eval", "diff", first, second["run_id"], width=80).stdout.splitlines()
+    assert piped[0].endswith("p < 0.05)")  # one line in a pipe, not wrapped at 80
     doc = json.loads(cli("eval", "diff", first, second["run_id"], "--json").stdout)
     assert sum(a["fixed"] for a in doc["arms"]) == 2
     bad = cli("eval", "show", "nope")
