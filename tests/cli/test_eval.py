@@ -102,7 +102,7 @@ def test_machine_outputs(cli, server, tmp_path):
 
 
 def test_in_a_pipe_each_comparison_and_failure_stays_one_line(cli, server):
-    # Rich would wrap them at the pipe's 80 columns, leaving a space at each break (README #15)
+    # Rich would wrap them at the pipe's 80 columns, leaving a space at each break (issue #15)
     lines = cli("eval", GETTING_STARTED, width=80).stdout.splitlines()
     comparisons = [line for line in lines if "discordant" in line]
     failures = [line for line in lines if line.startswith("  ") and " · openai:" in line]
