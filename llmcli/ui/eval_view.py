@@ -101,6 +101,9 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
     for p in prompts:
         table.add_row(p, *(_arm(arms[(p, m)]) for m in models))
     console.print(table)
+    # In a pipe each comparison and failure stays one line, for grep; a terminal wraps them
+    # between words.
+    whole = not env.stdout_isatty
     comps = report.comparisons(records, prompts, models)
     if comps:
         console.print(f"\nPaired differences on the same cases (McNemar's exact test; "
@@ -109,7 +112,8 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
             c for c in comps if c.test.significant]
         for c in shown:
             mark = "[bold]*[/bold] " if c.test.significant else "  "
-            console.print(mark + _escape(report.comparison_text(c)), highlight=False)
+            console.print(mark + _escape(report.comparison_text(c)), highlight=False,
+                          soft_wrap=whole)
         if len(shown) < len(comps):
             console.print(f"  {len(comps) - len(shown):,} other pairs could be noise "
                           f"(each in --json or --markdown)", highlight=False)
@@ -121,7 +125,7 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
         for r in failed[:FAILURES_SHOWN]:
             rep = f" #{r['repeat'] + 1}" if run.get("repeat", 1) > 1 else ""
             console.print(_escape(f"  {r['prompt']} · {r['model']} · {r['case_title']}{rep}: "
-                                  f"{report.why(r)}"), highlight=False)
+                                  f"{report.why(r)}"), highlight=False, soft_wrap=whole)
         if len(failed) > FAILURES_SHOWN:
             console.print(f"  … and {len(failed) - FAILURES_SHOWN:,} more "
                           f"(llmcli eval show {run['id']} --json)", highlight=False)
@@ -161,6 +165,7 @@ def print_diff(env: Environment, a: dict[str, Any], b: dict[str, Any], diffs: li
     from llmcli.ui.console import stdout_console
 
     console = stdout_console(env)
+    console.soft_wrap = not env.stdout_isatty  # in a pipe one line each, for grep
     console.print(f"eval diff {a['id']} → {b['id']} (cases both runs have; McNemar's exact "
                   f"test, * p < {ALPHA:g})", highlight=False)
     if not diffs:
