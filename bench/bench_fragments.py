@@ -18,9 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.samples
 
 
 def make_folder(root: Path, n: int = 1000) -> None:
@@ -33,33 +36,11 @@ def make_folder(root: Path, n: int = 1000) -> None:
 
 
 def make_pdf(pages: int) -> bytes:
-    """A PDF of `pages` pages, each with a few lines of Helvetica text; correct xref."""
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    kids = []
-    font = 3
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    for p in range(pages):
-        lines = " ".join(f"(Linha {k} da pagina {p} com algum texto corrido.) '"
-                         for k in range(30))
-        stream = f"BT /F1 10 Tf 14 TL 20 780 Td {lines} ET".encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content = len(objects)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
-                       b"%d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>" % (content, font))
-        kids.append(len(objects))
-    objects[1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
-                  + b"] /Count %d >>" % pages)
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return out
+    """A PDF of `pages` pages, each with 30 lines of Helvetica text (the tests' PDF writer)."""
+    from tests.samples import pdf_pages
+
+    return pdf_pages([[f"Linha {k} da pagina {p} com algum texto corrido." for k in range(30)]
+                      for p in range(pages)])
 
 
 def make_html(size: int = 1 << 20) -> str:

@@ -7,11 +7,20 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    from llmcli.cli.app import run
+    from llmcli.cli.top_help import answer
     from llmcli.environment import Environment, install_termination_handlers
 
     install_termination_handlers()
-    code = run(sys.argv[1:] if argv is None else argv, Environment.from_process())
+    args = sys.argv[1:] if argv is None else argv
+    env = Environment.from_process()
+    try:
+        code = answer(args, env)
+    except BrokenPipeError:
+        code = 141  # the reader left (`| head`): the status of a process killed by SIGPIPE
+    if code is None:
+        from llmcli.cli.app import run
+
+        code = run(args, env)
     _fast_exit(code)
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from llmcli.core.errors import InvalidInput, LlmcliError
 
 if TYPE_CHECKING:
-    from llmcli.chat.session import ChatSession, SendOutcome
+    from llmcli.chat.session import ChatSession
+    from llmcli.chat.turns import SendOutcome
     from llmcli.ui.chat_view import ChatView
 
 
@@ -292,7 +293,7 @@ def _undo(ctx: CommandContext, arg: str) -> None:
     if dropped is None:
         ctx.ui.note("nothing to undo")
         return
-    from llmcli.chat.session import Pending
+    from llmcli.chat.turns import Pending
 
     text = dropped.text if isinstance(dropped, Pending) else dropped.user
     ctx.ui.note(f"dropped: {_short(text)}")

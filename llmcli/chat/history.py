@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcli.chat.session import Pending, Turn
+from llmcli.chat.turns import Pending, Turn
 from llmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:

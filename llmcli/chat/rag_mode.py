@@ -31,7 +31,7 @@ class ChatRag:
                 f"per message, {self.mode}")
 
     def send(self, session: Any, text: str, ui: Any) -> Any:
-        from llmcli.chat.session import SendOutcome
+        from llmcli.chat.turns import SendOutcome
         from llmcli.core.errors import LlmcliError
         from llmcli.rag.prompt import Sources, render_prompt
 

@@ -20,7 +20,8 @@ from llmcli.environment import terminated_by
 from llmcli.ui.terminal import echo
 
 if TYPE_CHECKING:
-    from llmcli.chat.session import ChatSession, SendOutcome
+    from llmcli.chat.session import ChatSession
+    from llmcli.chat.turns import SendOutcome
     from llmcli.environment import Environment
     from llmcli.exchange.interactive import Display
     from llmcli.ui.chat_view import ChatView

@@ -7,9 +7,10 @@ loop) for output and for the one question it may ask (whether to drop old turns)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
 from llmcli.chat.tokens import Count, Fit, TokenMeter
+from llmcli.chat.turns import Frontend, Pending, SendOutcome, Turn
 from llmcli.core.errors import (
     ContextTooLong,
     Interrupted,
@@ -29,60 +30,7 @@ if TYPE_CHECKING:
     from llmcli.core.provider import ModelInfo, Provider
     from llmcli.core.registry import ModelRef
     from llmcli.core.response import Response
-    from llmcli.exchange.interactive import Display, ReplyWriter
-
-TurnStatus = Literal["complete", "interrupted"]
-
-
-@dataclass
-class Turn:
-    """One exchange kept in the history: what was sent, and what came back (maybe partial)."""
-
-    user: str
-    reply: str
-    status: TurnStatus = "complete"
-    model: str = ""
-    log_id: int | None = None
-    template: Choice | None = None
-    attachments: tuple[Attachment, ...] = ()  # sent with this turn's message (/attach, -a)
-
-    def messages(self) -> list[Message]:
-        out = [Message(role="user", content=self.user, attachments=self.attachments)]
-        if self.reply:  # an empty assistant message is refused by some providers
-            out.append(Message(role="assistant", content=self.reply))
-        return out
-
-
-@dataclass
-class Pending:
-    """A message that got no reply (provider error, declined trim): `/retry` sends it again."""
-
-    text: str
-    template: Choice | None = None
-    attachments: tuple[Attachment, ...] = ()
-
-
-@dataclass
-class SendOutcome:
-    """What became of one message."""
-
-    status: Literal["complete", "interrupted", "error", "not_sent"]
-    response: Response | None = None
-    error: LlmcliError | None = None
-
-
-class Frontend(Protocol):
-    """What the session needs from whoever drives it."""
-
-    spinner: bool
-
-    def reply_writer(self) -> ReplyWriter: ...
-    def display(self, label: str) -> Display: ...
-    def note(self, text: str) -> None: ...
-    def warn(self, text: str) -> None: ...
-    def error(self, text: str) -> None: ...
-    def interrupted(self) -> None: ...
-    def confirm(self, question: str) -> bool: ...
+    from llmcli.exchange.interactive import ReplyWriter
 
 
 class _Tee:

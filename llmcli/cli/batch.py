@@ -206,7 +206,8 @@ def _request_line(env: Environment):
 
     def show(item_id: str, model: str, request: ChatRequest) -> None:
         doc = {"id": item_id, "model": model,
-               **request.model_dump(mode="json", exclude_defaults=True, exclude={"model"})}
+               **request.model_dump(mode="json", exclude_defaults=True, exclude={"model"},
+                                    serialize_as_any=True)}  # the provider's own options too
         env.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
 
     return show

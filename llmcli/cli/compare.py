@@ -278,7 +278,8 @@ def _logger(app_ctx: AppContext, comparison_id: str, failed: list[LlmcliError]):
             for request, response in calls or [(state.request, state.response)]:
                 log_id = log_exchange(app_ctx.logs, request, response,
                                       comparison_id=comparison_id,
-                                      template=state.cell.variant.template)
+                                      template=state.cell.variant.template,
+                                      asked=None if state.calls else state.asked)
             return log_id
         except StorageError as exc:
             failed.append(StorageError(f"the comparison was not logged: {exc.message}",

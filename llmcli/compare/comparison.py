@@ -74,6 +74,7 @@ class CellState:
     status: str = "queued"  # queued, running, retrying, complete, error, interrupted
     note: str | None = None  # 'rate limited; retrying in 1.0 s'
     request: ChatRequest | None = None
+    asked: ChatRequest | None = None  # with tools: the request as first sent (the cache key's)
     run: Run | None = None
     started: float | None = None  # seconds after the comparison began that the cell was sent
     ended: float | None = None
@@ -366,7 +367,7 @@ class Comparison:
             from llmcli.exchange.tool_loop import drive_rounds
 
             final, result = drive_rounds(once, request, self.tools)
-            state.request = final  # the whole transcript is what gets logged
+            state.request, state.asked = final, request  # the whole transcript is logged
         else:
             result = once(request)
         state.error = result.error

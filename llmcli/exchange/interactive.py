@@ -166,6 +166,7 @@ def run_exchange(
         return drive(provider, req, ref.provider, stream=stream, policy=app.retry_policy,
                      on_piece=on_piece, on_wait=on_wait, on_reasoning=on_thought)
 
+    asked = request  # a tool loop replaces it with the transcript; the cache key is this one's
     shown.waiting()
     try:
         with shown.quiet_input():
@@ -196,7 +197,7 @@ def run_exchange(
         try:
             log_exchange(app.logs, request, response, conversation_id=conversation_id,
                          batch_id=batch_id, comparison_id=comparison_id, template=template,
-                         prompt=prompt)
+                         prompt=prompt, asked=asked)
         except StorageError as exc:
             if result.error is None:
                 raise

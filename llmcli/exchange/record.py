@@ -21,10 +21,12 @@ def log_exchange(
     comparison_id: str | None = None,
     template: str | None = None,
     prompt: str | None = None,
+    asked: ChatRequest | None = None,
 ) -> int:
     """Write one row (whatever the response's status) and return its id; the response keeps
     it as `log_id`. Raises StorageError when the database cannot be written. The row keeps the
-    request's cache key, so `--cache` can answer the same request from it later."""
+    request's cache key, so `--cache` can answer the same request from it later; when
+    `request` is a tool transcript, `asked` is the request as first sent, whose key that is."""
     from llmcli.exchange.cache import cache_key
 
     log_id = logs.log(
@@ -34,7 +36,7 @@ def log_exchange(
         batch_id=batch_id,
         comparison_id=comparison_id,
         template=template,
-        cache_key=cache_key(response.provider, request),
+        cache_key=cache_key(response.provider, asked or request),
         prompt=prompt,
     )
     response.log_id = log_id

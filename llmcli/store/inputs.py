@@ -64,6 +64,19 @@ def write(conn: sqlite3.Connection, exchange_id: int, request: ChatRequest, now:
             position += 1
 
 
+def forget(conn: sqlite3.Connection, exchange_id: int) -> None:
+    """Delete the exchange's links, then the texts and bytes no other exchange names (inside
+    the caller's transaction, before the exchange itself is deleted)."""
+    for link, table in (("exchange_fragments", "fragments"),
+                        ("exchange_attachments", "attachments")):
+        hashes = [r[0] for r in conn.execute(
+            f"SELECT DISTINCT hash FROM {link} WHERE exchange_id = ?", (exchange_id,))]
+        conn.execute(f"DELETE FROM {link} WHERE exchange_id = ?", (exchange_id,))
+        for h in hashes:
+            conn.execute(f"DELETE FROM {table} WHERE hash = ? AND NOT EXISTS "
+                         f"(SELECT 1 FROM {link} WHERE hash = ?)", (h, h))
+
+
 def fragments_of(conn: sqlite3.Connection, exchange_id: int) -> list[dict[str, Any]]:
     """The exchange's fragments in order: source, role, sha256, content."""
     rows = conn.execute(

@@ -226,7 +226,11 @@ class LogStore:
             raise StorageError(f"could not read the log {self.path}: {exc}") from None
 
     def remove(self, exchange_id: int) -> bool:
+        """Delete one exchange, and the fragment texts and attachment bytes only it sent."""
+        from llmcli.store import inputs
+
         with self._write():
+            inputs.forget(self.conn, exchange_id)
             cur = self.conn.execute("DELETE FROM exchanges WHERE id = ?", (exchange_id,))
         return cur.rowcount > 0
 

@@ -92,6 +92,7 @@ def heatmaps_png(path: Path, panels: Sequence[dict[str, Any]], *, title: str = "
                           aspect="auto", interpolation="nearest")
         ax.set_title(p.get("title", ""), fontsize=10)
         _ticks(ax, p.get("rows", []), p.get("cols", []))
+        _cell_labels(ax, p.get("cells"), arrays[k], vmin, vmax)
     if image is not None:
         fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
     if title:
@@ -102,10 +103,25 @@ def heatmaps_png(path: Path, panels: Sequence[dict[str, Any]], *, title: str = "
 
 def _ticks(ax: Any, rows: Sequence[str], cols: Sequence[str]) -> None:
     small = 8 if max(len(rows), len(cols)) <= 40 else 6
-    if rows:
-        ax.set_yticks(range(len(rows)), [r[:16] for r in rows], fontsize=small)
+    if rows:  # model names ('gemini:gemini-3.5-flash-lite') are longer than token labels
+        ax.set_yticks(range(len(rows)), [r[:32] for r in rows], fontsize=small)
     if cols:
         ax.set_xticks(range(len(cols)), [c[:16] for c in cols], fontsize=small, rotation=90)
+
+
+def _cell_labels(ax: Any, cells: Sequence[Sequence[str | None]] | None, values: Any,
+                 vmin: float, vmax: float) -> None:
+    """Text written in each cell (its own row's token), dark on bright cells, light on dark."""
+    if not cells:
+        return
+    span = (vmax - vmin) or 1.0
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            if not text:
+                continue
+            bright = (values[r, c] - vmin) / span > 0.6
+            ax.text(c, r, text[:16], ha="center", va="center", rotation=90, fontsize=7,
+                    color="black" if bright else "white")
 
 
 # -- charts --------------------------------------------------------------------------------------
@@ -224,9 +240,12 @@ def tokens_png(path: Path, views: Sequence[Any]) -> Path:
     width = max(len(v.texts) for v in shown)
     longest = max(max(len(t) for t in v.texts) for v in shown) or 1
     values = [[len(t) for t in v.texts] + [None] * (width - len(v.texts)) for v in shown]
+    # Each model cuts the text its own way: a cell is labelled with its own row's token (a
+    # column axis of the first model's tokens would misname every other row).
     panel = {"values": values, "rows": [v.model for v in shown],
-             "cols": list(shown[0].pieces) + [""] * (width - len(shown[0].pieces)),
-             "title": "characters per token"}
+             "cols": [str(i) for i in range(width)],
+             "cells": [list(v.pieces) for v in shown],
+             "title": "characters per token (token index →)"}
     return heatmaps_png(path, [panel], title="how each model cuts the text", vmin=0,
                         vmax=float(longest))
 

@@ -182,8 +182,15 @@ def print_hits(env: Environment, hits: list[Any], head: str, *, full: bool = Fal
         console.print(Text("no matching chunks", style="yellow"))
     for h in hits:
         title = Text.assemble((f"[{h.rank}] ", "bold"), (h.location, "cyan"))
-        console.print(Panel(Text(_preview(h.text, full)), title=title, title_align="left",
-                            subtitle=Text(_score_detail(h), style="dim"), subtitle_align="right",
+        detail = Text(_score_detail(h), style="dim")
+        body = Text(_preview(h.text, full))
+        # Rich cuts a subtitle longer than the border (the rerank score went first): one that
+        # does not fit goes inside, as the panel's first line, wrapped like the text.
+        fits = detail.cell_len + 6 <= console.width
+        if not fits:
+            body = Text.assemble(detail, "\n", body)
+        console.print(Panel(body, title=title, title_align="left",
+                            subtitle=detail if fits else None, subtitle_align="right",
                             border_style="blue"))
 
 

@@ -314,3 +314,13 @@ def test_a_full_disk_is_reported_with_what_was_done(openai_server, tmp_path):
     assert proc.returncode == 12
     assert "the disk is full" in err and "0 records written" in err
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_dry_run_shows_the_provider_s_own_options(cli, openai_server, tmp_path):
+    src = prompts_file(tmp_path, ["pensa"])
+    res = cli("batch", str(src), "-m", "openai:gpt-5.6-terra", "-o", "reasoning_effort=low",
+              "-o", "max_tokens=50", "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    shown = json.loads(res.stdout.splitlines()[0])
+    assert shown["options"] == {"max_tokens": 50, "reasoning_effort": "low"}
+    assert openai_server.requests == []

@@ -101,6 +101,19 @@ def test_machine_outputs(cli, server, tmp_path):
     assert cli("eval", GETTING_STARTED, "--json", "--markdown").exit_code == 2
 
 
+def test_in_a_pipe_each_comparison_and_failure_stays_one_line(cli, server):
+    # Rich would wrap them at the pipe's 80 columns, leaving a space at each break (issue #15)
+    lines = cli("eval", GETTING_STARTED, width=80).stdout.splitlines()
+    comparisons = [line for line in lines if "discordant" in line]
+    failures = [line for line in lines if line.startswith("  ") and " · openai:" in line]
+    assert len(comparisons) == 4 and len(failures) == 2
+    assert all(line.endswith(("could be noise", "significant")) for line in comparisons)
+    assert all(line.endswith("in 'No sé'") for line in failures)
+    tty = cli("eval", GETTING_STARTED, width=80, stdout_tty=True).stdout
+    below = re.sub(r"\x1b\[[0-9;]*m", "", tty).split("Paired differences")[1]
+    assert max(map(len, below.splitlines())) <= 80  # a terminal wraps them, between words
+
+
 def test_the_cache_and_no_cache(cli, server):
     cli("eval", GETTING_STARTED)
     assert chats(server) == 8
@@ -133,6 +146,8 @@ def test_runs_show_diff_and_filter_failing(cli, server):
     assert "Translate to {{language}}: {{input}} · openai:o4-mini: 0/1 → 1/1 (1 fixed, " \
         "0 broken, p = 1)" in diff.stdout
     assert "+ language=Spanish, input=Where is the library?" in diff.stdout
+    piped = cli("eval", "diff", first, second["run_id"], width=80).stdout.splitlines()
+    assert piped[0].endswith("p < 0.05)")  # one line in a pipe, not wrapped at 80
     doc = json.loads(cli("eval", "diff", first, second["run_id"], "--json").stdout)
     assert sum(a["fixed"] for a in doc["arms"]) == 2
     bad = cli("eval", "show", "nope")

@@ -111,3 +111,31 @@ def test_a_cell_is_cut_once_in_a_terminal(cli, home):
     assert len(body) == 1  # one row: nothing folded onto a second line
     assert "uma per" in body[0] and "…" in body[0] and "respost" in body[0]
     assert all(len(ln) <= 80 for ln in lines)
+
+
+def test_rm_deletes_the_texts_and_bytes_no_other_exchange_sent(cli, gemini_server, tmp_path):
+    import sqlite3
+
+    from tests import samples
+
+    shared, own, image = tmp_path / "shared.md", tmp_path / "own.md", tmp_path / "foto.png"
+    shared.write_text("partilhado 📎")
+    own.write_text("só deste pedido ✅")
+    image.write_bytes(samples.png())
+    first = cli("prompt", "-m", "gemini", "-f", str(shared), "-f", str(own), "-a", str(image),
+                "um", "--json")
+    second = cli("prompt", "-m", "gemini", "-f", str(shared), "dois", "--json")
+    assert first.exit_code == 0 and second.exit_code == 0, first.stderr + second.stderr
+
+    def stored() -> tuple[list[str], int]:
+        db = sqlite3.connect(Paths.from_env().logs_db)
+        texts = sorted(r[0] for r in db.execute("SELECT content FROM fragments"))
+        images = db.execute("SELECT COUNT(*) FROM attachments").fetchone()[0]
+        db.close()
+        return texts, images
+
+    assert stored() == (["partilhado 📎", "só deste pedido ✅"], 1)
+    assert cli("logs", "rm", str(json.loads(first.stdout)["log_id"])).exit_code == 0
+    assert stored() == (["partilhado 📎"], 0)  # the second exchange still sends the shared one
+    shown = cli("logs", "show", str(json.loads(second.stdout)["log_id"]))
+    assert "partilhado 📎" in shown.stdout

@@ -105,6 +105,10 @@ def test_tokenize_renders_at_widths(cli, width):
             env={"NO_COLOR": "1"})
     assert r.exit_code == 0
     assert "30 tokens" in r.stdout
+    # The summary line is wrapped between words in a terminal, never left for the terminal
+    # to cut mid-word ('tiktoken o200k_bas|e' at 80 columns)
+    head = r.stdout.split("\n")[0]
+    assert len(head) <= width and "tiktoken" in r.stdout and "o200k_base" in r.stdout
 
 
 # -- embeddings ------------------------------------------------------------------------------------

@@ -2,24 +2,12 @@ import threading
 import time
 
 from llmcli.core.scheduler import RateBudget, Scheduler
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, s):
-        self.slept.append(s)
-        self.now += s
+from tests.doubles import FakeClock
 
 
 def test_rpm_budget_holds_the_extra_request_until_the_window_frees():
-    t = FakeTime()
-    budget = RateBudget(rpm=2, clock=t.clock, sleep=t.sleep)
+    t = FakeClock()
+    budget = RateBudget(rpm=2, clock=t, sleep=t.sleep)
     assert budget.acquire() == 0 and budget.acquire() == 0
     t.now = 10.0
     waited = budget.acquire()
@@ -27,8 +15,8 @@ def test_rpm_budget_holds_the_extra_request_until_the_window_frees():
 
 
 def test_tpm_budget_counts_tokens():
-    t = FakeTime()
-    budget = RateBudget(tpm=100, clock=t.clock, sleep=t.sleep)
+    t = FakeClock()
+    budget = RateBudget(tpm=100, clock=t, sleep=t.sleep)
     budget.acquire(60)
     t.now = 5
     budget.acquire(30)
@@ -37,8 +25,8 @@ def test_tpm_budget_counts_tokens():
 
 
 def test_settle_replaces_the_estimate():
-    t = FakeTime()
-    budget = RateBudget(tpm=100, clock=t.clock, sleep=t.sleep)
+    t = FakeClock()
+    budget = RateBudget(tpm=100, clock=t, sleep=t.sleep)
     budget.acquire(90)
     budget.settle(90, 10)
     assert budget.acquire(80) == 0

@@ -72,3 +72,28 @@ def test_bad_targets(tmp_path):
         png.heatmaps_png(tmp_path / "x.jpg", [PANEL])
     with pytest.raises(StorageError, match="does not exist"):
         png.heatmaps_png(tmp_path / "missing" / "x.png", [PANEL])
+
+
+def test_tokens_png_labels_each_row_with_its_own_tokens(tmp_path, monkeypatch):
+    """Two tokenizers cut the same text differently: each cell names its own row's token, and
+    a long model name is not cut to 16 characters."""
+    pytest.importorskip("matplotlib")
+    from types import SimpleNamespace
+
+    views = [SimpleNamespace(model="tiktoken:o200k_base", error=None,
+                             pieces=["O", "␣coração"], texts=["O", " coração"]),
+             SimpleNamespace(model="tiktoken:cl100k_base", error=None,
+                             pieces=["O", "␣cor", "ação"], texts=["O", " cor", "ação"])]
+    drawn = {}
+
+    def keep(fig, path):
+        ax = fig.axes[0]
+        drawn["cells"] = {(t.get_position(), t.get_text()) for t in ax.texts}
+        drawn["rows"] = [t.get_text() for t in ax.get_yticklabels()]
+        fig.savefig(path)
+
+    monkeypatch.setattr(png, "_save", keep)
+    png.tokens_png(tmp_path / "t.png", views)
+    assert drawn["rows"] == ["tiktoken:o200k_base", "tiktoken:cl100k_base"]
+    assert drawn["cells"] == {((0, 0), "O"), ((1, 0), "␣coração"),
+                              ((0, 1), "O"), ((1, 1), "␣cor"), ((2, 1), "ação")}

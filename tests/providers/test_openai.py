@@ -169,15 +169,13 @@ def test_live_models_get_catalog_prices(provider, openai_server):
     assert models["stub-model"].price_in is None  # not in the catalog: no invented price
 
 
-def test_models_fall_back_to_the_catalog_when_offline(closed_port):
+def test_models_fall_back_to_the_catalog_when_offline(closed_port, monkeypatch):
     p = OpenAIProvider(
         ProviderSettings(
             name="openai", api_key="sk-x", base_url=f"http://127.0.0.1:{closed_port}/v1"
         )
     )
-    import os
-
-    os.environ.pop("OPENAI_BASE_URL", None)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)  # the SDK reads it itself
     t0 = time.monotonic()
     models = p.list_models()
     assert time.monotonic() - t0 < 5

@@ -8,7 +8,7 @@ import pytest
 
 from llmcli.core.errors import InvalidInput
 from llmcli.rag.readers import Document, Skip, discover, markdown_blocks, read, text_blocks
-from tests.rag.pdfgen import make_pdf
+from tests.samples import pdf_pages as make_pdf
 
 
 def doc(path: Path) -> Document:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -68,6 +69,14 @@ def test_search_rerank_end_to_end(cli, embed_server, notes, monkeypatch):
     assert data["hits"][0]["rerank"] >= data["hits"][1]["rerank"]
     res = cli("rag", "search", "notas", "calorias da batata-doce", "--rerank")
     assert "hybrid + local rerank" in res.stdout
+    # At 80 columns the score line does not fit the border: nothing of it may be cut
+    for width in (80, 160):
+        shown = cli("rag", "search", "notas", "calorias da batata-doce", "--rerank", "--top",
+                    "1", stdout_tty=True, width=width).stdout
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+        words = " ".join(line.strip("│╭╮╰╯─ ") for line in plain.splitlines())
+        assert re.search(r"log P\(question \| passage\) -?\d+\.\d", words), plain
+        assert max(map(len, plain.splitlines())) <= width
 
 
 @pytest.mark.slow

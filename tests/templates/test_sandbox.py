@@ -7,8 +7,6 @@ Each payload is refused with a one-line InvalidInput, either when the template i
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from llmcli.core.errors import InvalidInput
@@ -107,14 +105,12 @@ def test_payloads_as_variable_values_are_inert_text():
         assert render(t, {"input": payload}).messages[0].content == payload
 
 
-def test_environment_is_unreachable_through_safe_looking_names():
-    os.environ["LLMCLI_SECRET_PROBE"] = "s3cr3t-value"
-    try:
-        prompts = ("{{ self }}", "{{ namespace() }}", "{{ range(3)|list }}", "{{ input|pprint }}")
-        for prompt in prompts:
-            assert "s3cr3t-value" not in _render(prompt, {})
-    finally:
-        del os.environ["LLMCLI_SECRET_PROBE"]
+def test_environment_is_unreachable_through_safe_looking_names(monkeypatch):
+    # The real process environment, restored after: the sandbox must not reach it.
+    monkeypatch.setenv("LLMCLI_SECRET_PROBE", "s3cr3t-value")
+    prompts = ("{{ self }}", "{{ namespace() }}", "{{ range(3)|list }}", "{{ input|pprint }}")
+    for prompt in prompts:
+        assert "s3cr3t-value" not in _render(prompt, {})
 
 
 def test_legitimate_jinja_still_works():

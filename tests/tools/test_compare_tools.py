@@ -39,3 +39,17 @@ def test_compare_refuses_a_model_without_tools(cli, openai_server) -> None:
     assert r.exit_code == 13
     assert "local cannot call tools" in r.stderr
     assert openai_server.requests_for("chat") == []
+
+
+def test_compare_cache_answers_a_tool_cell_asked_again(cli, openai_server) -> None:
+    openai_server.script("chat", openai_calls(openai_server, [
+        ("a", "calculate", dumps({"expression": "17*23"}))]))
+    args = ["compare", "17 x 23?", "-m", "openai:gpt-4o-mini", "-T", "calculate", "--cache",
+            "--jsonl"]
+    assert cli(*args).exit_code == 0
+    sent = len(openai_server.requests_for("chat"))
+    again = cli(*args)
+    assert again.exit_code == 0, again.stderr
+    assert len(openai_server.requests_for("chat")) == sent
+    cell = json.loads(again.stdout.splitlines()[0])
+    assert (cell["text"], cell["cached"]) == ("Tool said: 391", True)

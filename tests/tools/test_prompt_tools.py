@@ -139,3 +139,21 @@ def test_tools_refused_with_features_they_do_not_combine_with(cli, openai_server
     assert r.exit_code == 2
     assert "-T and --functions do not combine with" in r.stderr
     assert openai_server.requests_for("chat") == []
+
+
+def test_cache_answers_a_tool_exchange_asked_again(cli, openai_server) -> None:
+    openai_server.script("chat", openai_calls(openai_server, [
+        ("call_1", "calculate", dumps({"expression": "17*23"}))]))
+    args = ["prompt", "quanto é 17 x 23?", "-m", "openai:gpt-4o-mini", "-T", "calculate",
+            "--cache", "--json"]
+    first = cli(*args)
+    assert first.exit_code == 0, first.stderr
+    assert len(openai_server.requests_for("chat")) == 2
+    second = cli(*args)
+    assert second.exit_code == 0, second.stderr
+    assert len(openai_server.requests_for("chat")) == 2  # the log answered: no request sent
+    out = json.loads(second.stdout)
+    assert (out["text"], out["cached"]) == ("Tool said: 391", True)
+    changed = cli("prompt", "quanto é 17 x 24?", *args[2:])
+    assert changed.exit_code == 0, changed.stderr
+    assert len(openai_server.requests_for("chat")) == 3  # another question is asked
