@@ -220,7 +220,7 @@ def diff_cmd(
     app_ctx = app_context(ctx)
     a, ra = stored(app_ctx, run_a)
     b, rb = stored(app_ctx, run_b)
-    diffs = report.diff(ra, rb)
+    diffs = report.diff(ra, rb, prompts=a["prompts"], models=a["models"])
     if as_json:
         from llmcli.ui.tables import print_json
 

@@ -57,6 +57,12 @@ def _order(records: list[dict[str, Any]], key: str) -> list[str]:
     return list(dict.fromkeys(r[key] for r in records))
 
 
+def _ordered(wanted: list[str] | None, seen: list[str]) -> list[str]:
+    """`seen` in the order of `wanted`, anything `wanted` lacks after it."""
+    first = [x for x in wanted or [] if x in seen]
+    return first + [x for x in seen if x not in first]
+
+
 def _by_arm(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Records grouped by prompt x model in one pass (a suite may have 200,000 cells)."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -124,12 +130,14 @@ def _case(r: dict[str, Any]) -> dict[str, Any]:
             "reply": r.get("reply"), "error": r.get("error")}
 
 
-def diff(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[ArmDiff]:
-    """Case by case, for each prompt x model both runs have."""
+def diff(a: list[dict[str, Any]], b: list[dict[str, Any]], *,
+         prompts: list[str] | None = None, models: list[str] | None = None) -> list[ArmDiff]:
+    """Case by case, for each prompt x model both runs have, in the order of `prompts` and
+    `models` (the earlier run's suite order; records are stored as cells finish)."""
     out = []
     ga, gb = _by_arm(a), _by_arm(b)
-    for p in _order(a, "prompt"):
-        for m in _order(a, "model"):
+    for p in _ordered(prompts, _order(a, "prompt")):
+        for m in _ordered(models, _order(a, "model")):
             oa, ob = _outcomes(ga.get((p, m), [])), _outcomes(gb.get((p, m), []))
             if not oa or not ob:
                 continue

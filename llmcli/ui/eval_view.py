@@ -15,6 +15,7 @@ REFRESH_S = 0.2
 FAILURES_SHOWN = 10
 COMPARISONS_SHOWN = 12  # beyond this the terminal lists the significant ones only
 _NEWLINES = re.compile(r"\s*\n\s*")
+_HANG = re.compile(r" *(?:[*+\-] )? *")  # an item's indent and its mark: continuations align
 
 
 class Progress:
@@ -143,11 +144,26 @@ def _say(env: Environment, console: Any) -> Any:
     """`console.print` for one line of the report (a failure, a comparison): its own
     newlines become spaces; in a pipe it is never hard-wrapped (one failure per line, for
     grep and cut), in a terminal it wraps between words."""
+    from rich.text import Text
+
     soft = not env.stdout_isatty
 
     def say(text: str) -> None:
         head, body = text[: len(text) - len(text.lstrip("\n"))], text.lstrip("\n")
-        console.print(head + _NEWLINES.sub(" ", body), highlight=False, soft_wrap=soft)
+        body = _NEWLINES.sub(" ", body)
+        line = Text.from_markup(body)
+        hang = len(_HANG.match(line.plain).group(0))  # type: ignore[union-attr]
+        if soft or hang == 0 or hang * 3 > console.width:
+            console.print(head + body, highlight=False, soft_wrap=soft)
+            return
+        # An indented item wraps two columns further in (a hanging indent), never back at
+        # column 0, so where the next item starts stays visible.
+        for _ in head:
+            console.print()
+        rows = line[hang:].wrap(console, console.width - hang - 2)
+        for i, row in enumerate(rows):
+            lead = line[:hang] if i == 0 else Text(" " * (hang + 2))
+            console.print(Text.assemble(lead, row), soft_wrap=True)
 
     return say
 

@@ -373,7 +373,7 @@ def test_live_progress_on_a_terminal_only(cli, server):
     assert piped.stderr == ""  # nothing on a pipe but errors
 
 
-def test_failures_in_a_pipe_one_per_line_never_wrapped(cli, openai_server, tmp_path):
+def _long_suite(tmp_path):
     long = "Onde fica a biblioteca municipal mais próxima da estação de comboios? 📚 " * 2
     suite = tmp_path / "s.yaml"
     suite.write_text(f"""
@@ -388,6 +388,11 @@ tests:
     assert:
       - {{type: icontains, value: 'bonjour tout le monde, comment allez-vous aujourd hui'}}
 """, encoding="utf-8")
+    return suite
+
+
+def test_failures_in_a_pipe_one_per_line_never_wrapped(cli, openai_server, tmp_path):
+    suite = _long_suite(tmp_path)
     answer(openai_server, lambda model, prompt: "não sei")
     for width in (None, 80, 60):  # a pipe has no width: Rich would assume 80 and wrap
         res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini", "-m", "openai:gpt-4.1",
@@ -402,3 +407,20 @@ tests:
                               + "x" * 40 + "'] in 'não sei'")
         assert tail[1].endswith(
             "['bonjour tout le monde, comment allez-vous aujourd hui'] in 'não sei'")
+
+
+def test_failures_in_a_terminal_wrap_under_their_own_text(cli, openai_server, tmp_path):
+    suite = _long_suite(tmp_path)
+    answer(openai_server, lambda model, prompt: "não sei")
+    res = cli("eval", str(suite), "-m", "openai:gpt-4o-mini", "-m", "openai:gpt-4.1",
+              stdout_tty=True, width=80, env={"NO_COLOR": "1"})
+    assert res.exit_code == 17, res.stderr
+    lines = res.stdout.split("\nFailures (4):\n")[1].splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("  Traduz para")]
+    assert len(starts) == 4 and len(lines) > 4  # each failure wrapped over several lines
+    for i, line in enumerate(lines):
+        assert len(line) <= 80
+        # a continuation hangs two columns further in than its item: never at column 0
+        assert line.startswith("  " if i in starts else "    ") and line.strip(), line
+    joined = " ".join(line.strip() for line in lines[starts[1]:starts[2]])
+    assert "Where is the nearest" in joined or "bonjour" in joined
