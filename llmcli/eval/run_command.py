@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Outcome:
+class EvalResult:
     run: dict[str, Any]
     records: list[dict[str, Any]]
     interrupted: bool
@@ -36,10 +36,10 @@ def stored(app_ctx: AppContext, ref: str) -> tuple[dict[str, Any], list[dict[str
 
 def run(app_ctx: AppContext, suite: Suite, settings: Settings, *, jobs: int, cache: bool,
         resume: str | None, filter_failing: str | None,
-        on_progress: Callable[[int], Any] | None = None) -> Outcome:
+        on_progress: Callable[[int], Any] | None = None) -> EvalResult:
     from llmcli.eval import session
     from llmcli.eval.cache import Exchanges
-    from llmcli.eval.runner import EvalRunner
+    from llmcli.eval.cell_loop import EvalRunner
     from llmcli.store.eval_runs import EvalStore, ReplyCache
     from llmcli.store.logs import new_id
 
@@ -98,7 +98,7 @@ def run(app_ctx: AppContext, suite: Suite, settings: Settings, *, jobs: int, cac
     note = None
     if exchanges.hits:
         note = f"{exchanges.hits:,} replies from the cache, {exchanges.asked:,} asked"
-    return Outcome(found, records, outcome.interrupted, note)
+    return EvalResult(found, records, outcome.interrupted, note)
 
 
 def _limits(app_ctx: AppContext, models: list[Any]) -> dict[str, int]:
@@ -111,7 +111,7 @@ def _limits(app_ctx: AppContext, models: list[Any]) -> dict[str, int]:
     return out
 
 
-def exit_status(outcome: Outcome, pass_rate: float) -> None:
+def exit_status(outcome: EvalResult, pass_rate: float) -> None:
     """Ctrl-C: 130 (what finished is kept). Failed exchanges: the rule for many exchanges
     (exchange/outcome.py). Else 17 when some prompt x model passed less than `pass_rate`."""
     from llmcli.core.errors import Interrupted, LlmcliError, ThresholdFailed

@@ -21,14 +21,14 @@ from llmcli.learn.explore_text import tr
 
 
 @dataclass
-class Outcome:
+class CommandResult:
     lines: list[str]  # what happened, in the chosen language
     quit: bool = False
     compare: bool = False
     error: bool = False
 
 
-def run_command(ex: Explorer, line: str, lang: str) -> Outcome:
+def run_command(ex: Explorer, line: str, lang: str) -> CommandResult:
     """Apply one command line to the explorer."""
     verb, _, arg = line.strip("\r\n").lstrip().partition(" ")
     verb = verb.lower()
@@ -39,46 +39,46 @@ def run_command(ex: Explorer, line: str, lang: str) -> Outcome:
     try:
         return _dispatch(ex, verb, arg, lang)
     except InvalidInput as exc:
-        return Outcome([exc.one_line()], error=True)
+        return CommandResult([exc.one_line()], error=True)
 
 
-def _dispatch(ex: Explorer, verb: str, arg: str, lang: str) -> Outcome:
+def _dispatch(ex: Explorer, verb: str, arg: str, lang: str) -> CommandResult:
     if verb == "n":
-        return Outcome([added(lang, ex.next())])
+        return CommandResult([added(lang, ex.next())])
     if verb == "p":
         step = ex._require_step()
         n = len(step.candidates)
         if not arg.isdigit() or not 1 <= int(arg) <= n:
-            return Outcome([tr(lang, "bad_pick", n=n)], error=True)
-        return Outcome([added(lang, ex.pick(int(arg)))])
+            return CommandResult([tr(lang, "bad_pick", n=n)], error=True)
+        return CommandResult([added(lang, ex.pick(int(arg)))])
     if verb == "t":
         if not arg:
-            return Outcome([tr(lang, "empty_text")], error=True)
-        return Outcome([added(lang, c) for c in ex.type_text(arg)])
+            return CommandResult([tr(lang, "empty_text")], error=True)
+        return CommandResult([added(lang, c) for c in ex.type_text(arg)])
     if verb == "u":
         choice = ex.undo()
         if choice is None:
-            return Outcome([tr(lang, "nothing_to_undo")], error=True)
-        return Outcome([tr(lang, "undone", piece=choice.piece)])
+            return CommandResult([tr(lang, "nothing_to_undo")], error=True)
+        return CommandResult([tr(lang, "undone", piece=choice.piece)])
     if verb == "b":
         name = ex.branch(arg)
-        return Outcome([tr(lang, "branched", name=name, n=len(ex.path))])
+        return CommandResult([tr(lang, "branched", name=name, n=len(ex.path))])
     if verb == "o":
         try:
             ex.open(arg)
         except KeyError:
             names = ", ".join(ex.branches) or "-"
-            return Outcome([tr(lang, "no_branch", name=arg, names=names)], error=True)
-        return Outcome([tr(lang, "opened", name=arg)])
+            return CommandResult([tr(lang, "no_branch", name=arg, names=names)], error=True)
+        return CommandResult([tr(lang, "opened", name=arg)])
     if verb == "c":
         if not ex.branches:
-            return Outcome([tr(lang, "no_branches")], error=True)
-        return Outcome([], compare=True)
+            return CommandResult([tr(lang, "no_branches")], error=True)
+        return CommandResult([], compare=True)
     if verb in ("q", "quit", "exit"):
-        return Outcome([], quit=True)
+        return CommandResult([], quit=True)
     if verb in ("h", "?", "help"):
-        return Outcome([tr(lang, "help")])
-    return Outcome([tr(lang, "unknown", cmd=verb, help=tr(lang, "help"))], error=True)
+        return CommandResult([tr(lang, "help")])
+    return CommandResult([tr(lang, "unknown", cmd=verb, help=tr(lang, "help"))], error=True)
 
 
 def added(lang: str, choice: Choice) -> str:

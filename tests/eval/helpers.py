@@ -8,8 +8,8 @@ from typing import Any
 from llmcli.core.registry import ModelRef
 from llmcli.eval.assertions import Graders
 from llmcli.eval.cache import Exchanges
+from llmcli.eval.cell_loop import EvalRunner
 from llmcli.eval.plan import Model, Row, build_cells, validated_options
-from llmcli.eval.runner import EvalRunner
 from llmcli.eval.suite import parse_suite
 from llmcli.templates.loader import load_template
 
