@@ -160,7 +160,7 @@ def dropped_note(console: Console, dropped: Sequence[str]) -> str:
 
 # Which columns go first when the table is wider than the terminal (after the model names are
 # shortened): the least needed to compare replies side by side.
-DROP_ORDER = ("waited", "finish", "in", "ttft", "tok/s")
+DROP_ORDER = ("waited", "finish", "in", "ttft", "tok/s", "answers agree")  # the last: --runs
 MODEL_MAX = 22  # a model name longer than this is cut in the middle when the table is too wide
 
 

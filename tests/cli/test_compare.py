@@ -249,6 +249,19 @@ def test_runs_table_keeps_one_row_per_model_in_a_narrower_terminal(cli, openai_s
     assert "left out to fit 100 columns: waited, ttft (--json has every figure)" in table
 
 
+def test_runs_table_at_80_columns_is_still_a_row_per_model(cli, openai_server, groq_server,
+                                                         gemini_server):
+    models = ["-m", "openai:gpt-4o-mini", "-m", "groq:openai/gpt-oss-20b", "-m", "gemini"]
+    res = cli("compare", "hi", *models, "--runs", "2", stdout_tty=True, width=80)
+    assert res.exit_code == 0, res.stderr
+    screen = strip_ansi(res.stdout)
+    table = screen[screen.index("over runs"):]
+    assert "╭─" not in table  # a table, not one card per model
+    assert all(len(line) <= 80 for line in table.splitlines())
+    assert len([ln for ln in table.splitlines() if ln.startswith("│ ")]) == 3
+    assert "answers agree" in " ".join(table.split())  # named among the columns left out
+
+
 def test_jsonl_has_one_record_per_cell_with_every_measurement(cli, two_models):
     res = cli("compare", "hi", *AB, "--jsonl")
     records = [json.loads(line) for line in res.stdout.splitlines()]
