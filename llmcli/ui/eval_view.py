@@ -96,14 +96,16 @@ def print_report(env: Environment, run: dict[str, Any], records: list[dict[str, 
         title += f" · {note}"
     # The title names the suite's path: one unwrapped line, so a pipe reads it whole.
     console.print(_escape(title), soft_wrap=True, style="bold" if env.stdout_isatty else None)
-    table = Table(caption="pass rate [Wilson 95% interval] "
-                  "passed/total", caption_justify="left")
+    table = Table()
     table.add_column("prompt", overflow="fold")
     for m in models:
         table.add_column(m, overflow="fold")
     for p in prompts:
         table.add_row(p, *(_arm(arms[(p, m)]) for m in models))
     console.print(table)
+    # its own line, not the table's caption: Rich pads a caption to the table's width
+    console.print("pass rate [Wilson 95% interval] passed/total", markup=False, highlight=False,
+                  style="dim" if env.stdout_isatty else None)
     say = _say(env, console)
     comps = report.comparisons(records, prompts, models)
     if comps:

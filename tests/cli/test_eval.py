@@ -109,6 +109,8 @@ def test_in_a_pipe_each_comparison_and_failure_stays_one_line(cli, server):
     assert len(comparisons) == 4 and len(failures) == 2
     assert all(line.endswith(("could be noise", "significant")) for line in comparisons)
     assert all(line.endswith("in 'No sé'") for line in failures)
+    assert "pass rate [Wilson 95% interval] passed/total" in lines
+    assert [line for line in lines if line != line.rstrip()] == []  # no padding left behind
     tty = cli("eval", GETTING_STARTED, width=80, stdout_tty=True).stdout
     below = re.sub(r"\x1b\[[0-9;]*m", "", tty).split("Paired differences")[1]
     assert max(map(len, below.splitlines())) <= 80  # a terminal wraps them, between words
