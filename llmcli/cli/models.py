@@ -34,6 +34,7 @@ def models(
     Example: llmcli models groq --json
     """
     from llmcli.cli.model_listing import collect, sources_line
+    from llmcli.ui.console import note_line
     from llmcli.ui.models_table import print_models
     from llmcli.ui.tables import print_json
 
@@ -46,7 +47,7 @@ def models(
         print_json(app_ctx.env, rows)
     else:
         print_models(app_ctx.env, rows)
-        app_ctx.env.stderr.write(sources_line(app_ctx, rows) + "\n")
+        note_line(app_ctx.env, sources_line(app_ctx, rows))
     # A rejected key is the user's to fix: the list still prints, the exit code says so (4).
     # Other failures (no network, a 5xx) only warn: the built-in list is the answer then.
     rejected = [f for f in failures if isinstance(f, AuthError)]

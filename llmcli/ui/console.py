@@ -71,6 +71,12 @@ def warn_line(env: Environment, message: str) -> None:
     env.stderr.flush()
 
 
+def note_line(env: Environment, message: str) -> None:
+    """A plain note on stderr, no prefix; broken between words in a terminal."""
+    env.stderr.write(_wrapped(env, message, 0) + "\n")
+    env.stderr.flush()
+
+
 def _wrapped(env: Environment, message: str, indent: int) -> str:
     """In a terminal, a line longer than the screen is broken between words (the terminal
     would cut a word in two); in a pipe it stays one line, for grep."""

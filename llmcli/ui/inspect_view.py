@@ -30,7 +30,7 @@ def console_for(env: Environment) -> Console:
     return stdout_console(env)
 
 
-def _whole(console: Console) -> bool:
+def whole_lines(console: Console) -> bool:
     """A pipe gets each line whole, for grep; a terminal gets it wrapped between words (the
     terminal itself would cut a word in two)."""
     return not console.is_terminal
@@ -69,7 +69,7 @@ def _summary(console: Console, view: TokenView, color: bool) -> None:
     line.append(view.model, "bold cyan" if color else None)
     if view.error:
         line.append(f"  error: {view.error}", "red" if color else None)
-        console.print(line, soft_wrap=_whole(console))
+        console.print(line, soft_wrap=whole_lines(console))
         return
     kind = "tokens" if view.exact else "tokens (estimate)"
     line.append(f"  {view.count:,} {kind}" if view.count is not None else "  no count")
@@ -77,10 +77,10 @@ def _summary(console: Console, view: TokenView, color: bool) -> None:
     if view.chars_per_token is not None:
         line.append(f" · {view.chars_per_token:.2f} chars/token")
     line.append(f" · {view.tokenizer}", "dim" if color else None)
-    console.print(line, soft_wrap=_whole(console))
+    console.print(line, soft_wrap=whole_lines(console))
     if view.note:
         console.print(view.note, style="dim italic" if color else None, markup=False,
-                      soft_wrap=_whole(console))
+                      soft_wrap=whole_lines(console))
 
 
 def _painted(console: Console, view: TokenView, limit: int) -> None:
@@ -170,9 +170,10 @@ def render_token_neighbours(env: Environment, result: Any) -> None:
         head = f"{entry.word!r} → token {entry.id} {entry.piece}  norm {entry.norm:.3f}  "
         head += "[" + " ".join(f"{v:+.3f}" for v in entry.first) + " …]"
         console.print(head, markup=False, style="cyan" if env.color else None,
-                      soft_wrap=_whole(console))
+                      soft_wrap=whole_lines(console))
         parts = [f"{n.piece} {n.score:.2f}" for n in entry.neighbours]
-        console.print("  nearest: " + ", ".join(parts), markup=False, soft_wrap=_whole(console))
+        console.print("  nearest: " + ", ".join(parts), markup=False,
+                      soft_wrap=whole_lines(console))
     if len(result.entries) > 1:
         console.print()
         labels = [f"{e.piece}" for e in result.entries]

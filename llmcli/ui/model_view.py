@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmcli.ui.inspect_view import console_for
+from llmcli.ui.inspect_view import console_for, whole_lines
 
 if TYPE_CHECKING:
     from llmcli.environment import Environment
@@ -23,9 +23,9 @@ def render_attention(env: Environment, view: Any) -> None:
     window = f", window {view.window}" if view.layer_type == "local" and view.window else ""
     console.print(f"{view.model} · layer {view.layer} ({view.layer_type}{window}) · "
                   f"{len(view.ids)} tokens · row = token attending, column = token attended to",
-                  markup=False, soft_wrap=True, style="bold")
+                  markup=False, soft_wrap=whole_lines(console), style="bold")
     if view.note:
-        console.print(view.note, markup=False, soft_wrap=True, style="dim")
+        console.print(view.note, markup=False, soft_wrap=whole_lines(console), style="dim")
     labels = _labels(view.pieces)
     cols = [str(k) for k in range(len(labels))]
     maps = [Heatmap(values=w, row_labels=labels, col_labels=cols, title=f"head {h}",
@@ -52,7 +52,7 @@ def _strongest(console: Any, pieces: list[str], weights: list[list[float | None]
         best = max(cells)
         parts.append(f"{pieces[q]}→{pieces[best[1]]} {best[0]:.2f}")
     head = f"strongest (besides {pieces[0]})" if skip_first else "strongest"
-    console.print(f"{head}: " + " · ".join(parts), markup=False, soft_wrap=True)
+    console.print(f"{head}: " + " · ".join(parts), markup=False, soft_wrap=whole_lines(console))
 
 
 def render_attention_from(env: Environment, view: Any) -> None:
@@ -64,9 +64,9 @@ def render_attention_from(env: Environment, view: Any) -> None:
     q = view.position
     heads = f"head {view.head}" if view.head is not None else "mean of heads"
     console.print(f"{view.model} · where token {q} {view.pieces[q]} attends · {heads}",
-                  markup=False, soft_wrap=True, style="bold")
+                  markup=False, soft_wrap=whole_lines(console), style="bold")
     if view.note:
-        console.print(view.note, markup=False, soft_wrap=True, style="dim")
+        console.print(view.note, markup=False, soft_wrap=whole_lines(console), style="dim")
     layers = len(view.weights)
     values = [[view.weights[layer][k] for layer in range(layers)] for k in range(q + 1)]
     cols = [str(i) for i in range(layers)]
@@ -86,7 +86,7 @@ def render_layers(env: Environment, view: Any) -> None:
     console = console_for(env)
     pos = view.position
     console.print(f"{view.model} · position {pos} {view.pieces[pos]} · embedding norm "
-                  f"{view.embedding_norm:.1f}", markup=False, soft_wrap=True,
+                  f"{view.embedding_norm:.1f}", markup=False, soft_wrap=whole_lines(console),
                   style="bold")
     top = view.final[0] if view.final else None
     width = max(50, console.width)
@@ -105,7 +105,7 @@ def render_layers(env: Environment, view: Any) -> None:
         console.print(line, markup=False, no_wrap=True, overflow="ellipsis")
     if view.final:
         guesses = ", ".join(f"{g.piece} {percent(g.prob)}" for g in view.final)
-        console.print(f"model output: {guesses}", markup=False, soft_wrap=True)
+        console.print(f"model output: {guesses}", markup=False, soft_wrap=whole_lines(console))
 
 
 def render_next(env: Environment, result: Any) -> None:
@@ -129,7 +129,7 @@ def render_next(env: Environment, result: Any) -> None:
         console.print()
         if len(result.steps) > 1 or step.note:
             console.print(f"step {step.index + 1}" + (f" · {step.note}" if step.note else ""),
-                          markup=False, style=dim, soft_wrap=True)
+                          markup=False, style=dim, soft_wrap=whole_lines(console))
         stages = _fitting_stages(step.stages, width)
         head = f"  {'token':<15}" + "".join(f"{_short(s):>8}" for s in stages)
         bar_w = max(0, min(24, width - len(head) - 2))
@@ -149,7 +149,7 @@ def render_next(env: Environment, result: Any) -> None:
             removed = ", ".join(repr(p) for p in step.masked_top[:6]) or "none"
             console.print(f"  grammar: removed {masked:,} tokens; of the model's top "
                           f"{len(step.top)}: {removed}", markup=False, style=dim,
-                          soft_wrap=True)
+                          soft_wrap=whole_lines(console))
         if step.chosen_piece and not any(_is_pick(r, step) for r in step.top):
             console.print(f"→ {step.chosen_piece} (outside the top {len(step.top)})",
                           markup=False)
@@ -159,9 +159,11 @@ def render_next(env: Environment, result: Any) -> None:
                       markup=False, style=dim)
     if result.text is not None and len(result.steps) > 1:
         console.print()
-        console.print(f"text: {result.prompt}", markup=False, soft_wrap=True, end="")
-        console.print(result.text, markup=False, soft_wrap=True,
-                      style="bold green")
+        from rich.text import Text
+
+        # one Text: two prints would each wrap as if they began at column 0
+        console.print(Text.assemble(f"text: {result.prompt}", (result.text, "bold green")),
+                      soft_wrap=whole_lines(console))
 
 
 def _short(stage: str) -> str:

@@ -96,9 +96,15 @@ def test_local_views_render_at_widths(cli, width):
     for args in (["inspect", "attention", SENTENCE, "--layer", "2"],
                  ["inspect", "attention", SENTENCE, "--from", "-1"],
                  ["inspect", "layers", SENTENCE],
-                 ["next", SENTENCE, "-o", "top_k=3", "-o", "seed=1"]):
+                 ["next", SENTENCE, "-o", "top_k=3", "-o", "seed=1"],
+                 ["next", SENTENCE, "--steps", "3", "-o", "seed=1"]):
         r = cli(*args, stdout_tty=True, width=width, env={"NO_COLOR": "1"})
         assert r.exit_code == 0, r.stderr
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
+        # a terminal would cut a longer line mid-word: Rich breaks them between words
+        from rich.cells import cell_len  # a combining mark (្រ) takes no column
+
+        assert max(cell_len(line) for line in plain.splitlines()) <= width, (args, plain)
         # NO_COLOR: no colour (bold may stay: it is not colour)
         assert not re.search(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m",
                              r.stdout)

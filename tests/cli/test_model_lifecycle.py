@@ -203,6 +203,14 @@ def test_without_a_key_the_catalog_and_its_date_are_shown(cli):
     assert res.stderr == "prices and retirement dates: built-in catalog as of 2026-12-06\n"
 
 
+def test_the_sources_line_breaks_between_words_in_a_narrow_terminal(cli):
+    res = cli("models", "groq", stderr_tty=True, width=40)
+    lines = res.stderr.splitlines()
+    assert len(lines) == 2 and max(map(len, lines)) <= 40
+    assert " ".join(line.strip() for line in lines) == (
+        "prices and retirement dates: built-in catalog as of 2026-12-06")
+
+
 def test_json_carries_the_dates_and_the_retires_cell(cli, pinned_today):
     pinned_today("2026-12-20")
     rows = {r["id"]: r for r in json.loads(cli("models", "openai", "--json").stdout)}
