@@ -13,10 +13,7 @@ def main(argv: list[str] | None = None) -> None:
     install_termination_handlers()
     args = sys.argv[1:] if argv is None else argv
     env = Environment.from_process()
-    try:
-        code = answer(args, env)
-    except BrokenPipeError:
-        code = 141  # the reader left (`| head`): the status of a process killed by SIGPIPE
+    code = answer(args, env)
     if code is None:
         from llmcli.cli.app import run
 

@@ -26,8 +26,7 @@ def answer(argv: list[str], env: Environment) -> int | None:
     if argv in _VERSION_ARGS:
         from llmcli import __version__
 
-        env.stdout.write(f"llmcli {__version__}\n")
-        return 0
+        return _write(env, f"llmcli {__version__}\n")
     if argv not in _HELP_ARGS:
         return None
     if env.stdout_isatty and not env.environ.get("NO_COLOR"):
@@ -36,7 +35,26 @@ def answer(argv: list[str], env: Environment) -> int | None:
 
     if click_width() != WIDTH:
         return None
-    env.stdout.write(TEXT)
+    return _write(env, TEXT)
+
+
+def _write(env: Environment, text: str) -> int:
+    """Write and flush; a failed write ends as the Typer path ends it: a closed pipe quietly
+    (141), a full or read-only device with one line (12)."""
+    try:
+        env.stdout.write(text)
+        env.stdout.flush()
+    except OSError as exc:
+        from llmcli.core.errors import OutputClosed, output_failure
+
+        failure = output_failure(exc)
+        if failure is None:
+            raise
+        if not isinstance(failure, OutputClosed):
+            from llmcli.ui.console import error_line
+
+            error_line(env, failure.one_line())
+        return failure.exit_code
     return 0
 
 

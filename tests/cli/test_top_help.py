@@ -110,3 +110,26 @@ def _in_a_terminal(**environ: str) -> str:
 def test_a_terminal_gets_rich_panels_and_no_color_the_plain_help():
     assert "╭" in _in_a_terminal()
     assert _in_a_terminal(NO_COLOR="1") == TEXT
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_a_full_device_is_one_line_and_exit_12(args):
+    with open("/dev/full", "w") as full:
+        res = subprocess.run([sys.executable, "-m", "llmcli", *args], stdout=full,
+                             stderr=subprocess.PIPE, text=True, check=False)
+    assert res.returncode == 12
+    assert res.stderr == ("llmcli: error: could not write to standard output: the disk is full "
+                          "(free some space or write somewhere else)\n")
+
+
+def test_a_closed_pipe_exits_141_quietly():
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the child starts: every write fails
+    try:
+        res = subprocess.run([sys.executable, "-m", "llmcli", "--help"], stdout=write_end,
+                             stderr=subprocess.PIPE, check=False, timeout=60)
+    finally:
+        os.close(write_end)
+    assert (res.returncode, res.stderr) == (141, b"")
