@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from llmcli.core.errors import InvalidInput, StorageError
-from llmcli.core.numbers import dumps
+from llmcli.core.numbers import dumps, json_ready, usd_bare
 
 OutputFormat = Literal["jsonl", "csv"]
 
@@ -135,8 +135,10 @@ class CsvSink(Sink):
         self._buf.truncate()
         if self._pending_header:
             self._writer.writeheader()
-        row = flatten(rec)
-        self._writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        # JSON's rules (seconds to the millisecond), and a cost as a plain decimal, not 1.3e-05
+        row = json_ready(flatten(rec))
+        self._writer.writerow({k: "" if v is None else usd_bare(v) if k == "cost" else v
+                               for k, v in row.items()})
         return self._buf.getvalue()
 
     def write(self, rec: dict[str, Any]) -> None:

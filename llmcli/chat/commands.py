@@ -141,7 +141,9 @@ def _model(ctx: CommandContext, arg: str) -> None:
         return
     old = str(s.ref)
     dropped = s.set_model(arg)
-    ctx.ui.note(f"switched from {old} to {s.ref}; {len(s.turns)} turns carry over")
+    n = len(s.turns)
+    ctx.ui.note(f"switched from {old} to {s.ref}; {n} turn{'' if n == 1 else 's'} carr"
+                f"{'ies' if n == 1 else 'y'} over")
     if dropped:
         ctx.ui.warn(f"{s.ref.provider} does not take the option(s) {', '.join(dropped)}: dropped")
 
@@ -343,7 +345,8 @@ def _save(ctx: CommandContext, arg: str) -> None:
         raise InvalidInput("save where?", hint="e.g. /save chat.md or /save chat.json")
     path = Path(arg.strip("'\""))
     fmt = save(ctx.session, path)
-    ctx.ui.note(f"saved {len(ctx.session.turns)} turns to {path} ({fmt})")
+    n = len(ctx.session.turns)
+    ctx.ui.note(f"saved {n} turn{'' if n == 1 else 's'} to {path} ({fmt})")
 
 
 @command("copy", "/copy", "copy the last reply to the clipboard")

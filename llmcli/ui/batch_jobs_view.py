@@ -79,11 +79,26 @@ def print_status(env: Environment, job: Job) -> None:
     """`llmcli batch status JOB`: the job, then one line per provider job."""
     w = env.stdout.write
     w(f"job {job.id}  {job.provider}:{job.model}  {job.status}\n")
-    w(f"requests: {counts(job)}; created {job.created[:19].replace('T', ' ')} UTC, "
-      f"expires {_when(job.expires_at)} UTC; cost {_cost(job)} (batch price)\n")
+    w(_fitted(env, f"requests: {counts(job)}; created {job.created[:19].replace('T', ' ')} UTC, "
+                   f"expires {_when(job.expires_at)} UTC; cost {_cost(job)} (batch price)") + "\n")
     for p in job.parts:
         w(f"  part {p.part}: {p.remote_id}  {p.status}  {p.completed:,}/{p.requests:,} done, "
           f"{p.failed:,} failed\n")
+
+
+def _fitted(env: Environment, line: str) -> str:
+    """In a terminal, a line wider than the screen breaks between words (the terminal would cut
+    `~$0.0000012` in two); in a pipe it stays one line, for grep."""
+    if not env.stdout_isatty:
+        return line
+    import shutil
+    import textwrap
+
+    width = env.width or shutil.get_terminal_size().columns
+    if len(line) <= width or width < 20:
+        return line
+    return "\n".join(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False,
+                                   subsequent_indent="  "))
 
 
 def progress_line(env: Environment, job: Job) -> None:

@@ -77,7 +77,8 @@ class ChatView:
         if window:
             t.append(f" ({window:,}-token window)", style="dim")
         if turns:
-            t.append(f"\ncontinuing conversation {conversation_id}: {turns} turns", style="dim")
+            noun = "turn" if turns == 1 else "turns"
+            t.append(f"\ncontinuing conversation {conversation_id}: {turns} {noun}", style="dim")
         t.append("\n/help for commands, Ctrl-D or /exit to leave, F2 for multi-line", style="dim")
         self.info.print(t)
 

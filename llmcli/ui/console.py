@@ -82,12 +82,26 @@ def _wrapped(env: Environment, message: str, indent: int) -> str:
     would cut a word in two); in a pipe it stays one line, for grep."""
     if not env.stderr_isatty:
         return message
-    import shutil
     import textwrap
 
-    width = env.width or shutil.get_terminal_size().columns
+    width = env.width or stderr_columns(env)
     if indent + len(message) <= width or width < 20:
         return message
     lines = textwrap.wrap(" " * indent + message, width, break_long_words=False,
                           break_on_hyphens=False, subsequent_indent="  ")
     return "\n".join(lines)[indent:]
+
+
+def stderr_columns(env: Environment) -> int:
+    """The width of the terminal stderr is on. `shutil.get_terminal_size` asks stdout only, so
+    with stdout piped (`llmcli ... | jq`) it says 80 whatever the terminal's width."""
+    import os
+    import shutil
+
+    columns = env.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(env.stderr.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return shutil.get_terminal_size().columns

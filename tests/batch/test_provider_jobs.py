@@ -326,6 +326,18 @@ def test_jobs_table_follows_the_terminals_own_width(cli, openai_server, tmp_path
     assert "cost (batch price)" not in narrow and "openai:gpt-4o-mi" in narrow
 
 
+def test_status_breaks_its_long_line_between_words_in_a_terminal(cli, openai_server, tmp_path):
+    job = submit(cli, three(tmp_path))
+    openai_server.advance("batch_0001", "in_progress", done=1)
+    for width in (80, 100):  # at 100 the terminal cut `~$0.0000012` into `~$` and `0.0000012`
+        shown = _plain(cli("batch", "status", job, stdout_tty=True, width=width).stdout)
+        lines = shown.splitlines()
+        assert all(len(ln) <= width for ln in lines), lines
+        assert any("~$0.0000" in ln for ln in lines) and "(batch price)" in shown, lines
+    piped = cli("batch", "status", job).stdout.splitlines()
+    assert piped[1].startswith("requests: ") and piped[1].endswith("(batch price)")
+
+
 def _plain(text: str) -> str:
     import re
 

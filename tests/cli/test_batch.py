@@ -94,6 +94,10 @@ def test_csv_in_and_csv_out(cli, openai_server, tmp_path):
     ]
     assert rows[0]["model"] == "openai:gpt-4o-mini"
     assert rows[0]["line"] == "2" and rows[1]["line"] == "3"
+    # a cost of a few millionths of a dollar is a plain decimal, as in JSONL, not 1.3e-05
+    cost = rows[0]["cost"]
+    assert "e" not in cost.lower() and 0 < float(cost) < 0.001, cost
+    assert all(len(r["total"].split(".")[-1]) <= 3 for r in rows)  # to the millisecond
     # --format csv writes CSV to stdout too.
     res = cli("batch", "-", *M, "--format", "csv", "--no-log", input="prompt\nhi\n")
     assert next(csv.DictReader(io.StringIO(res.stdout)))["reply"] == "hi"

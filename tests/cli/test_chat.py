@@ -199,7 +199,7 @@ def test_continue_the_last_conversation_in_a_new_process(openai_server, term):
     assert t.exit_code() == 0
     t2 = term("-c")
     t2.expect_prompt()
-    assert "continuing conversation" in t2.text() and "1 turns" in t2.text()
+    assert "continuing conversation" in t2.text() and "1 turn\n" in t2.text()
     t2.line("what is my name?")
     t2.expect_prompt()
     assert sent(openai_server) == [
