@@ -83,7 +83,8 @@ def send_and_print(app_ctx: AppContext, ref: ModelRef, request: ChatRequest, arg
     except SchemaMismatch as exc:
         reply = exc.response.text if exc.response is not None else ""
         env.stderr.write(reply + ("" if reply.endswith("\n") else "\n"))
-        exc.hint = "the raw reply is on stderr"  # here; batch and compare keep it in the record
+        # here; batch and compare keep it in the record
+        exc.hint = "; ".join(h for h in (exc.hint, "the raw reply is on stderr") if h)
         raise
     if args.as_json:
         extra = {"template": template} if template else {}

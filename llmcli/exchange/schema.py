@@ -132,6 +132,11 @@ def check_response(request: Any, response: Any) -> SchemaMismatch | None:
         if request.json_schema is not None:
             response.data = validate_reply(response.text, request.json_schema)
     except SchemaMismatch as exc:
+        if getattr(response, "finish_reason", None) == "length":
+            # The grammar kept every token valid; the token budget ended the reply first (a
+            # small model can also repeat a digit until it runs out).
+            exc = SchemaMismatch(f"the reply was cut at max_tokens before it was complete "
+                                 f"({exc.message})", hint="raise -o max_tokens")
         response.status = "error"
         response.error = exc.message
         return exc

@@ -162,9 +162,11 @@ def test_local_reply_cut_by_max_tokens_is_a_schema_mismatch(cli):
     res = cli("prompt", "Um poema longo", "-m", "local", "--schema", "poema: a long poem",
               "-o", "max_tokens=4")
     assert res.exit_code == 15
-    assert "the reply is not JSON" in res.stderr
     raw, error = res.stderr.strip().splitlines()
-    assert raw.startswith('{"poema":') and error.startswith("llmcli: error: the reply is not")
+    assert raw.startswith('{"poema":')
+    assert error.startswith("llmcli: error: the reply was cut at max_tokens before it was "
+                            "complete (the reply is not JSON")
+    assert error.endswith("(raise -o max_tokens; the raw reply is on stderr)")
 
 
 def test_regex_and_choice_are_refused_by_cloud_providers(cli, openai_server):
