@@ -92,13 +92,10 @@ def _fitted(env: Environment, line: str) -> str:
     if not env.stdout_isatty:
         return line
     import shutil
-    import textwrap
 
-    width = env.width or shutil.get_terminal_size().columns
-    if len(line) <= width or width < 20:
-        return line
-    return "\n".join(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False,
-                                   subsequent_indent="  "))
+    from llmcli.ui.console import between_words
+
+    return between_words(line, env.width or shutil.get_terminal_size().columns)
 
 
 def progress_line(env: Environment, job: Job) -> None:

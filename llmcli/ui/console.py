@@ -82,12 +82,17 @@ def _wrapped(env: Environment, message: str, indent: int) -> str:
     would cut a word in two); in a pipe it stays one line, for grep."""
     if not env.stderr_isatty:
         return message
+    return between_words(message, env.width or stderr_columns(env), indent)
+
+
+def between_words(line: str, width: int, indent: int = 0) -> str:
+    """`line` broken between words to fit `width` columns (continuations indented two), as
+    if it started after `indent` columns already written; unchanged when it fits."""
     import textwrap
 
-    width = env.width or stderr_columns(env)
-    if indent + len(message) <= width or width < 20:
-        return message
-    lines = textwrap.wrap(" " * indent + message, width, break_long_words=False,
+    if indent + len(line) <= width or width < 20:
+        return line
+    lines = textwrap.wrap(" " * indent + line, width, break_long_words=False,
                           break_on_hyphens=False, subsequent_indent="  ")
     return "\n".join(lines)[indent:]
 
